@@ -1,0 +1,135 @@
+// Package modules holds runbook's built-in modules. Each module lives in its
+// own file, declares its parameters in a Spec, and registers itself from an
+// init function; the engine validates task arguments against the Spec
+// before anything runs and calls Run once per host (and loop item).
+package modules
+
+import (
+	"context"
+
+	"github.com/runbook-dev/runbook/modules/transport"
+)
+
+// Module is one built-in module.
+type Module interface {
+	// Spec declares the module's name, parameters and abilities.
+	Spec() *Spec
+	// Run executes the module against one host. Returning an error means the
+	// module could not do its work; the engine turns it into a failed result
+	// (or UNREACHABLE when the error is a transport.UnreachableError).
+	// A module may instead return a Result with Failed set and a message.
+	Run(ctx context.Context, mc *Context, args Args) (*Result, error)
+}
+
+// Context is what a module sees of the run and the host.
+type Context struct {
+	// Host is the inventory name of the host the task runs for.
+	Host string
+	// Conn reaches the host the task runs on (the delegate, if any).
+	Conn transport.Transport
+	// Check is true in check mode: the module must change nothing and report
+	// what it would change.
+	Check bool
+	// Diff asks the module to fill Result.Diff when it changes something.
+	Diff bool
+	// Become, when non-nil, asks for privilege escalation on the host.
+	Become *transport.Become
+	// Env is the task's environment keyword, rendered.
+	Env map[string]string
+	// PlaybookDir is the directory of the playbook file that holds the task.
+	PlaybookDir string
+	// Vars are the variables visible to the task on this host (read only).
+	Vars map[string]any
+	// Eval evaluates a bare expression (as in when:) with the task's variables.
+	Eval func(expr string) (any, error)
+	// Render renders a Go text/template with the task's variables.
+	Render func(name, text string) (string, error)
+	// Log records a debug line shown at -vvv; it must never receive secrets.
+	Log func(format string, args ...any)
+}
+
+// Diff is one before/after pair shown by --diff.
+type Diff struct {
+	BeforeHeader string `json:"before_header,omitempty"`
+	AfterHeader  string `json:"after_header,omitempty"`
+	Before       string `json:"before"`
+	After        string `json:"after"`
+}
+
+// Result is the one shape every module returns.
+type Result struct {
+	Changed bool
+	Failed  bool
+	Skipped bool
+	Msg     string
+	// RC, Stdout and Stderr are set by modules that run commands.
+	RC     *int
+	Stdout string
+	Stderr string
+	Diff   []Diff
+	// Data holds module-specific return values (merged into the registered
+	// variable next to the common keys).
+	Data map[string]any
+	// Facts are host variables to set (set_fact and fact-gathering modules).
+	Facts map[string]any
+}
+
+// IntPtr is a helper for Result.RC.
+func IntPtr(i int) *int { return &i }
+
+// Map returns the result as a registered variable: the common keys
+// (changed, failed, skipped, msg, rc, stdout, stdout_lines, …) plus Data.
+func (r *Result) Map() map[string]any {
+	m := make(map[string]any, 8+len(r.Data))
+	for k, v := range r.Data {
+		m[k] = v
+	}
+	m["changed"] = r.Changed
+	m["failed"] = r.Failed
+	if r.Skipped {
+		m["skipped"] = true
+	}
+	if r.Msg != "" {
+		m["msg"] = r.Msg
+	}
+	if r.RC != nil {
+		m["rc"] = *r.RC
+		m["stdout"] = r.Stdout
+		m["stderr"] = r.Stderr
+		m["stdout_lines"] = splitLines(r.Stdout)
+		m["stderr_lines"] = splitLines(r.Stderr)
+	}
+	if len(r.Diff) > 0 {
+		d := make([]any, len(r.Diff))
+		for i, x := range r.Diff {
+			d[i] = map[string]any{"before": x.Before, "after": x.After, "before_header": x.BeforeHeader, "after_header": x.AfterHeader}
+		}
+		m["diff"] = d
+	}
+	if len(r.Facts) > 0 {
+		m["ansible_facts"] = r.Facts
+	}
+	return m
+}
+
+func splitLines(s string) []any {
+	out := []any{}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			out = append(out, trimCR(s[start:i]))
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, trimCR(s[start:]))
+	}
+	return out
+}
+
+func trimCR(s string) string {
+	if len(s) > 0 && s[len(s)-1] == '\r' {
+		return s[:len(s)-1]
+	}
+	return s
+}
