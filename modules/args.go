@@ -76,6 +76,10 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 	sort.Strings(keys) // stable error messages
 	for _, k := range keys {
 		p, ok := s.Param(k)
+		if !ok && s.AnyParams {
+			out[k] = raw[k]
+			continue
+		}
 		if !ok {
 			msg := "unsupported parameter"
 			if c := ClosestName(k, s.allNames()); c != "" {

@@ -71,6 +71,9 @@ type Spec struct {
 	Returns []Return
 	// Example is a YAML task showing typical use.
 	Example string
+	// AnyParams accepts keys that are not declared (set_fact); they pass
+	// through Bind unchanged.
+	AnyParams bool
 	// RunsOnController marks modules that never touch the host (debug, set_fact, assert, fail).
 	RunsOnController bool
 	// Validate, when set, checks combinations of parameters beyond their types.

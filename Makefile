@@ -1,0 +1,34 @@
+# runbook — build, test, benchmark.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+FUZZTIME ?= 10s
+PKGS     := ./...
+
+.PHONY: all build test test-unit test-cli fuzz bench vet fmt clean
+
+all: build
+
+build: ## build bin/runbook
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/runbook ./cmd/runbook
+
+test: vet build ## vet, unit tests, CLI tests and short fuzzing
+	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@set -e; for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/func //' | sort -u); do \
+		pkg=$$(grep -rlE "^func $$t\(" --include='*_test.go' . | head -1 | xargs dirname); \
+		echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) >/tmp/runbook-fuzz.log 2>&1 || { cat /tmp/runbook-fuzz.log; exit 1; }; \
+	done
+
+bench: build ## micro-benchmarks
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

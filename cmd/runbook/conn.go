@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/runbook-dev/runbook/modules/transport/ssh"
+	"github.com/runbook-dev/runbook/runner"
+)
+
+// connFlags are the connection flags of `runbook play`.
+type connFlags struct {
+	timeout       time.Duration
+	user          string
+	privateKey    string
+	knownHosts    string
+	acceptNew     bool
+	insecureSkip  bool
+	askBecomePass bool
+}
+
+func (f *connFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.DurationVarP(&f.timeout, "timeout", "T", 10*time.Second, "SSH connect timeout; also how fast a dead host is detected")
+	fl.StringVarP(&f.user, "user", "u", "", "SSH user when the inventory sets none (default root)")
+	fl.StringVar(&f.privateKey, "private-key", "", "SSH private key file when the inventory sets none")
+	fl.StringVar(&f.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+	fl.BoolVar(&f.acceptNew, "accept-new-host-keys", false, "record the keys of hosts not yet in known_hosts (a changed key is still refused)")
+	fl.BoolVar(&f.insecureSkip, "insecure-skip-host-key-check", false, "DANGEROUS: do not verify host keys at all")
+	fl.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password once, before the run")
+}
+
+// connector builds the connection factory from the flags.
+func (f *connFlags) connector() (runner.Connector, error) {
+	if f.timeout <= 0 {
+		return nil, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
+	}
+	def := ssh.Config{
+		Timeout:                  f.timeout,
+		User:                     f.user,
+		KnownHostsFile:           f.knownHosts,
+		AcceptNewHostKeys:        f.acceptNew,
+		InsecureSkipHostKeyCheck: f.insecureSkip,
+		UseAgent:                 os.Getenv("SSH_AUTH_SOCK") != "",
+	}
+	if f.privateKey != "" {
+		def.KeyFiles = []string{f.privateKey}
+	}
+	if f.insecureSkip {
+		fmt.Fprintln(os.Stderr, "[WARNING]: --insecure-skip-host-key-check: host keys are NOT verified; anyone on the path can impersonate your hosts")
+	}
+	if f.askBecomePass {
+		pw, err := readPassword("BECOME password: ")
+		if err != nil {
+			return nil, err
+		}
+		def.BecomePassword = pw
+	}
+	return runner.DefaultConnector{SSH: runner.SSHConnector{Defaults: def}}, nil
+}
+
+// readPassword reads a line without echo from the terminal (or a line from
+// stdin when it is not a terminal).
+func readPassword(prompt string) (string, error) {
+	fd := int(os.Stdin.Fd())
+	if term.IsTerminal(fd) {
+		fmt.Fprint(os.Stderr, prompt)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading the become password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("reading the become password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+func newInventoryCmd(stdout io.Writer) *cobra.Command {
+	var sources []string
+	var list, graph bool
+	var host string
+	c := &cobra.Command{
+		Use:   "inventory",
+		Short: "Show hosts, groups and variables of an inventory",
+		Long: `Show an inventory the way runbook sees it. --list prints JSON like
+ansible-inventory --list; --graph the group tree; --host one host's merged
+variables. Secret values (passwords, passphrases, tokens) are masked.`,
+		Example: `  runbook inventory -i Clusterfile --graph
+  runbook inventory -i hosts.ini --host web1`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n := 0
+			for _, b := range []bool{list, graph, host != ""} {
+				if b {
+					n++
+				}
+			}
+			if n != 1 {
+				return withCode(exitUsage, fmt.Errorf("give exactly one of --list, --graph or --host NAME"))
+			}
+			inv, err := loadInventory(sources, 0, cmd.ErrOrStderr())
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			switch {
+			case list:
+				data, err := inv.ListJSON()
+				if err != nil {
+					return withCode(exitError1, err)
+				}
+				fmt.Fprintln(stdout, string(data))
+			case graph:
+				fmt.Fprint(stdout, inv.Graph())
+			default:
+				data, err := inv.HostJSON(host)
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				fmt.Fprintln(stdout, string(data))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringArrayVarP(&sources, "inventory", "i", nil, "inventory source (repeatable); default ./Clusterfile, then ~/.sealer/Clusterfile")
+	c.Flags().BoolVar(&list, "list", false, "print every host and group as JSON")
+	c.Flags().BoolVar(&graph, "graph", false, "print the group tree")
+	c.Flags().StringVar(&host, "host", "", "print one host's merged variables as JSON")
+	return c
+}

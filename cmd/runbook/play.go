@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/runner"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// playFlags are the flags of `runbook play`.
+type playFlags struct {
+	inventories []string
+	extraVars   []string
+	check       bool
+	diff        bool
+	limit       string
+	tags        []string
+	skipTags    []string
+	forks       int
+	startAt     string
+	listTasks   bool
+	listHosts   bool
+	syntaxCheck bool
+	verbosity   int
+	output      string
+	force       bool
+	conn        connFlags
+}
+
+func newPlayCmd(stdout, stderr io.Writer) *cobra.Command {
+	f := &playFlags{}
+	c := &cobra.Command{
+		Use:   "play PLAYBOOK",
+		Short: "Run a playbook",
+		Long: `Run a playbook against the hosts of an inventory.
+
+Exit codes: 0 success; 1 unexpected error; 2 a host failed; 3 invalid playbook,
+inventory or vars; 4 a host was unreachable (wins over 2); 5 bad command-line
+usage; 130 interrupted.`,
+		Example: `  runbook play site.yaml -i Clusterfile --check --diff
+  runbook play recover-master0.yaml -i Clusterfile -e host=10.0.0.12`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlay(cmd.Context(), args[0], f, stdout, stderr)
+		},
+	}
+	fl := c.Flags()
+	fl.StringArrayVarP(&f.inventories, "inventory", "i", nil, "inventory source: Clusterfile, Ansible YAML/INI file or directory, or a host list 'a,b,' (repeatable)")
+	fl.StringArrayVarP(&f.extraVars, "extra-vars", "e", nil, "variables that win over all others: key=value, @file.yaml, or a JSON/YAML object (repeatable)")
+	fl.BoolVarP(&f.check, "check", "C", false, "change nothing; report what would change")
+	fl.BoolVarP(&f.diff, "diff", "D", false, "show the differences in changed files")
+	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts with a pattern")
+	fl.StringSliceVarP(&f.tags, "tags", "t", nil, "only run tasks with these tags (comma-separated, repeatable)")
+	fl.StringSliceVar(&f.skipTags, "skip-tags", nil, "skip tasks with these tags (comma-separated, repeatable)")
+	fl.IntVarP(&f.forks, "forks", "f", 5, "how many hosts to work on at once")
+	fl.StringVar(&f.startAt, "start-at-task", "", "start at the task with this name (a glob), skipping the ones before it")
+	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks that would run, then exit")
+	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would target, then exit")
+	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "validate the playbook, then exit")
+	fl.CountVarP(&f.verbosity, "verbose", "v", "more output: -v results, -vv task paths, -vvv connection details")
+	fl.StringVar(&f.output, "output", "text", "output format: text or json (one JSON object per event per line)")
+	fl.BoolVar(&f.force, "force-handlers", false, "run notified handlers even on hosts that failed")
+	f.conn.register(c)
+	return c
+}
+
+func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.Writer) error {
+	if f.output != "text" && f.output != "json" {
+		return withCode(exitUsage, fmt.Errorf("--output must be text or json, got %q", f.output))
+	}
+	if f.forks < 1 {
+		return withCode(exitUsage, fmt.Errorf("--forks must be at least 1, got %d", f.forks))
+	}
+	if _, err := os.Stat(path); err != nil {
+		return withCode(exitInvalid, fmt.Errorf("the playbook %s could not be found: %w", path, err))
+	}
+	pb, err := playbook.Load(path)
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	if f.syntaxCheck {
+		fmt.Fprintf(stdout, "\nplaybook: %s\n", path)
+		return nil
+	}
+	extra, err := parseExtraVars(f.extraVars)
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	inv, err := loadInventory(f.inventories, f.verbosity, stderr)
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	if f.listTasks || f.listHosts {
+		return listPlaybook(stdout, pb, inv, f)
+	}
+	redactor := &report.Redactor{}
+	var rep report.Reporter
+	if f.output == "json" {
+		rep = report.NewJSONLines(stdout, redactor)
+	} else {
+		rep = report.NewText(textOptions(stdout, stderr, f.verbosity, redactor))
+	}
+	connector, err := f.conn.connector()
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer handleInterrupts(stop, cancel, stderr)()
+	out, err := runner.Run(ctx, pb, runner.Options{
+		Inventory: inv, ExtraVars: extra, Check: f.check, Diff: f.diff, Limit: f.limit,
+		Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks, StartAtTask: f.startAt,
+		Verbosity: f.verbosity, ForceHandlers: f.force, Reporter: rep, Redactor: redactor,
+		Connector: connector, Stop: stop,
+	})
+	if err != nil {
+		var pe *playbook.Error
+		if errors.As(err, &pe) {
+			return withCode(exitInvalid, err)
+		}
+		return withCode(exitError1, err)
+	}
+	if code := out.ExitCode(); code != 0 {
+		return withCode(code, errSilent)
+	}
+	return nil
+}
+
+// handleInterrupts: the first Ctrl-C stops new tasks from starting and lets
+// running ones finish; the second cancels them. It returns a cleanup func.
+func handleInterrupts(stop chan struct{}, cancel context.CancelFunc, stderr io.Writer) func() {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			fmt.Fprintln(stderr, "\n[runbook] interrupted: no new tasks will start; running tasks are finishing (interrupt again to abort them)")
+			close(stop)
+		case <-done:
+			return
+		}
+		select {
+		case <-sig:
+			fmt.Fprintln(stderr, "[runbook] aborting running tasks")
+			cancel()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}
+
+func textOptions(stdout, stderr io.Writer, verbosity int, r *report.Redactor) report.TextOptions {
+	opt := report.TextOptions{Out: stdout, Err: stderr, Verbosity: verbosity, Redactor: r}
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opt.Color = os.Getenv("NO_COLOR") == ""
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+			opt.Width = w
+		}
+	}
+	return opt
+}
+
+// loadInventory loads -i sources, or the default Clusterfile locations.
+func loadInventory(sources []string, verbosity int, stderr io.Writer) (*inventory.Inventory, error) {
+	var expanded []string
+	for _, s := range sources {
+		expanded = append(expanded, s)
+	}
+	if len(expanded) == 0 {
+		expanded = inventory.DefaultSources()
+		if len(expanded) == 0 {
+			fmt.Fprintln(stderr, "[WARNING]: no inventory given (-i) and no ./Clusterfile or ~/.sealer/Clusterfile: only localhost is available")
+		} else if verbosity > 0 {
+			fmt.Fprintf(stderr, "using inventory %s\n", strings.Join(expanded, ", "))
+		}
+	}
+	return inventory.Load(expanded)
+}

@@ -1,0 +1,212 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+)
+
+// Load reads the given sources and merges them in order into one inventory.
+// Hosts and groups are unions; when two sources set the same variable on the
+// same host or group, the later source wins.
+//
+// A source is one of:
+//   - a file: a sealer Clusterfile (recognised by a "kind: Cluster"
+//     document, whatever its name), else an Ansible YAML inventory when it
+//     parses as a YAML mapping of groups, else an Ansible INI inventory;
+//   - a directory: every file in it, sorted by name, skipping hidden files,
+//     subdirectories and files ending in .retry, .md, .orig, .bak or ~;
+//   - a comma-separated host list such as "h1,h2" or "h1," (a string with a
+//     comma that is not an existing path); its hosts are ungrouped.
+//
+// A leading "~/" is expanded to the home directory. Errors name the file and,
+// where possible, the line (and column for YAML); they are *Error values.
+// Loading no sources gives an empty inventory.
+func Load(sources []string) (*Inventory, error) {
+	inv := newInventory()
+	inv.Sources = append([]string{}, sources...)
+	for _, src := range sources {
+		if err := inv.loadSource(src); err != nil {
+			return nil, err
+		}
+	}
+	inv.finalize()
+	return inv, nil
+}
+
+// DefaultSources returns the Clusterfile sealer would use: ["./Clusterfile"]
+// when that file exists, else the expanded "~/.sealer/Clusterfile" when that
+// exists, else nil.
+func DefaultSources() []string {
+	if st, err := os.Stat("./Clusterfile"); err == nil && !st.IsDir() {
+		return []string{"./Clusterfile"}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(home, ".sealer", "Clusterfile")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return []string{p}
+		}
+	}
+	return nil
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+func (inv *Inventory) loadSource(src string) error {
+	path := expandHome(src)
+	st, err := os.Stat(path)
+	if err != nil {
+		if strings.Contains(src, ",") {
+			return inv.loadHostList(src)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{File: src, Msg: "inventory source does not exist"}
+		}
+		return &Error{File: src, Msg: err.Error()}
+	}
+	if st.IsDir() {
+		return inv.loadDir(path)
+	}
+	return inv.loadFile(path)
+}
+
+// loadHostList reads "h1,h2:2222,[::1]:22," as ungrouped hosts.
+func (inv *Inventory) loadHostList(src string) error {
+	for _, item := range strings.Split(src, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		names, port, err := parseHostEntry(item)
+		if err != nil {
+			return &Error{File: src, Msg: fmt.Sprintf("host list: %v", err)}
+		}
+		for _, n := range names {
+			h := inv.addHost(n)
+			if port != 0 {
+				h.Vars["ansible_port"] = port
+			}
+		}
+	}
+	return nil
+}
+
+// skipInDir reports whether a directory source ignores the file name.
+func skipInDir(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".retry", ".md", ".orig", ".bak":
+		return true
+	}
+	return false
+}
+
+func (inv *Inventory) loadDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return &Error{File: dir, Msg: err.Error()}
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if e.IsDir() || skipInDir(e.Name()) {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if st, err := os.Stat(p); err != nil || st.IsDir() {
+			continue // dangling symlink or link to a directory
+		}
+		if err := inv.loadFile(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isYAMLName reports whether the file name says YAML (or JSON).
+func isYAMLName(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yml", ".yaml", ".json":
+		return true
+	}
+	return false
+}
+
+// loadFile detects the format of one file and reads it: Clusterfile by
+// content, then YAML inventory, then INI.
+func (inv *Inventory) loadFile(p string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return &Error{File: p, Msg: err.Error()}
+	}
+	d := newYdec(p)
+	docs, yerr := parseYAMLDocs(p, data)
+	if root := findClusterDoc(docs); root != nil {
+		if yerr != nil {
+			return yerr
+		}
+		return parseClusterfile(inv, d, root)
+	}
+	if yerr != nil && clusterKindRE.Match(data) {
+		return yerr
+	}
+	if yerr == nil && len(docs) == 1 && yamlInventoryFits(docRoot(docs[0])) {
+		return parseYAMLInventory(inv, d, docRoot(docs[0]))
+	}
+	if isYAMLName(p) {
+		return yamlShapeError(p, docs, yerr)
+	}
+	if err := parseINI(inv, p, data); err != nil {
+		// A YAML mapping of the wrong shape gets the YAML error, which
+		// says more than the INI one.
+		if yerr == nil && len(docs) == 1 {
+			if root := docRoot(docs[0]); root != nil && root.Kind == yaml.MappingNode {
+				return yamlShapeError(p, docs, nil)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// yamlShapeError explains why a YAML file is not a YAML inventory; nil for
+// an empty file.
+func yamlShapeError(p string, docs []*yaml.Node, yerr error) error {
+	if yerr != nil {
+		return yerr
+	}
+	if len(docs) > 1 {
+		return nodeErr(p, docs[1], "a YAML inventory must be a single document")
+	}
+	if len(docs) == 0 || docRoot(docs[0]) == nil {
+		return nil // empty file
+	}
+	root := docRoot(docs[0])
+	if root.Kind == yaml.MappingNode {
+		for i := 1; i < len(root.Content); i += 2 {
+			v := resolveAlias(root.Content[i])
+			if !isNull(v) && (v == nil || v.Kind != yaml.MappingNode) {
+				return nodeErr(p, root.Content[i], "group %q must be a mapping with hosts, vars or children, got %s", root.Content[i-1].Value, kindName(v))
+			}
+		}
+	}
+	return nodeErr(p, root, "a YAML inventory must be a mapping of group names to hosts, vars and children, got %s", kindName(root))
+}

@@ -1,0 +1,423 @@
+package inventory
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+)
+
+// Error is an error found in an inventory source. It names the file and,
+// when known, the 1-based line and column where the problem is.
+type Error struct {
+	File string
+	Line int // 0 when unknown
+	Col  int // 0 when unknown
+	Msg  string
+}
+
+// Error formats the error as "file:line:col: msg", leaving out unknown parts.
+func (e *Error) Error() string {
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+}
+
+// nodeErr builds an *Error positioned at n.
+func nodeErr(file string, n *yaml.Node, format string, args ...any) error {
+	e := &Error{File: file, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	return e
+}
+
+// maxAliasDepth bounds alias and merge-key chains; maxNodeVisits bounds how
+// many nodes the reading of one file may visit, so alias bombs end in an
+// error instead of exhausting memory or time.
+const (
+	maxAliasDepth = 64
+	maxNodeVisits = 4 << 20
+)
+
+// ydec reads the nodes of one YAML file. It carries the file name for errors
+// and the visit budget shared by every read of that file.
+type ydec struct {
+	file   string
+	budget int
+}
+
+func newYdec(file string) *ydec { return &ydec{file: file, budget: maxNodeVisits} }
+
+// errf builds an *Error positioned at n.
+func (d *ydec) errf(n *yaml.Node, format string, args ...any) error {
+	return nodeErr(d.file, n, format, args...)
+}
+
+// spend takes one visit from the budget.
+func (d *ydec) spend(n *yaml.Node) error {
+	d.budget--
+	if d.budget < 0 {
+		return d.errf(n, "document too large after alias expansion")
+	}
+	return nil
+}
+
+var (
+	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlAnchorRE = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
+)
+
+// yamlParserProblems are the messages of the YAML parser (as opposed to the
+// scanner); the parser reports 0-based lines for them.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// parseYAMLDocs decodes every document of data into nodes. Syntax errors are
+// returned as *Error naming the line.
+func parseYAMLDocs(file string, data []byte) (docs []*yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			docs, err = nil, &Error{File: file, Msg: fmt.Sprintf("YAML parser failure: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		derr := dec.Decode(&n)
+		if errors.Is(derr, io.EOF) {
+			return docs, nil
+		}
+		if derr != nil {
+			return docs, yamlSyntaxError(file, data, derr)
+		}
+		docs = append(docs, &n)
+	}
+}
+
+// yamlSyntaxError turns a parser error into an *Error with a line. The YAML
+// v3 parser reports the line where the enclosing block began, so the line
+// is taken from the v2 parser, which reports where the problem is, when it
+// fails too.
+func yamlSyntaxError(file string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlAnchorRE.FindStringSubmatch(msg); m != nil {
+		return &Error{File: file, Line: lineOf(data, "*"+m[1]), Msg: "YAML syntax error: " + msg}
+	}
+	line, problem := splitYAMLLine(err.Error())
+	if err2 := yamlV2Error(data); err2 != nil {
+		if l2, p2 := splitYAMLLine(err2.Error()); p2 != "" {
+			line, problem = l2, p2
+		}
+	}
+	if problem == "" {
+		return &Error{File: file, Msg: "YAML syntax error: " + msg}
+	}
+	return &Error{File: file, Line: line, Msg: "YAML syntax error: " + problem}
+}
+
+// splitYAMLLine extracts the 1-based line and the problem from a parser
+// error; problem is "" when the error is not a syntax error.
+func splitYAMLLine(msg string) (int, string) {
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else if !strings.HasPrefix(msg, "yaml: ") {
+		return 0, ""
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if yamlParserProblems[msg] || line == 0 {
+		line++
+	}
+	return line, msg
+}
+
+// yamlV2Error returns the first syntax error the v2 parser finds in data.
+func yamlV2Error(data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = nil
+		}
+	}()
+	dec := yaml2.NewDecoder(bytes.NewReader(data))
+	for {
+		var v struct{}
+		err := dec.Decode(&v)
+		var te *yaml2.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.As(err, &te):
+			continue
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// lineOf returns the 1-based line of the first occurrence of s, or 0.
+func lineOf(data []byte, s string) int {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+// docRoot returns the content node of a document node, or nil when empty.
+func docRoot(doc *yaml.Node) *yaml.Node {
+	if doc == nil {
+		return nil
+	}
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil
+		}
+		return resolveAlias(doc.Content[0])
+	}
+	return resolveAlias(doc)
+}
+
+// resolveAlias follows alias nodes to the node they point at.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		return nil
+	}
+	return n
+}
+
+// isNull reports whether n is absent or an explicit null.
+func isNull(n *yaml.Node) bool {
+	n = resolveAlias(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// kindName names the kind of n for error messages.
+func kindName(n *yaml.Node) string {
+	n = resolveAlias(n)
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case isNull(n):
+		return "null"
+	default:
+		return fmt.Sprintf("the scalar %q", n.Value)
+	}
+}
+
+// entry is one key/value pair of a mapping.
+type entry struct {
+	Key   string
+	KeyN  *yaml.Node
+	Value *yaml.Node
+}
+
+// mapEntries lists the pairs of mapping n in order, expanding merge keys
+// ("<<"); explicit keys win over merged ones, later keys over earlier ones.
+func (d *ydec) mapEntries(n *yaml.Node) ([]entry, error) {
+	return d.mapEntriesDepth(n, 0)
+}
+
+func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int) ([]entry, error) {
+	n := resolveAlias(orig)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, d.errf(orig, "expected a mapping, got %s", kindName(n))
+	}
+	if depth > maxAliasDepth {
+		return nil, d.errf(orig, "merge keys nested too deeply")
+	}
+	var merged, own []entry
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if err := d.spend(n.Content[i]); err != nil {
+			return nil, err
+		}
+		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
+		if k == nil || k.Kind != yaml.ScalarNode {
+			return nil, d.errf(n.Content[i], "mapping keys must be scalars, got %s", kindName(k))
+		}
+		if k.ShortTag() == "!!merge" {
+			srcs := []*yaml.Node{v}
+			if rv := resolveAlias(v); rv != nil && rv.Kind == yaml.SequenceNode {
+				srcs = rv.Content
+			}
+			for _, s := range srcs {
+				es, err := d.mapEntriesDepth(s, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				merged = append(merged, es...)
+			}
+			continue
+		}
+		own = append(own, entry{Key: k.Value, KeyN: k, Value: v})
+	}
+	if len(merged) == 0 {
+		return dedupEntries(own), nil
+	}
+	return dedupEntries(append(merged, own...)), nil
+}
+
+// dedupEntries keeps the last occurrence of each key, at the position of its
+// first occurrence.
+func dedupEntries(es []entry) []entry {
+	idx := make(map[string]int, len(es))
+	out := es[:0:0]
+	for _, e := range es {
+		if i, ok := idx[e.Key]; ok {
+			out[i] = e
+			continue
+		}
+		idx[e.Key] = len(out)
+		out = append(out, e)
+	}
+	return out
+}
+
+// toValue converts a YAML node into plain Go values: map[string]any, []any,
+// string, int, float64, bool and nil. Non-finite floats stay strings so the
+// result can always be encoded as JSON.
+func (d *ydec) toValue(n *yaml.Node) (any, error) {
+	return d.toValueDepth(n, 0)
+}
+
+func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
+	n := resolveAlias(orig)
+	if n == nil {
+		if orig != nil {
+			return nil, d.errf(orig, "alias chain too long")
+		}
+		return nil, nil
+	}
+	if err := d.spend(orig); err != nil {
+		return nil, err
+	}
+	if depth > 256 {
+		return nil, d.errf(orig, "value nested too deeply")
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return scalarValue(n), nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := d.toValueDepth(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		es, err := d.mapEntries(n)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(es))
+		for _, e := range es {
+			v, err := d.toValueDepth(e.Value, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[e.Key] = v
+		}
+		return out, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return d.toValueDepth(n.Content[0], depth+1)
+	}
+	return nil, d.errf(orig, "unsupported YAML node")
+}
+
+// scalarValue converts a scalar node according to its resolved tag.
+func scalarValue(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if n.Decode(&b) == nil {
+			return b
+		}
+	case "!!int":
+		var i int
+		if n.Decode(&i) == nil {
+			return i
+		}
+	case "!!float":
+		var f float64
+		if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
+	}
+	return n.Value
+}
+
+// scalarString returns the text of a scalar node; null gives "". Mappings and
+// lists are an error naming path.
+func (d *ydec) scalarString(n *yaml.Node, path string) (string, error) {
+	r := resolveAlias(n)
+	if isNull(r) {
+		return "", nil
+	}
+	if r.Kind != yaml.ScalarNode {
+		return "", d.errf(n, "%s must be a string, got %s", path, kindName(r))
+	}
+	return r.Value, nil
+}
+
+// stringList reads a list of scalars with their nodes; null gives nothing.
+func (d *ydec) stringList(n *yaml.Node, path string) ([]string, []*yaml.Node, error) {
+	r := resolveAlias(n)
+	if isNull(r) {
+		return nil, nil, nil
+	}
+	if r.Kind != yaml.SequenceNode {
+		return nil, nil, d.errf(n, "%s must be a list, got %s", path, kindName(r))
+	}
+	out := make([]string, 0, len(r.Content))
+	nodes := make([]*yaml.Node, 0, len(r.Content))
+	for i, c := range r.Content {
+		if err := d.spend(c); err != nil {
+			return nil, nil, err
+		}
+		s, err := d.scalarString(c, fmt.Sprintf("%s[%d]", path, i))
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s)
+		nodes = append(nodes, c)
+	}
+	return out, nodes, nil
+}

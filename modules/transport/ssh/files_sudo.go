@@ -1,0 +1,93 @@
+package ssh
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/runbook-dev/runbook/modules/transport"
+)
+
+// sudoWriteScript writes stdin to $1 atomically as the become user: a
+// mktemp'd file in the target directory $2 (named after $3), owner and mode
+// explicit ($5, $4) or kept from the existing file (else mktemp's owner and
+// 0644), then mv over the target. The temporary file is removed on any
+// failure. Every value arrives as a positional parameter, never as code.
+const sudoWriteScript = `set -e
+dst=$1 dir=$2 base=$3 mode=$4 owner=$5
+if [ -d "$dst" ]; then echo "$dst is a directory" >&2; exit 1; fi
+tmp=$(mktemp "$dir/.$base.runbook-tmp-XXXXXXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+cat > "$tmp"
+if [ -e "$dst" ]; then
+  if [ -z "$mode" ]; then mode=$(stat -c %a -- "$dst" 2>/dev/null || stat -f %Lp -- "$dst"); fi
+  if [ -z "$owner" ]; then
+    keep=$(stat -c %u:%g -- "$dst" 2>/dev/null || stat -f %u:%g -- "$dst")
+    chown -- "$keep" "$tmp" 2>/dev/null || true
+  fi
+fi
+if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
+chmod -- "${mode:-644}" "$tmp"
+mv -f -- "$tmp" "$dst"
+trap - EXIT
+`
+
+// writeFileSudo streams r through one `sudo /bin/sh -c SCRIPT` (see
+// sudoWriteScript), for targets the login user cannot write.
+func (c *Conn) writeFileSudo(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) error {
+	mode := ""
+	if opts.Mode != 0 {
+		mode = strconv.FormatUint(uint64(unixMode(opts.Mode)), 8)
+	}
+	owner := ""
+	switch {
+	case opts.UID >= 0 && opts.GID >= 0:
+		owner = fmt.Sprintf("%d:%d", opts.UID, opts.GID)
+	case opts.UID >= 0:
+		owner = strconv.Itoa(opts.UID)
+	case opts.GID >= 0:
+		owner = ":" + strconv.Itoa(opts.GID)
+	}
+	cmd := &transport.Cmd{
+		Args:   []string{"/bin/sh", "-c", sudoWriteScript, "runbook-write", p, path.Dir(p), path.Base(p), mode, owner},
+		Stdin:  ctxReader{ctx, r},
+		Become: opts.Become,
+	}
+	res, err := c.Run(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("write %s on %s as %s: %s (exit status %d)", p, c.hostName(), becomeUser(opts.Become),
+			strings.TrimSpace(string(res.Stderr)), res.ExitCode)
+	}
+	return nil
+}
+
+func becomeUser(b *transport.Become) string {
+	if b.User == "" {
+		return "root"
+	}
+	return b.User
+}
+
+// unixMode converts a FileMode's permission and special bits to the
+// numeric form chmod takes.
+func unixMode(m fs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
+}

@@ -1,0 +1,89 @@
+package ssh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/runbook-dev/runbook/modules/transport"
+)
+
+// Run runs cmd on the host as one line built by transport.ShellLine (so
+// every argument, environment value and directory is quoted). A non-zero
+// exit status, including death by a signal (128+n), is a Result, not an
+// error. Cancelling ctx signals and closes the session.
+func (c *Conn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
+	if cmd == nil {
+		return nil, errors.New("ssh: nil command")
+	}
+	if cmd.Become != nil {
+		return c.runBecome(ctx, cmd)
+	}
+	line, err := transport.ShellLine(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.exec(ctx, line, cmd.Stdin)
+}
+
+// exec runs one command line in a new session.
+func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transport.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s, l, release, err := c.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	defer s.Close()
+
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
+	if stdin != nil {
+		// Copied by us rather than by the session, so Wait does not wait
+		// for a reader the command never drained.
+		w, err := s.StdinPipe()
+		if err != nil {
+			return nil, c.lost(l, err)
+		}
+		go func() {
+			_, _ = io.Copy(w, stdin)
+			w.Close()
+		}()
+	}
+	if err := s.Start(line); err != nil {
+		return nil, c.lost(l, fmt.Errorf("starting command: %w", err))
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- s.Wait() }()
+	select {
+	case err = <-waited:
+	case <-ctx.Done():
+		_ = s.Signal(gossh.SIGTERM)
+		s.Close()
+		return nil, ctx.Err()
+	}
+
+	res := &transport.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		// ExitStatus is 128+n for a command killed by signal n.
+		res.ExitCode = exit.ExitStatus()
+		if res.ExitCode == 0 {
+			res.ExitCode = 255
+		}
+	default:
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.lost(l, fmt.Errorf("command did not finish: %w", err))
+	}
+	return res, nil
+}

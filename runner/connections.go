@@ -1,0 +1,102 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/modules/transport/ssh"
+)
+
+// Connector opens a connection to a host from its variables.
+type Connector interface {
+	Connect(ctx context.Context, host string, vars map[string]any) (transport.Transport, error)
+}
+
+// DefaultConnector uses the local connection for ansible_connection=local
+// (and the implicit localhost), and SSH otherwise.
+type DefaultConnector struct {
+	// SSH opens SSH connections; nil means SSH is not available.
+	SSH Connector
+}
+
+// Connect implements Connector.
+func (c DefaultConnector) Connect(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
+	conn, _ := vars["ansible_connection"].(string)
+	switch conn {
+	case "local":
+		return transport.NewLocal(), nil
+	case "", "ssh":
+		if c.SSH == nil {
+			return nil, &transport.UnreachableError{Host: host, Err: fmt.Errorf("no SSH connector configured")}
+		}
+		return c.SSH.Connect(ctx, host, vars)
+	}
+	return nil, &transport.UnreachableError{Host: host, Err: fmt.Errorf("unsupported ansible_connection %q (supported: local, ssh)", conn)}
+}
+
+// connPool keeps one connection per host for the whole run, opened on
+// first use. A host that could not be reached is not retried within the run.
+type connPool struct {
+	connector Connector
+	mu        sync.Mutex
+	conns     map[string]*poolEntry
+}
+
+type poolEntry struct {
+	once sync.Once
+	conn transport.Transport
+	err  error
+}
+
+func newConnPool(c Connector) *connPool {
+	return &connPool{connector: c, conns: map[string]*poolEntry{}}
+}
+
+// get returns the host's connection, dialling it once.
+func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
+	p.mu.Lock()
+	ent, ok := p.conns[host]
+	if !ok {
+		ent = &poolEntry{}
+		p.conns[host] = ent
+	}
+	p.mu.Unlock()
+	ent.once.Do(func() {
+		ent.conn, ent.err = p.connector.Connect(ctx, host, vars)
+		if ent.err != nil && !transport.IsUnreachable(ent.err) {
+			ent.err = &transport.UnreachableError{Host: host, Err: ent.err}
+		}
+	})
+	return ent.conn, ent.err
+}
+
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ent := range p.conns {
+		if ent.conn != nil {
+			_ = ent.conn.Close() // end of run: nothing to do about a failed close
+		}
+	}
+}
+
+// SSHConnector dials hosts over SSH, with Defaults for what host variables
+// do not set (user, key, timeout, host key policy).
+type SSHConnector struct {
+	Defaults ssh.Config
+}
+
+// Connect implements Connector.
+func (c SSHConnector) Connect(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
+	cfg, err := ssh.ConfigFromVars(host, vars, c.Defaults)
+	if err != nil {
+		return nil, &transport.UnreachableError{Host: host, Err: err}
+	}
+	conn, err := ssh.Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return conn, nil
+}

@@ -1,0 +1,252 @@
+// Package runner executes parsed playbooks against an inventory with
+// Ansible's linear strategy: every host finishes a task before any host
+// starts the next one, with at most Forks hosts working at once.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// Exit codes, as documented in the README.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitHostFailed  = 2
+	ExitInvalid     = 3
+	ExitUnreachable = 4
+	ExitUsage       = 5
+	ExitInterrupted = 130
+)
+
+// Options controls a run.
+type Options struct {
+	Inventory *inventory.Inventory
+	// ExtraVars are -e variables: the highest precedence.
+	ExtraVars   map[string]any
+	Check       bool
+	Diff        bool
+	Limit       string
+	Tags        []string
+	SkipTags    []string
+	Forks       int
+	StartAtTask string
+	Verbosity   int
+	// ForceHandlers runs notified handlers even on hosts that failed.
+	ForceHandlers bool
+	Reporter      report.Reporter
+	// Redactor receives every secret value the run learns of.
+	Redactor *report.Redactor
+	// Connector opens connections; nil uses DefaultConnector.
+	Connector Connector
+	// Stop, when closed, asks the run to start no new task (Ctrl-C). Tasks
+	// already running finish; ctx cancellation aborts them.
+	Stop <-chan struct{}
+}
+
+// Outcome summarises a run.
+type Outcome struct {
+	Stats       []report.HostStats
+	Interrupted bool
+}
+
+// ExitCode maps the outcome to the process exit code: unreachable hosts win
+// over failed ones, as in Ansible.
+func (o *Outcome) ExitCode() int {
+	unreachable, failed := false, false
+	for _, s := range o.Stats {
+		unreachable = unreachable || s.Unreachable > 0
+		failed = failed || s.Failed > 0
+	}
+	switch {
+	case o.Interrupted:
+		return ExitInterrupted
+	case unreachable:
+		return ExitUnreachable
+	case failed:
+		return ExitHostFailed
+	}
+	return ExitOK
+}
+
+// engine is the state of one run.
+type engine struct {
+	opt     Options
+	pb      *playbook.Playbook
+	inv     *inventory.Inventory
+	report  report.Reporter
+	conns   *connPool
+	groups  map[string][]any
+	invVars map[string]map[string]any // per host, computed once
+
+	mu    sync.Mutex
+	hosts map[string]*hostState
+	order []string // hosts in first-seen order, for the recap
+
+	started     bool // --start-at-task matched
+	interrupted bool
+}
+
+// hostState is what a host carries across tasks and plays.
+type hostState struct {
+	name       string
+	facts      map[string]any
+	registered map[string]any
+	stats      report.HostStats
+
+	// Per play:
+	failed      bool // a task failed and was not rescued: the host leaves the play
+	unreachable bool
+	ended       bool            // meta: end_host
+	notified    map[string]bool // handler names and listen topics
+}
+
+func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }
+
+// Run executes every play of pb.
+func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, error) {
+	if opt.Forks <= 0 {
+		opt.Forks = 5
+	}
+	if opt.Inventory == nil {
+		inv, err := inventory.Load(nil)
+		if err != nil {
+			return nil, fmt.Errorf("empty inventory: %w", err)
+		}
+		opt.Inventory = inv
+	}
+	if opt.Reporter == nil {
+		opt.Reporter = nopReporter{}
+	}
+	if opt.Redactor == nil {
+		opt.Redactor = &report.Redactor{}
+	}
+	if opt.Connector == nil {
+		opt.Connector = DefaultConnector{}
+	}
+	e := &engine{
+		opt:     opt,
+		pb:      pb,
+		inv:     opt.Inventory,
+		report:  opt.Reporter,
+		conns:   newConnPool(opt.Connector),
+		hosts:   map[string]*hostState{},
+		invVars: map[string]map[string]any{},
+		started: opt.StartAtTask == "",
+	}
+	defer e.conns.closeAll()
+	e.groups = map[string][]any{}
+	for g, hs := range e.inv.GroupHosts() {
+		l := make([]any, len(hs))
+		for i, h := range hs {
+			l[i] = h
+		}
+		e.groups[g] = l
+	}
+	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
+	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
+	for _, play := range pb.Plays {
+		if e.stopRequested() {
+			break
+		}
+		if err := e.runPlay(ctx, play); err != nil {
+			return e.outcome(), err
+		}
+	}
+	out := e.outcome()
+	e.emit(report.Event{Type: report.EventRecap, Stats: out.Stats, Interrupted: out.Interrupted})
+	if !e.started {
+		e.emit(report.Event{Type: report.EventWarning, Msg: fmt.Sprintf("--start-at-task %q matched no task: nothing ran", opt.StartAtTask)})
+	}
+	return out, nil
+}
+
+func (e *engine) outcome() *Outcome {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o := &Outcome{Interrupted: e.interrupted}
+	for _, name := range e.order {
+		o.Stats = append(o.Stats, e.hosts[name].stats)
+	}
+	return o
+}
+
+func (e *engine) emit(ev report.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	e.report.Emit(ev)
+}
+
+func (e *engine) warn(format string, args ...any) {
+	e.emit(report.Event{Type: report.EventWarning, Msg: fmt.Sprintf(format, args...)})
+}
+
+// stopRequested reports (and remembers) an interrupt.
+func (e *engine) stopRequested() bool {
+	if e.opt.Stop == nil {
+		return false
+	}
+	select {
+	case <-e.opt.Stop:
+		e.mu.Lock()
+		e.interrupted = true
+		e.mu.Unlock()
+		return true
+	default:
+		return false
+	}
+}
+
+// host returns the state of a host, creating it on first use.
+func (e *engine) host(name string) *hostState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h, ok := e.hosts[name]
+	if !ok {
+		h = &hostState{name: name, facts: map[string]any{}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
+		e.hosts[name] = h
+		e.order = append(e.order, name)
+	}
+	return h
+}
+
+// inventoryVars returns a host's inventory variables (computed once), and
+// registers its secrets with the redactor.
+func (e *engine) inventoryVars(name string) map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.invVars[name]; ok {
+		return v
+	}
+	v := e.inv.HostVars(name)
+	if v == nil {
+		v = map[string]any{}
+	}
+	e.invVars[name] = v
+	e.opt.Redactor.Add(collectSecrets(v, nil)...)
+	return v
+}
+
+func (e *engine) playbookDir() string {
+	abs, err := filepath.Abs(e.pb.Path)
+	if err != nil {
+		return filepath.Dir(e.pb.Path)
+	}
+	return filepath.Dir(abs)
+}
+
+type nopReporter struct{}
+
+func (nopReporter) Emit(report.Event) {}
+
+// unreachable reports whether err means the host could not be reached.
+func unreachable(err error) bool { return transport.IsUnreachable(err) }

@@ -1,0 +1,484 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Truthy reports whether v counts as true in a condition.
+//
+//   - bool: as is
+//   - nil: false
+//   - numbers: true when non-zero
+//   - strings (case-insensitive, surrounding spaces ignored): "true", "yes",
+//     "on" and "1" are true; "false", "no", "off", "0" and "" are false; any
+//     other non-empty string is true
+//   - lists and maps: true when non-empty
+//   - anything else: true
+func Truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return stringTruth(t)
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case []any:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int() != 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return rv.Uint() != 0
+	case reflect.Float32, reflect.Float64:
+		return rv.Float() != 0
+	case reflect.String:
+		return stringTruth(rv.String())
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Slice, reflect.Map, reflect.Array:
+		return rv.Len() > 0
+	case reflect.Pointer, reflect.Interface:
+		return !rv.IsNil()
+	}
+	return true
+}
+
+// stringTruth implements Truthy for strings.
+func stringTruth(s string) bool {
+	if b, ok := parseBoolWord(s); ok {
+		return b
+	}
+	return s != ""
+}
+
+// parseBoolWord recognises the words Truthy and bool() give a fixed meaning.
+func parseBoolWord(s string) (value, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 5 {
+		return false, false
+	}
+	switch strings.ToLower(s) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0", "":
+		return false, true
+	}
+	return false, false
+}
+
+// toString renders a value the way it appears inside a rendered string:
+// strings as is, nil as "", numbers in plain decimal, maps and lists as JSON.
+func toString(v any) (string, error) {
+	switch t := v.(type) {
+	case string:
+		return t, nil
+	case nil:
+		return "", nil
+	case bool:
+		return strconv.FormatBool(t), nil
+	case int:
+		return strconv.Itoa(t), nil
+	case int64:
+		return strconv.FormatInt(t, 10), nil
+	case float64:
+		return formatFloat(t), nil
+	case []byte:
+		return string(t), nil
+	case error:
+		return t.Error(), nil
+	case fmt.Stringer:
+		return t.String(), nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	case reflect.Float32:
+		return strconv.FormatFloat(rv.Float(), 'g', -1, 32), nil
+	case reflect.Float64:
+		return formatFloat(rv.Float()), nil
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool()), nil
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct:
+		return toJSON(v, "")
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return "", nil
+		}
+		return toString(rv.Elem().Interface())
+	}
+	return fmt.Sprint(v), nil
+}
+
+// formatFloat prints whole numbers without a fraction (YAML loaders that go
+// through JSON turn every number into float64, and "8080" must stay "8080").
+func formatFloat(f float64) string {
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// toJSON encodes v as JSON without HTML escaping (rendered strings often end
+// up in shell commands, where "&" must stay "&"). indent "" means compact.
+func toJSON(v any, indent string) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(normalize(v)); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// normalize turns maps with non-string keys (as some YAML decoders produce)
+// into map[string]any, recursively, so they can be encoded as JSON. Values
+// without such maps are returned unchanged.
+func normalize(v any) any {
+	if !needsNormalize(v) {
+		return v
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = normalize(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = normalize(x)
+		}
+		return out
+	}
+	rv := reflect.ValueOf(v)
+	out := make(map[string]any, rv.Len())
+	it := rv.MapRange()
+	for it.Next() {
+		k, _ := toString(it.Key().Interface())
+		out[k] = normalize(it.Value().Interface())
+	}
+	return out
+}
+
+// needsNormalize reports whether v holds a map with non-string keys.
+func needsNormalize(v any) bool {
+	switch t := v.(type) {
+	case nil, string, bool, int, int64, float64:
+		return false
+	case map[string]any:
+		for _, x := range t {
+			if needsNormalize(x) {
+				return true
+			}
+		}
+		return false
+	case []any:
+		for _, x := range t {
+			if needsNormalize(x) {
+				return true
+			}
+		}
+		return false
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Map && rv.Type().Key().Kind() != reflect.String
+}
+
+// decodeJSON decodes JSON keeping whole numbers as int (like the YAML loader).
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("unexpected data after the JSON value")
+	}
+	return fixNumbers(v), nil
+}
+
+// fixNumbers replaces json.Number with int (when whole and in range) or float64.
+func fixNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		s := string(t)
+		if !strings.ContainsAny(s, ".eE") {
+			if i, err := strconv.ParseInt(s, 10, 64); err == nil && i >= math.MinInt && i <= math.MaxInt {
+				return int(i)
+			}
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = fixNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = fixNumbers(x)
+		}
+	}
+	return v
+}
+
+// toInt converts numbers, numeric strings and bools to int.
+func toInt(v any) (int, error) {
+	switch t := v.(type) {
+	case int:
+		return t, nil
+	case float64:
+		return floatToInt(t)
+	case bool:
+		if t {
+			return 1, nil
+		}
+		return 0, nil
+	case string:
+		s := strings.TrimSpace(t)
+		if i, err := strconv.ParseInt(s, 10, 0); err == nil {
+			return int(i), nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return floatToInt(f)
+		}
+		return 0, fmt.Errorf("cannot convert %q to int", t)
+	case nil:
+		return 0, fmt.Errorf("cannot convert nil to int")
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(rv.Int()), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u > math.MaxInt {
+			return 0, fmt.Errorf("%d is too large for int", u)
+		}
+		return int(u), nil
+	case reflect.Float32, reflect.Float64:
+		return floatToInt(rv.Float())
+	case reflect.String:
+		return toInt(rv.String())
+	}
+	return 0, fmt.Errorf("cannot convert %s to int", typeName(v))
+}
+
+func floatToInt(f float64) (int, error) {
+	if math.IsNaN(f) || f >= math.MaxInt64 || f < math.MinInt64 {
+		return 0, fmt.Errorf("cannot convert %v to int", f)
+	}
+	return int(f), nil
+}
+
+// toFloat converts numbers, numeric strings and bools to float64.
+func toFloat(v any) (float64, error) {
+	switch t := v.(type) {
+	case float64:
+		return t, nil
+	case int:
+		return float64(t), nil
+	case bool:
+		if t {
+			return 1, nil
+		}
+		return 0, nil
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		if err != nil {
+			return 0, fmt.Errorf("cannot convert %q to float", t)
+		}
+		return f, nil
+	case nil:
+		return 0, fmt.Errorf("cannot convert nil to float")
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint()), nil
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), nil
+	case reflect.String:
+		return toFloat(rv.String())
+	}
+	return 0, fmt.Errorf("cannot convert %s to float", typeName(v))
+}
+
+// isNumber reports whether v is of a numeric kind.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, float64:
+		return true
+	case nil, string, bool:
+		return false
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// asList returns v as []any: []any as is, other slices and arrays copied,
+// nil as an empty list.
+func asList(v any) ([]any, bool) {
+	switch t := v.(type) {
+	case []any:
+		return t, true
+	case nil:
+		return nil, true
+	case []string:
+		out := make([]any, len(t))
+		for i, s := range t {
+			out[i] = s
+		}
+		return out, true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
+			return nil, false // []byte is a string, not a list
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// asMap returns v as map[string]any: map[string]any as is, other maps
+// copied with keys turned into strings, nil as an empty map.
+func asMap(v any) (map[string]any, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		return t, true
+	case nil:
+		return nil, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map {
+		return nil, false
+	}
+	out := make(map[string]any, rv.Len())
+	it := rv.MapRange()
+	for it.Next() {
+		k, _ := toString(it.Key().Interface())
+		out[k] = it.Value().Interface()
+	}
+	return out, true
+}
+
+// sortedKeys returns the keys of m in sorted order.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// normalizeResult turns typed slices and maps an expression may produce
+// (e.g. []int from 1..3, []string from a builtin) into []any and
+// map[string]any, the shapes YAML gives, so callers see one set of types.
+func normalizeResult(v any) any {
+	switch v.(type) {
+	case nil, string, bool, int, float64, []any, map[string]any:
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			return v
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return out
+	case reflect.Map:
+		if rv.Type().Key().Kind() != reflect.String {
+			return v
+		}
+		out := make(map[string]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			out[it.Key().String()] = it.Value().Interface()
+		}
+		return out
+	}
+	return v
+}
+
+// equal compares two values, treating numbers of different types as equal
+// when their values are.
+func equal(a, b any) bool {
+	if isNumber(a) && isNumber(b) {
+		fa, _ := toFloat(a)
+		fb, _ := toFloat(b)
+		return fa == fb
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// typeName names a value's type for error messages in YAML terms.
+func typeName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	switch v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "map"
+	}
+	if isNumber(v) {
+		return "number"
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Map:
+		return "map"
+	}
+	return fmt.Sprintf("%T", v)
+}

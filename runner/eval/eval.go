@@ -1,0 +1,299 @@
+// Package eval evaluates playbook expressions and renders templates.
+//
+// Bare expressions (when:, failed_when:, changed_when:, until:) and the
+// {{ expr }} parts of strings use the expr language
+// (github.com/expr-lang/expr); template files use Go text/template. Both see
+// the same variables and the same helper functions (see funcs.go).
+//
+// Every distinct expression is compiled once and cached together with the
+// list of variables it needs, so evaluating it per task, host and loop item
+// costs one map lookup per variable plus the VM run.
+//
+// Undefined variables are an error (*UndefinedError), except where a missing
+// value is expected:
+//
+//	x ?? "fallback"          a.b.c ?? 1
+//	x | default("fallback")  default(x, "fallback")   mandatory(x, "msg")
+//	x == nil                 x != nil
+//	defined("x")             defined("a.b")   (the name, as a string)
+//
+// and in the parts of an expression guarded by such a test:
+//
+//	x != nil && x > 1        defined("x") and x > 1
+//	x == nil || x > 1        x != nil ? x : 0
+//
+// In those places a missing variable, or a member of a missing or nil map
+// (a.b.c with a undefined), evaluates to nil.
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Eval evaluates one bare expression with vars.
+//
+// For convenience a bare expression written as one "{{ expr }}" (as
+// Ansible users sometimes do in when:) is evaluated as expr.
+func Eval(expression string, vars map[string]any) (result any, err error) {
+	defer recoverError(&err, expression)
+	c, err := compile(expression)
+	if err != nil {
+		return nil, err
+	}
+	return c.run(vars)
+}
+
+// Condition evaluates a list of bare expressions joined by AND (empty list →
+// true). Results are judged by Truthy. Evaluation stops at the first false
+// expression, so later ones may rely on earlier ones (e.g. ["x != nil",
+// "x > 1"]).
+func Condition(exprs []string, vars map[string]any) (ok bool, err error) {
+	for _, e := range exprs {
+		v, err := Eval(e, vars)
+		if err != nil {
+			return false, err
+		}
+		if !Truthy(v) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Validate checks the syntax of an expression (for playbook validation
+// before running), without evaluating it.
+func Validate(expression string) (err error) {
+	defer recoverError(&err, expression)
+	_, err = compile(expression)
+	return err
+}
+
+// Error is a syntax or evaluation error in an expression.
+type Error struct {
+	Expr   string // the expression as written
+	Syntax bool   // true for compile (syntax) errors, false for run-time errors
+	Line   int    // 1-based line within Expr; 0 if unknown
+	Column int    // 1-based column within the line; 0 if unknown
+	Msg    string // what went wrong
+	Err    error  // underlying cause (e.g. an error returned by a helper), if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Syntax {
+		b.WriteString("invalid expression ")
+	} else {
+		b.WriteString("error evaluating expression ")
+	}
+	b.WriteString(quoteExpr(e.Expr))
+	if e.Column > 0 {
+		if strings.Contains(e.Expr, "\n") {
+			fmt.Fprintf(&b, " at line %d column %d", e.Line, e.Column)
+		} else {
+			fmt.Fprintf(&b, " at column %d", e.Column)
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// quoteExpr quotes an expression for an error message, shortening very long ones.
+func quoteExpr(s string) string {
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// newError turns an error from expr into an *Error naming the expression.
+func newError(src string, syntax bool, err error) error {
+	var ue *UndefinedError
+	if errors.As(err, &ue) {
+		return err
+	}
+	e := &Error{Expr: src, Syntax: syntax, Msg: err.Error()}
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		e.Msg = fe.Message
+		e.Err = fe.Prev
+		if fe.Snippet != "" || fe.Column > 0 {
+			e.Line = fe.Line
+			e.Column = fe.Column + 1
+		}
+		if fe.Prev != nil && fe.Message == "" {
+			e.Msg = fe.Prev.Error()
+		}
+	}
+	return e
+}
+
+// recoverError turns a panic into an error naming the expression. Nothing
+// in this package should panic; this is the last line of defence.
+func recoverError(err *error, src string) {
+	if r := recover(); r != nil {
+		*err = &Error{Expr: src, Msg: fmt.Sprintf("internal error: %v", r)}
+	}
+}
+
+// compiled is a cached, compiled expression.
+type compiled struct {
+	src      string      // the expression as written (for errors)
+	prog     *vm.Program // compiled program
+	required []string    // variables that must be defined before running
+}
+
+// compileResult is what the program cache holds: a program or the error
+// compiling it gave (so a bad expression is not recompiled every time).
+type compileResult struct {
+	c   *compiled
+	err error
+}
+
+// programs caches compiled expressions by source.
+var programs = newCache[compileResult](20000)
+
+// compile returns the cached compiled form of src, compiling it on first use.
+func compile(src string) (*compiled, error) {
+	if r, ok := programs.get(src); ok {
+		return r.c, r.err
+	}
+	c, err := compileUncached(src)
+	r := programs.put(src, compileResult{c, err})
+	return r.c, r.err
+}
+
+// compileUncached parses src, works out which variables it needs and
+// compiles it for the VM.
+func compileUncached(src string) (c *compiled, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, &Error{Expr: src, Syntax: true, Msg: fmt.Sprintf("cannot compile: %v", r)}
+		}
+	}()
+	code := unwrapBraces(src)
+	if strings.TrimSpace(code) == "" {
+		return nil, &Error{Expr: src, Syntax: true, Msg: "empty expression"}
+	}
+	// Parse once on our own to find the variables the expression needs; the
+	// parse is repeated inside expr.Compile, but only once per distinct
+	// expression, and this keeps the analysis on the tree as written (before
+	// expr's patching and optimisation).
+	tree, err := parser.ParseWithConfig(code, parseConfig())
+	if err != nil {
+		return nil, withHint(newError(src, true, err), code)
+	}
+	required, unknown := requiredVars(tree.Node)
+	if len(unknown) > 0 {
+		return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+	}
+	prog, err := expr.Compile(code, exprOptions...)
+	if err != nil {
+		return nil, newError(src, true, err)
+	}
+	return &compiled{src: src, prog: prog, required: required}, nil
+}
+
+// unwrapBraces strips one "{{ … }}" around a whole bare expression.
+func unwrapBraces(src string) string {
+	t := strings.TrimSpace(src)
+	if !strings.HasPrefix(t, "{{") || !strings.HasSuffix(t, "}}") {
+		return src
+	}
+	segs, err := splitTemplate(t)
+	if err != nil || len(segs) != 1 || !segs[0].isExpr {
+		return src
+	}
+	return segs[0].text
+}
+
+// parseConfig builds an expr config equal to the one expr.Compile uses with
+// exprOptions, for our own parse. A fresh one each time: parsing writes to
+// the config's type cache.
+func parseConfig() *conf.Config {
+	cfg := conf.CreateNew()
+	for _, op := range exprOptions {
+		op(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	return cfg
+}
+
+// noVars stands in for a nil vars map (never written to).
+var noVars = map[string]any{}
+
+// vms pools expr virtual machines so that each run does not allocate a new
+// stack.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// run checks the required variables and runs the program against vars.
+func (c *compiled) run(vars map[string]any) (any, error) {
+	for _, name := range c.required {
+		if _, ok := vars[name]; !ok {
+			return nil, &UndefinedError{Name: name, Expr: c.src}
+		}
+	}
+	if vars == nil {
+		vars = noVars
+	}
+	m := vms.Get().(*vm.VM)
+	out, err := m.Run(c.prog, vars)
+	vms.Put(m)
+	if err != nil {
+		return nil, newError(c.src, false, err)
+	}
+	return normalizeResult(out), nil
+}
+
+// unknownFuncMessage explains a call of a function that does not exist.
+func unknownFuncMessage(name string) string {
+	switch name {
+	case "contains":
+		return "contains is an operator in expressions: write `s contains \"x\"` (and `x in list` for lists)"
+	case "lookup", "query", "q":
+		return fmt.Sprintf("unknown function %s(): lookups are not supported", name)
+	}
+	return fmt.Sprintf("unknown function %s()", name)
+}
+
+var (
+	isTestPattern   = regexp.MustCompile(`\bis\s+(not\s+)?(defined|undefined|none)\b`)
+	barePipePattern = regexp.MustCompile(`(^|[^|])\|\s*([A-Za-z_]\w*)\s*($|[^\w\s(])`)
+	containsCall    = regexp.MustCompile(`(^|[^\w.])contains\s*\(`)
+)
+
+// withHint adds advice to a syntax error for Jinja habits that expr does
+// not share.
+func withHint(err error, code string) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	switch {
+	case isTestPattern.MatchString(code):
+		e.Msg += " (expressions have no `is defined` tests: use `x != nil` or `defined(\"x\")`, and `x == nil` or `!defined(\"x\")`)"
+	case barePipePattern.MatchString(code):
+		e.Msg += " (helpers after | need parentheses: `x | upper()`, `x | default(\"d\")`)"
+	case containsCall.MatchString(code):
+		e.Msg += " (contains is an operator: `s contains \"x\"`; for lists use `x in list`)"
+	case strings.Contains(code, "{%"):
+		e.Msg += " (Jinja {% %} statements are not supported)"
+	}
+	return e
+}

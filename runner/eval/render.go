@@ -1,0 +1,302 @@
+package eval
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// HasTemplate reports whether s contains "{{".
+func HasTemplate(s string) bool {
+	return strings.Contains(s, "{{")
+}
+
+// Render renders a string that may contain {{ expr }}.
+//
+// A string that is exactly one {{ expr }} (surrounding whitespace allowed)
+// returns the expression's value with its type (list, map, number, bool,
+// nil). Otherwise the result is a string with each {{ }} replaced by its
+// value: strings as is, nil as "", numbers in decimal, maps and lists as
+// JSON. A string without "{{" is returned unchanged.
+//
+// The expression inside {{ }} may itself contain braces and "}}" inside
+// string literals or map literals ({{ {"a": 1} }}, {{ "}}" }}); a literal
+// "{{" in the output can be written {{ "{{" }}. A "}}" outside any {{ }} is
+// plain text.
+func Render(s string, vars map[string]any) (result any, err error) {
+	if !HasTemplate(s) {
+		return s, nil
+	}
+	defer recoverError(&err, s)
+	t := parseTemplateString(s)
+	if t.err != nil {
+		return nil, t.err
+	}
+	if t.single != nil {
+		v, err := t.single.run(vars)
+		if err != nil {
+			return nil, renderError(s, true, err)
+		}
+		return v, nil
+	}
+	var b strings.Builder
+	b.Grow(t.size)
+	for _, seg := range t.segs {
+		if seg.expr == nil {
+			b.WriteString(seg.text)
+			continue
+		}
+		v, err := seg.expr.run(vars)
+		if err != nil {
+			return nil, renderError(s, false, err)
+		}
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		default:
+			str, err := toString(v)
+			if err != nil {
+				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: "cannot render value: " + err.Error(), Err: err})
+			}
+			b.WriteString(str)
+		}
+	}
+	return b.String(), nil
+}
+
+// renderError adds the rendered string to an expression's error, unless the
+// string is just that one expression (whose error already names it).
+func renderError(s string, single bool, err error) error {
+	if single {
+		return err
+	}
+	return &RenderError{Text: s, Err: err}
+}
+
+// RenderError is an error rendering a string; Err is the error of the
+// {{ }} part that failed (an *UndefinedError or *Error).
+type RenderError struct {
+	Text string // the string being rendered
+	Err  error
+}
+
+func (e *RenderError) Error() string {
+	return fmt.Sprintf("rendering %s: %v", quoteExpr(e.Text), e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// RenderValue renders recursively through map[string]any and []any (keys
+// are not rendered), returning new containers; strings are rendered with
+// Render and other scalars pass through. Errors say where in the value they
+// happened (e.g. `at args.env[2]: …`).
+func RenderValue(v any, vars map[string]any) (any, error) {
+	return renderValue(v, vars)
+}
+
+func renderValue(v any, vars map[string]any) (any, error) {
+	switch t := v.(type) {
+	case string:
+		if !HasTemplate(t) {
+			return t, nil
+		}
+		return Render(t, vars)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			r, err := renderValue(x, vars)
+			if err != nil {
+				return nil, atPath(k, err)
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			r, err := renderValue(x, vars)
+			if err != nil {
+				return nil, atPath("["+strconv.Itoa(i)+"]", err)
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// PathError is an error rendering part of a value given to RenderValue.
+type PathError struct {
+	Path string // where in the value: "args.env[2]"
+	Err  error
+}
+
+func (e *PathError) Error() string {
+	return fmt.Sprintf("at %s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *PathError) Unwrap() error { return e.Err }
+
+// atPath prefixes step (a map key or "[i]") to the path of err, building
+// the path up while unwinding.
+func atPath(step string, err error) error {
+	if pe, ok := err.(*PathError); ok {
+		if strings.HasPrefix(pe.Path, "[") {
+			pe.Path = step + pe.Path
+		} else {
+			pe.Path = step + "." + pe.Path
+		}
+		return pe
+	}
+	return &PathError{Path: step, Err: err}
+}
+
+// ValidateString checks that every {{ }} in s parses and compiles; an
+// unclosed "{{" is an error.
+func ValidateString(s string) (err error) {
+	if !HasTemplate(s) {
+		return nil
+	}
+	defer recoverError(&err, s)
+	return parseTemplateString(s).err
+}
+
+// templateString is the cached, parsed form of a string with {{ }}.
+type templateString struct {
+	single *compiled // set when the string is exactly one {{ expr }}
+	segs   []segment
+	size   int // length of the literal text, to size the output
+	err    error
+}
+
+// segment is literal text (expr nil) or a compiled expression.
+type segment struct {
+	text string
+	expr *compiled
+}
+
+// templateStrings caches parsed strings by their text.
+var templateStrings = newCache[*templateString](20000)
+
+// parseTemplateString returns the cached parse of s, parsing it on first use.
+func parseTemplateString(s string) *templateString {
+	if t, ok := templateStrings.get(s); ok {
+		return t
+	}
+	return templateStrings.put(s, parseTemplateStringUncached(s))
+}
+
+func parseTemplateStringUncached(s string) *templateString {
+	raw, err := splitTemplate(s)
+	if err != nil {
+		return &templateString{err: err}
+	}
+	t := &templateString{}
+	exprs := 0
+	blank := true
+	for _, r := range raw {
+		if r.isExpr {
+			exprs++
+		} else if strings.TrimSpace(r.text) != "" {
+			blank = false
+		}
+	}
+	single := exprs == 1 && blank
+	for _, r := range raw {
+		if !r.isExpr {
+			t.segs = append(t.segs, segment{text: r.text})
+			t.size += len(r.text)
+			continue
+		}
+		c, err := compile(r.text)
+		if err != nil {
+			return &templateString{err: renderError(s, single, err)}
+		}
+		t.segs = append(t.segs, segment{expr: c})
+		t.size += 8
+	}
+	if single {
+		for _, seg := range t.segs {
+			if seg.expr != nil {
+				t.single = seg.expr
+			}
+		}
+	}
+	return t
+}
+
+// rawSegment is a piece of a template string before compiling.
+type rawSegment struct {
+	text   string
+	isExpr bool
+}
+
+// splitTemplate splits s into literal text and the expressions inside
+// {{ }}. An expression ends at the first "}}" that is outside string
+// literals and not closing a "{" opened inside the expression.
+func splitTemplate(s string) ([]rawSegment, error) {
+	var segs []rawSegment
+	i := 0
+	for {
+		j := strings.Index(s[i:], "{{")
+		if j < 0 {
+			if i < len(s) {
+				segs = append(segs, rawSegment{text: s[i:]})
+			}
+			return segs, nil
+		}
+		if j > 0 {
+			segs = append(segs, rawSegment{text: s[i : i+j]})
+		}
+		start := i + j + 2
+		end, err := findClose(s, start)
+		if err != nil {
+			return nil, err
+		}
+		code := s[start:end]
+		if strings.TrimSpace(code) == "" {
+			return nil, fmt.Errorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
+		}
+		segs = append(segs, rawSegment{text: strings.TrimSpace(code), isExpr: true})
+		i = end + 2
+	}
+}
+
+// findClose returns the index of the "}}" that closes the expression
+// starting at start.
+func findClose(s string, start int) (int, error) {
+	depth := 0
+	var quote byte
+	for k := start; k < len(s); k++ {
+		c := s[k]
+		if quote != 0 {
+			switch {
+			case c == '\\' && quote != '`':
+				k++
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case '"', '\'', '`':
+			quote = c
+		case '{':
+			depth++
+		case '}':
+			if depth > 0 {
+				depth--
+			} else if k+1 < len(s) && s[k+1] == '}' {
+				return k, nil
+			}
+		}
+	}
+	if quote != 0 {
+		return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: unterminated string literal inside it", start-2, quoteExpr(s))
+	}
+	return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: no matching \"}}\"", start-2, quoteExpr(s))
+}

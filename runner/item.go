@@ -1,0 +1,345 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/runner/eval"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// itemResult is what one run of the module (one loop item) gave.
+type itemResult struct {
+	status  string
+	result  map[string]any
+	changed bool
+	facts   map[string]any
+}
+
+func failedItem(msg string) itemResult {
+	return itemResult{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
+}
+
+// taskError names the task, its position and the host: the three things an
+// operator needs to find what broke.
+func taskError(t *playbook.Task, host string, err error) string {
+	return fmt.Sprintf("task %q (%s) on host %s: %v", t.DisplayName(), t.Pos, host, err)
+}
+
+// runItem evaluates when:, renders and binds the arguments, runs the module
+// (with until: retries) and applies changed_when:/failed_when:.
+func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string) itemResult {
+	ok, err := e.conditionsHold(sc, t, vars)
+	if err != nil {
+		return failedItem(taskError(t, h.name, fmt.Errorf("when: %w", err)))
+	}
+	if !ok {
+		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Conditional result was False"}}
+	}
+	mod, found := modules.Lookup(t.Module)
+	if !found {
+		return failedItem(taskError(t, h.name, fmt.Errorf("unknown module %q", t.Module)))
+	}
+	spec := mod.Spec()
+	args, err := e.bindArgs(spec, t, vars)
+	if err != nil {
+		return failedItem(taskError(t, h.name, err))
+	}
+	if check && spec.Check == modules.CheckNone {
+		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true,
+			"msg": fmt.Sprintf("This module (%s) does not support check mode", spec.Name)}}
+	}
+	if spec.Name == "debug" && args.Int("verbosity") > e.opt.Verbosity {
+		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Verbosity threshold not met."}}
+	}
+	mc, err := e.moduleContext(ctx, h, t, sc, vars, check, delegate, spec)
+	if err != nil {
+		if unreachable(err) {
+			return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+		}
+		return failedItem(taskError(t, h.name, err))
+	}
+	return e.runWithRetries(ctx, mod, mc, args, h, t, vars)
+}
+
+// bindArgs renders the task's arguments for this host and binds them to the
+// module's declared parameters; values that render to omit are dropped.
+func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]any) (modules.Args, error) {
+	rendered, err := renderDeep(t.Args, vars)
+	if err != nil {
+		return nil, fmt.Errorf("arguments: %w", err)
+	}
+	raw, _ := rendered.(map[string]any)
+	for k, v := range raw {
+		if s, ok := v.(string); ok && s == omitPlaceholder {
+			delete(raw, k)
+		}
+	}
+	args, err := spec.Bind(raw, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range spec.Params {
+		if s, ok := args[p.Name].(string); ok && p.NoLog {
+			e.opt.Redactor.Add(s)
+		}
+	}
+	return args, nil
+}
+
+// runWithRetries runs the module, retrying while until: is false.
+func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+	attempts := 1
+	if len(t.Until) > 0 {
+		attempts = 4 // Ansible: retries defaults to 3 when until is set
+		if t.Retries != nil {
+			attempts = *t.Retries + 1
+		}
+	}
+	delay := 5 * time.Second
+	if t.Delay != nil {
+		delay = time.Duration(*t.Delay * float64(time.Second))
+	}
+	var r itemResult
+	for attempt := 1; ; attempt++ {
+		r = e.runOnce(ctx, mod, mc, args, h, t, vars)
+		if len(t.Until) == 0 || r.status == report.StatusUnreachable {
+			return r
+		}
+		r.result["attempts"] = attempt
+		done, err := eval.Condition(t.Until, withRegistered(vars, t, r.result))
+		if err != nil {
+			return failedItem(taskError(t, h.name, fmt.Errorf("until: %w", err)))
+		}
+		if done {
+			if r.status == report.StatusFailed && len(t.FailedWhen) == 0 {
+				// until decides success for retried tasks, as in Ansible.
+				r.status, r.result["failed"] = okStatus(r.changed), false
+			}
+			return r
+		}
+		if attempt >= attempts {
+			r.status, r.result["failed"] = report.StatusFailed, true
+			if _, ok := r.result["msg"]; !ok {
+				r.result["msg"] = fmt.Sprintf("until condition not met after %d attempts", attempt)
+			}
+			return r
+		}
+		e.emit(report.Event{Type: report.EventRetry, Host: h.name, Task: t.DisplayName(), RetriesLeft: attempts - attempt})
+		if !sleepCtx(ctx, delay, e.opt.Stop) {
+			return r
+		}
+	}
+}
+
+func okStatus(changed bool) string {
+	if changed {
+		return report.StatusChanged
+	}
+	return report.StatusOK
+}
+
+// sleepCtx waits d, returning false if the run was cancelled or stopped.
+func sleepCtx(ctx context.Context, d time.Duration, stop <-chan struct{}) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-stop:
+		return false
+	}
+}
+
+func withRegistered(vars map[string]any, t *playbook.Task, result map[string]any) map[string]any {
+	if t.Register == "" {
+		return mergeInto(vars, map[string]any{"result": result})
+	}
+	return mergeInto(vars, map[string]any{t.Register: result})
+}
+
+// runOnce calls the module once and applies changed_when and failed_when.
+func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+	res, err := safeRun(ctx, mod, mc, args)
+	if err != nil {
+		if unreachable(err) {
+			return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+		}
+		res = &modules.Result{Failed: true, Msg: err.Error()}
+	}
+	m := res.Map()
+	changed, failed := res.Changed, res.Failed
+	if len(t.ChangedWhen) > 0 {
+		c, err := eval.Condition(t.ChangedWhen, withRegistered(vars, t, m))
+		if err != nil {
+			return failedItem(taskError(t, h.name, fmt.Errorf("changed_when: %w", err)))
+		}
+		changed = c
+		m["changed"] = c
+	}
+	if len(t.FailedWhen) > 0 {
+		f, err := eval.Condition(t.FailedWhen, withRegistered(vars, t, m))
+		if err != nil {
+			return failedItem(taskError(t, h.name, fmt.Errorf("failed_when: %w", err)))
+		}
+		failed = f
+		m["failed"] = f
+		m["failed_when_result"] = f
+	}
+	r := itemResult{result: m, changed: changed, facts: res.Facts}
+	switch {
+	case failed:
+		r.status = report.StatusFailed
+		if _, ok := m["msg"]; !ok && len(t.FailedWhen) == 0 {
+			m["msg"] = "the module reported a failure"
+		}
+	case res.Skipped:
+		r.status = report.StatusSkipped
+	default:
+		r.status = okStatus(changed)
+	}
+	return r
+}
+
+// safeRun calls the module and turns a panic into a failure of this task on
+// this host: a bug in one module must not take down a run on a fleet.
+func safeRun(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args) (res *modules.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("internal error in module %s: %v", mod.Spec().Name, p)
+		}
+	}()
+	res, err = mod.Run(ctx, mc, args)
+	if err == nil && res == nil {
+		err = errors.New("module returned no result")
+	}
+	return res, err
+}
+
+// moduleContext builds what the module sees: connection, check/diff flags,
+// become, environment, and evaluation helpers bound to this host's vars.
+func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, spec *modules.Spec) (*modules.Context, error) {
+	mc := &modules.Context{
+		Host:        h.name,
+		Check:       check,
+		Diff:        e.diffOn(sc, t),
+		PlaybookDir: sc.dir,
+		Vars:        vars,
+		Eval:        func(expr string) (any, error) { return eval.Eval(expr, vars) },
+		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
+		Log:         func(string, ...any) {},
+	}
+	if boolOr(firstBool(t.Become, sc.become), truthyVar(vars, "ansible_become")) {
+		user := t.BecomeUser
+		if user == "" {
+			user = sc.becomeUser
+		}
+		if user == "" {
+			user, _ = vars["ansible_become_user"].(string)
+		}
+		pw, _ := vars["ansible_become_password"].(string)
+		if pw == "" {
+			pw, _ = vars["ansible_become_pass"].(string)
+		}
+		mc.Become = &transport.Become{User: user, Password: pw}
+		e.opt.Redactor.Add(pw)
+	}
+	if env, err := e.environment(sc, t, vars); err != nil {
+		return nil, err
+	} else {
+		mc.Env = env
+	}
+	if spec.RunsOnController {
+		return mc, nil
+	}
+	target, targetVars := h.name, vars
+	if delegate != "" {
+		target, targetVars = delegate, e.delegateVars(delegate)
+	}
+	conn, err := e.conns.get(ctx, target, targetVars)
+	if err != nil {
+		return nil, err
+	}
+	mc.Conn = conn
+	return mc, nil
+}
+
+func truthyVar(vars map[string]any, name string) bool {
+	v, ok := vars[name]
+	return ok && eval.Truthy(v)
+}
+
+// environment renders the environment: keywords of play, blocks and task.
+func (e *engine) environment(sc *scope, t *playbook.Task, vars map[string]any) (map[string]string, error) {
+	if len(sc.env) == 0 && len(t.Environment) == 0 {
+		return nil, nil
+	}
+	merged := make(map[string]any, len(sc.env)+len(t.Environment))
+	for k, v := range sc.env {
+		merged[k] = v
+	}
+	for k, v := range t.Environment {
+		merged[k] = v
+	}
+	rendered, err := renderDeep(merged, vars)
+	if err != nil {
+		return nil, fmt.Errorf("environment: %w", err)
+	}
+	out := map[string]string{}
+	for k, v := range rendered.(map[string]any) {
+		if v == nil {
+			continue
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+// delegateFor renders delegate_to for this host ("" when not delegated).
+func (e *engine) delegateFor(sc *scope, t *playbook.Task, vars map[string]any) (string, error) {
+	d := t.DelegateTo
+	if d == "" {
+		d = sc.delegateTo
+	}
+	if d == "" {
+		return "", nil
+	}
+	v, err := renderDeep(d, vars)
+	if err != nil {
+		return "", fmt.Errorf("delegate_to: %w", err)
+	}
+	return strings.TrimSpace(fmt.Sprint(v)), nil
+}
+
+// delegateVars are the connection variables of a delegate: its inventory
+// variables when it is in the inventory, else its name as the address.
+func (e *engine) delegateVars(name string) map[string]any {
+	if _, ok := e.inv.Host(name); ok {
+		return e.inventoryVars(name)
+	}
+	return map[string]any{"ansible_host": name}
+}
+
+// conditionsHold evaluates the inherited and own when: conditions.
+func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any) (bool, error) {
+	if len(sc.when) > 0 {
+		ok, err := eval.Condition(sc.when, vars)
+		if err != nil || !ok {
+			return ok, err
+		}
+	}
+	// Blocks contribute their when: through the scope; a block's own
+	// condition is not evaluated again for itself.
+	if t.IsBlock() {
+		return true, nil
+	}
+	return eval.Condition(t.When, vars)
+}

@@ -1,0 +1,284 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/runbook-dev/runbook/runner/eval"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// runLoop runs the task once per loop item and folds the results the way
+// Ansible registers them: {results: [...], changed, failed, skipped, msg}.
+func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, noLog bool) outcome {
+	items, err := e.loopItems(t, vars)
+	if err != nil {
+		msg := taskError(t, h.name, err)
+		return outcome{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
+	}
+	results := make([]any, 0, len(items))
+	anyChanged, anyFailed, allSkipped := false, false, true
+	facts := map[string]any{}
+	for i, item := range items {
+		if e.stopRequested() {
+			break
+		}
+		loopVars := e.loopVarsFor(t, item, i, len(items))
+		itemVars := mergeInto(vars, loopVars)
+		r := e.runItem(ctx, pr, h, t, sc, itemVars, check, delegate)
+		if r.status == report.StatusUnreachable {
+			return outcome{status: r.status, result: r.result}
+		}
+		loopVar := loopVarName(t)
+		r.result[loopVar] = item
+		r.result["ansible_loop_var"] = loopVar
+		if t.LoopControl.IndexVar != "" {
+			r.result[t.LoopControl.IndexVar] = i
+		}
+		results = append(results, r.result)
+		anyChanged = anyChanged || r.changed
+		anyFailed = anyFailed || r.status == report.StatusFailed
+		allSkipped = allSkipped && r.status == report.StatusSkipped
+		for k, v := range r.facts {
+			facts[k] = v
+		}
+		ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
+			Status: r.status, IsItem: true, Item: e.itemLabel(t, item, itemVars), Module: t.Module, Result: r.result}
+		if noLog {
+			ev.Item, ev.Result = "None", censored(r.changed)
+		}
+		e.emit(ev)
+	}
+	out := outcome{changed: anyChanged, facts: facts, result: map[string]any{
+		"results": results, "changed": anyChanged, "failed": anyFailed, "msg": "All items completed",
+	}}
+	switch {
+	case anyFailed:
+		out.status = report.StatusFailed
+		out.result["msg"] = "One or more items failed"
+	case allSkipped:
+		out.status = report.StatusSkipped
+		out.result["skipped"] = true
+	default:
+		out.status = okStatus(anyChanged)
+	}
+	return out
+}
+
+func loopVarName(t *playbook.Task) string {
+	if t.LoopControl.LoopVar != "" {
+		return t.LoopControl.LoopVar
+	}
+	return "item"
+}
+
+// loopItems renders the loop (or with_items) into its list of items.
+func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error) {
+	if !t.HasLoop {
+		return []any{nil}, nil
+	}
+	v, err := renderDeep(t.Loop, vars)
+	if err != nil {
+		return nil, fmt.Errorf("loop: %w", err)
+	}
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case nil:
+		items = nil
+	case string:
+		if t.FlattenLoop { // with_items: "a" is a one-item list
+			items = []any{x}
+			break
+		}
+		return nil, fmt.Errorf("loop: expected a list, got the string %q", x)
+	default:
+		return nil, fmt.Errorf("loop: expected a list, got %T", v)
+	}
+	if t.FlattenLoop {
+		flat := make([]any, 0, len(items))
+		for _, it := range items {
+			if l, ok := it.([]any); ok {
+				flat = append(flat, l...)
+			} else {
+				flat = append(flat, it)
+			}
+		}
+		items = flat
+	}
+	return items, nil
+}
+
+// loopVarsFor returns the variables of one loop iteration.
+func (e *engine) loopVarsFor(t *playbook.Task, item any, index, length int) map[string]any {
+	m := map[string]any{
+		loopVarName(t):     item,
+		"ansible_loop_var": loopVarName(t),
+		"ansible_loop": map[string]any{
+			"index": index + 1, "index0": index, "first": index == 0, "last": index == length-1, "length": length,
+		},
+	}
+	if t.LoopControl.IndexVar != "" {
+		m[t.LoopControl.IndexVar] = index
+	}
+	return m
+}
+
+// itemLabel is what "(item=...)" shows: loop_control.label, or the item.
+func (e *engine) itemLabel(t *playbook.Task, item any, vars map[string]any) string {
+	if t.LoopControl.Label != "" {
+		if v, err := eval.Render(t.LoopControl.Label, vars); err == nil {
+			return fmt.Sprint(v)
+		}
+		return t.LoopControl.Label
+	}
+	switch x := item.(type) {
+	case string:
+		return x
+	case map[string]any, []any:
+		return report.CompactJSON(x)
+	}
+	return fmt.Sprint(item)
+}
+
+// taskVars builds the variables a task sees on a host.
+func (e *engine) taskVars(pr *playRun, h *hostState, sc *scope, t *playbook.Task, loop map[string]any) map[string]any {
+	return e.taskVarsWith(pr, h, sc, t, loop, e.commonMagic(pr, t))
+}
+
+func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.Task, loop, common map[string]any) map[string]any {
+	scoped := sc.vars
+	if t.Vars != nil && !t.IsBlock() {
+		scoped = append(append([]map[string]any{}, sc.vars...), t.Vars)
+	}
+	magic := make(map[string]any, len(common)+4)
+	for k, v := range common {
+		magic[k] = v
+	}
+	magic["inventory_hostname"] = h.name
+	magic["inventory_hostname_short"] = strings.SplitN(h.name, ".", 2)[0]
+	if ih, ok := e.inv.Host(h.name); ok {
+		names := make([]any, len(ih.Groups))
+		for i, g := range ih.Groups {
+			names[i] = g
+		}
+		magic["group_names"] = names
+	}
+	l := varLayers{
+		inventory:  e.inventoryVars(h.name),
+		facts:      h.facts,
+		play:       pr.playVars,
+		varsFiles:  pr.varsFiles,
+		scoped:     scoped,
+		registered: h.registered,
+		magic:      magic,
+		loop:       loop,
+		extra:      e.opt.ExtraVars,
+	}
+	return l.merge()
+}
+
+// commonMagic returns the magic variables shared by every host of a task.
+func (e *engine) commonMagic(pr *playRun, t *playbook.Task) map[string]any {
+	play := make([]any, 0, len(pr.all))
+	for _, h := range pr.all {
+		if h.active() {
+			play = append(play, h.name)
+		}
+	}
+	batch := make([]any, 0, len(pr.batch))
+	for _, h := range pr.batch {
+		if h.active() {
+			batch = append(batch, h.name)
+		}
+	}
+	m := map[string]any{
+		"groups":              e.groups,
+		"play_hosts":          play,
+		"ansible_play_hosts":  play,
+		"ansible_play_batch":  batch,
+		"ansible_check_mode":  e.opt.Check,
+		"ansible_diff_mode":   e.opt.Diff,
+		"ansible_verbosity":   e.opt.Verbosity,
+		"ansible_play_name":   pr.play.Name,
+		"playbook_dir":        e.playbookDir(),
+		"omit":                omitPlaceholder,
+		"ansible_run_tags":    stringsToAny(e.opt.Tags),
+		"ansible_skip_tags":   stringsToAny(e.opt.SkipTags),
+		"ansible_forks":       e.opt.Forks,
+		"ansible_config_file": nil,
+	}
+	if mentionsHostvars(pr, t) {
+		m["hostvars"] = e.hostvars()
+	}
+	return m
+}
+
+func stringsToAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+// hostvars maps every inventory host to its variables (inventory, facts,
+// registered). Building it costs a merge per host, so it is only built for
+// tasks that mention hostvars.
+func (e *engine) hostvars() map[string]any {
+	out := map[string]any{}
+	for _, ih := range e.inv.Hosts() {
+		h := e.host(ih.Name)
+		m := copyMap(e.inventoryVars(ih.Name))
+		for k, v := range h.facts {
+			m[k] = v
+		}
+		for k, v := range h.registered {
+			m[k] = v
+		}
+		m["inventory_hostname"] = ih.Name
+		out[ih.Name] = m
+	}
+	return out
+}
+
+// mentionsHostvars reports whether the task, or a variable it could read,
+// refers to hostvars.
+func mentionsHostvars(pr *playRun, t *playbook.Task) bool {
+	return mentions(t.Args, "hostvars") || mentions(t.Loop, "hostvars") || mentions(t.Vars, "hostvars") ||
+		mentions(anySlice(t.When), "hostvars") || mentions(anySlice(t.FailedWhen), "hostvars") ||
+		mentions(anySlice(t.ChangedWhen), "hostvars") || mentions(anySlice(t.Until), "hostvars") ||
+		mentions(pr.playVars, "hostvars") || mentions(pr.varsFiles, "hostvars") ||
+		strings.Contains(t.DelegateTo, "hostvars") || strings.Contains(t.IncludeTasks, "hostvars")
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+func mentions(v any, word string) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, word)
+	case []any:
+		for _, e := range x {
+			if mentions(e, word) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if mentions(e, word) {
+				return true
+			}
+		}
+	}
+	return false
+}

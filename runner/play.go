@@ -1,0 +1,247 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/runbook-dev/runbook/runner/eval"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// playRun is the state of one play (one serial batch at a time).
+type playRun struct {
+	play      *playbook.Play
+	all       []*hostState // every host the play targets
+	batch     []*hostState // the current serial batch
+	varsFiles map[string]any
+	playVars  map[string]any
+	aborted   bool // any_errors_fatal, max_fail_percentage or end_play
+}
+
+// activeBatch returns the batch's hosts that are still in the play.
+func (pr *playRun) activeBatch() []*hostState {
+	var out []*hostState
+	for _, h := range pr.batch {
+		if h.active() {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
+	pattern, err := e.renderWithExtra(play.Hosts, play.Vars)
+	if err != nil {
+		return &playbook.Error{Pos: play.Pos, Msg: "hosts", Err: err}
+	}
+	names, err := e.inv.Select(pattern)
+	if err != nil {
+		return &playbook.Error{Pos: play.Pos, Msg: fmt.Sprintf("hosts: %q", pattern), Err: err}
+	}
+	if e.opt.Limit != "" {
+		limited, err := e.inv.Select(e.opt.Limit)
+		if err != nil {
+			return fmt.Errorf("--limit %q: %w", e.opt.Limit, err)
+		}
+		names = intersect(names, limited)
+	}
+	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
+	pr := &playRun{play: play, playVars: play.Vars}
+	for _, n := range names {
+		h := e.host(n)
+		if !h.failed && !h.unreachable {
+			h.ended = false
+			h.notified = map[string]bool{}
+			pr.all = append(pr.all, h)
+		}
+	}
+	if len(pr.all) == 0 {
+		e.emit(report.Event{Type: report.EventNoHosts, Play: play.Name})
+		return nil
+	}
+	if pr.varsFiles, err = e.loadVarsFiles(play); err != nil {
+		return err
+	}
+	for _, batch := range serialBatches(play.Serial, pr.all) {
+		if e.stopRequested() || pr.aborted {
+			break
+		}
+		pr.batch = batch
+		e.runBatch(ctx, pr)
+		if len(pr.activeBatch()) == 0 && !pr.aborted && anyFailed(batch) {
+			// Every host of the batch failed: Ansible ends the play here.
+			break
+		}
+	}
+	return nil
+}
+
+func anyFailed(hs []*hostState) bool {
+	for _, h := range hs {
+		if h.failed || h.unreachable {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *engine) runBatch(ctx context.Context, pr *playRun) {
+	play := pr.play
+	sc := &scope{
+		tags:              play.Tags,
+		become:            play.Become,
+		becomeUser:        play.BecomeUser,
+		check:             play.CheckMode,
+		diff:              play.Diff,
+		env:               play.Environment,
+		dir:               play.Pos.Dir(),
+		ignoreUnreachable: boolPtrIf(play.IgnoreUnreachable),
+	}
+	if play.NoLog {
+		sc.noLog = boolPtrIf(true)
+	}
+	if play.GatherFacts == nil || *play.GatherFacts {
+		e.gatherFacts(ctx, pr, sc)
+	}
+	for _, section := range [][]*playbook.Task{play.PreTasks, play.Tasks, play.PostTasks} {
+		if len(section) == 0 {
+			continue
+		}
+		e.runTasks(ctx, pr, section, sc)
+		e.flushHandlers(ctx, pr, sc)
+	}
+}
+
+func boolPtrIf(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return &b
+}
+
+// gatherFacts runs the setup module on every host of the batch.
+func (e *engine) gatherFacts(ctx context.Context, pr *playRun, sc *scope) {
+	t := &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Module: "setup", Args: map[string]any{}, Tags: []string{"always"}}
+	saved := e.started
+	e.started = true // --start-at-task does not skip fact gathering
+	e.runLeaf(ctx, pr, t, sc)
+	e.started = saved
+}
+
+// renderWithExtra renders play-level strings (hosts:, vars_files paths),
+// which can only see play vars and extra vars.
+func (e *engine) renderWithExtra(s string, playVars map[string]any) (string, error) {
+	if !eval.HasTemplate(s) {
+		return s, nil
+	}
+	vars := copyMap(playVars)
+	for k, v := range e.opt.ExtraVars {
+		vars[k] = v
+	}
+	v, err := eval.Render(s, vars)
+	if err != nil {
+		return "", err
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = fmt.Sprint(p)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// loadVarsFiles loads a play's vars_files in order, later files winning.
+// Each entry may list alternatives; the first that exists is used.
+func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
+	out := map[string]any{}
+	for _, vf := range play.VarsFiles {
+		var loaded bool
+		var tried []string
+		for _, p := range vf.Paths {
+			path, err := e.renderWithExtra(p, play.Vars)
+			if err != nil {
+				return nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
+			}
+			if !strings.HasPrefix(path, "/") {
+				path = play.Pos.Dir() + "/" + path
+			}
+			tried = append(tried, path)
+			if _, err := os.Stat(path); err != nil {
+				continue
+			}
+			vars, err := playbook.LoadVarsFile(path)
+			if err != nil {
+				return nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
+			}
+			for k, v := range vars {
+				out[k] = v
+			}
+			loaded = true
+			break
+		}
+		if !loaded {
+			return nil, &playbook.Error{Pos: vf.Pos, Msg: fmt.Sprintf("vars_files: none of these files exists: %s", strings.Join(tried, ", "))}
+		}
+	}
+	e.opt.Redactor.Add(collectSecrets(out, nil)...)
+	e.opt.Redactor.Add(collectSecrets(play.Vars, nil)...)
+	return out, nil
+}
+
+// serialBatches splits hosts into batches by the play's serial: ints,
+// percentages, or a list whose last value repeats.
+func serialBatches(serial []any, hosts []*hostState) [][]*hostState {
+	if len(serial) == 0 {
+		return [][]*hostState{hosts}
+	}
+	var out [][]*hostState
+	rest := hosts
+	for i := 0; len(rest) > 0; i++ {
+		spec := serial[min(i, len(serial)-1)]
+		size := batchSize(spec, len(hosts))
+		if size <= 0 || size > len(rest) {
+			size = len(rest)
+		}
+		out = append(out, rest[:size])
+		rest = rest[size:]
+	}
+	return out
+}
+
+func batchSize(spec any, total int) int {
+	switch x := spec.(type) {
+	case int:
+		return x
+	case string:
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(x, "%"), 64)
+		if err != nil {
+			return total
+		}
+		return max(1, int(math.Floor(float64(total)*pct/100)))
+	}
+	return total
+}
+
+func intersect(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

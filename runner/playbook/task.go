@@ -1,0 +1,443 @@
+package playbook
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/runner/eval"
+)
+
+// taskKeywords are the keys a task may hold besides its module.
+var taskKeywords = []string{
+	"name", "when", "loop", "with_items", "loop_control", "register", "notify", "listen", "tags",
+	"ignore_errors", "ignore_unreachable", "failed_when", "changed_when", "until", "retries", "delay",
+	"run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
+	"check_mode", "diff", "no_log", "environment", "become", "become_user", "vars", "args", "meta",
+}
+
+// MetaActions are the values meta: accepts.
+var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors"}
+
+func isTaskKey(k string) bool {
+	for _, t := range taskKeywords {
+		if t == k {
+			return true
+		}
+	}
+	_, ok := modules.Lookup(k)
+	return ok
+}
+
+func closest(name string, known []string) string { return modules.ClosestName(name, known) }
+
+// LoadTasks parses a task file (for include_tasks at run time).
+func LoadTasks(path string) ([]*Task, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{}
+	return p.taskFile(display(path), path, data)
+}
+
+func (p *parser) taskFile(name, abs string, data []byte) ([]*Task, error) {
+	root, err := parseDocument(name, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: name}
+	if root == nil {
+		return nil, nil
+	}
+	return p.taskList(d, root, dirOf(abs), "tasks", false)
+}
+
+func dirOf(abs string) string { return Pos{File: abs}.Dir() }
+
+func (p *parser) taskList(d *decoder, n *yaml.Node, dir, key string, handlers bool) ([]*Task, error) {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, errAt(d.pos(n), "%q must be a list of tasks, got %s", key, kindName(n))
+	}
+	out := make([]*Task, 0, len(n.Content))
+	for _, c := range n.Content {
+		t, err := p.task(d, c, dir, handlers)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// task parses one task mapping.
+func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task, error) {
+	ps, err := d.pairs(n, "a task")
+	if err != nil {
+		return nil, err
+	}
+	t := &Task{Pos: d.pos(n)}
+	var moduleKeys []pair
+	var argsNode *yaml.Node
+	for _, kv := range ps {
+		if !isTaskKeyword(kv.key) {
+			if _, ok := modules.Lookup(kv.key); ok {
+				moduleKeys = append(moduleKeys, kv)
+				continue
+			}
+			return nil, unknownTaskKey(d.pos(kv.keyN), kv.key)
+		}
+		if err := p.taskKeyword(d, t, kv, dir, handler); err != nil {
+			return nil, err
+		}
+		if kv.key == "args" {
+			argsNode = kv.value
+		}
+	}
+	kinds := 0
+	for _, set := range []bool{len(moduleKeys) > 0, t.Block != nil && t.Import == "", t.IncludeTasks != "", t.Meta != "", t.Import != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if len(moduleKeys) > 1 || kinds > 1 {
+		var names []string
+		for _, m := range moduleKeys {
+			names = append(names, m.key)
+		}
+		for key, set := range map[string]bool{"block": t.Block != nil && t.Import == "", "include_tasks": t.IncludeTasks != "", "meta": t.Meta != "", "import_tasks": t.Import != ""} {
+			if set {
+				names = append(names, key)
+			}
+		}
+		sort.Strings(names)
+		return nil, errAt(t.Pos, "a task may run only one action, this one has %s: split it into separate tasks", strings.Join(names, " and "))
+	}
+	if kinds == 0 {
+		return nil, errAt(t.Pos, "task %s has no action: add a module (e.g. command:, debug:), block:, include_tasks:, import_tasks: or meta:", quoteName(t.Name))
+	}
+	if len(moduleKeys) == 1 {
+		if err := d.moduleArgs(t, moduleKeys[0], argsNode); err != nil {
+			return nil, err
+		}
+	} else if argsNode != nil {
+		return nil, errAt(d.pos(argsNode), "args: is only valid on a module task")
+	}
+	if t.Block == nil && (t.Rescue != nil || t.Always != nil) {
+		return nil, errAt(t.Pos, "rescue: and always: need a block: in the same task")
+	}
+	if handler && t.Name == "" && len(t.Listen) == 0 {
+		return nil, errAt(t.Pos, "a handler needs a name: (or listen:) so tasks can notify it")
+	}
+	if !handler && len(t.Listen) > 0 {
+		return nil, errAt(t.Pos, "listen: is only valid on handlers")
+	}
+	if t.Block != nil && t.HasLoop {
+		return nil, errAt(t.Pos, "a block cannot loop: put the loop on the tasks inside it, or use include_tasks with loop")
+	}
+	return t, nil
+}
+
+func isTaskKeyword(k string) bool {
+	for _, t := range taskKeywords {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownTaskKey(pos Pos, key string) *Error {
+	known := append(append([]string{}, taskKeywords...), modules.Names()...)
+	msg := fmt.Sprintf("unknown task keyword or module %q", key)
+	if s := closest(key, known); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return errAt(pos, "%s", msg)
+}
+
+func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler bool) error {
+	v := kv.value
+	var err error
+	switch kv.key {
+	case "name":
+		t.Name, err = d.str(v, kv.key)
+		if err == nil {
+			err = d.checkTemplates(v)
+		}
+	case "when":
+		t.When, err = d.conditions(v, kv.key)
+	case "failed_when":
+		t.FailedWhen, err = d.conditions(v, kv.key)
+	case "changed_when":
+		t.ChangedWhen, err = d.conditions(v, kv.key)
+	case "until":
+		t.Until, err = d.conditions(v, kv.key)
+	case "loop", "with_items":
+		if t.HasLoop {
+			return errAt(d.pos(kv.keyN), "a task may have only one of loop: and with_items:")
+		}
+		if err = d.checkTemplates(v); err == nil {
+			t.Loop, err = d.value(v)
+		}
+		if err == nil {
+			switch t.Loop.(type) {
+			case []any, string:
+			default:
+				err = errAt(d.pos(v), "%q must be a list or a {{ }} expression that gives one", kv.key)
+			}
+		}
+		t.HasLoop, t.FlattenLoop = true, kv.key == "with_items"
+	case "loop_control":
+		err = d.loopControl(t, v)
+	case "register":
+		t.Register, err = d.str(v, kv.key)
+		if err == nil && !isIdentifier(t.Register) {
+			err = errAt(d.pos(v), "register: %q is not a valid variable name", t.Register)
+		}
+	case "notify":
+		t.Notify, err = d.strList(v, kv.key, false)
+	case "listen":
+		t.Listen, err = d.strList(v, kv.key, false)
+	case "tags":
+		t.Tags, err = d.strList(v, kv.key, true)
+	case "ignore_errors":
+		t.IgnoreErrors, err = d.boolPtr(v, kv.key)
+	case "ignore_unreachable":
+		t.IgnoreUnreachable, err = d.boolPtr(v, kv.key)
+	case "retries":
+		var i int
+		if i, err = d.integer(v, kv.key); err == nil {
+			if i < 0 || i > 10000 {
+				return errAt(d.pos(v), "retries must be between 0 and 10000, got %d", i)
+			}
+			t.Retries = &i
+		}
+	case "delay":
+		var f float64
+		if f, err = d.number(v, kv.key); err == nil {
+			if f < 0 || f > 3600 {
+				return errAt(d.pos(v), "delay must be between 0 and 3600 seconds, got %v", f)
+			}
+			t.Delay = &f
+		}
+	case "run_once":
+		t.RunOnce, err = d.boolean(v, kv.key)
+	case "delegate_to":
+		t.DelegateTo, err = d.str(v, kv.key)
+	case "check_mode":
+		t.CheckMode, err = d.boolPtr(v, kv.key)
+	case "diff":
+		t.Diff, err = d.boolPtr(v, kv.key)
+	case "no_log":
+		t.NoLog, err = d.boolPtr(v, kv.key)
+	case "environment":
+		t.Environment, err = d.mapping(v, kv.key)
+	case "become":
+		t.Become, err = d.boolPtr(v, kv.key)
+	case "become_user":
+		t.BecomeUser, err = d.str(v, kv.key)
+	case "vars":
+		t.Vars, err = d.mapping(v, kv.key)
+	case "args":
+		// merged with the module's arguments in moduleArgs
+	case "meta":
+		t.Meta, err = d.str(v, kv.key)
+		if err == nil && !contains(MetaActions, t.Meta) {
+			msg := fmt.Sprintf("meta: unknown action %q; supported: %s", t.Meta, strings.Join(MetaActions, ", "))
+			if s := closest(t.Meta, MetaActions); s != "" {
+				msg = fmt.Sprintf("meta: unknown action %q (did you mean %q?)", t.Meta, s)
+			}
+			return errAt(d.pos(v), "%s", msg)
+		}
+	case "block":
+		t.Block, err = p.taskList(d, v, dir, kv.key, handler)
+		if err == nil && t.Block == nil {
+			t.Block = []*Task{}
+		}
+	case "rescue":
+		t.Rescue, err = p.taskList(d, v, dir, kv.key, handler)
+	case "always":
+		t.Always, err = p.taskList(d, v, dir, kv.key, handler)
+	case "import_tasks":
+		err = p.importTasks(d, t, v, dir, handler)
+	case "include_tasks":
+		err = p.includeTasks(d, t, v, dir)
+	}
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) loopControl(t *Task, n *yaml.Node) error {
+	ps, err := d.pairs(n, "loop_control")
+	if err != nil {
+		return err
+	}
+	for _, kv := range ps {
+		var s string
+		if s, err = d.str(kv.value, kv.key); err != nil {
+			return err
+		}
+		switch kv.key {
+		case "loop_var":
+			if !isIdentifier(s) {
+				return errAt(d.pos(kv.value), "loop_var: %q is not a valid variable name", s)
+			}
+			t.LoopControl.LoopVar = s
+		case "index_var":
+			if !isIdentifier(s) {
+				return errAt(d.pos(kv.value), "index_var: %q is not a valid variable name", s)
+			}
+			t.LoopControl.IndexVar = s
+		case "label":
+			if err := d.checkTemplates(kv.value); err != nil {
+				return err
+			}
+			t.LoopControl.Label = s
+		default:
+			return unknownKey(d.pos(kv.keyN), kv.key, "loop_control", []string{"loop_var", "index_var", "label"})
+		}
+	}
+	return nil
+}
+
+// importTasks inlines a task file as a block, so the import's when:, tags:
+// and vars: apply to each imported task, as with Ansible's static imports.
+func (p *parser) importTasks(d *decoder, t *Task, v *yaml.Node, dir string, handler bool) error {
+	file, err := d.str(v, "import_tasks")
+	if err != nil {
+		return err
+	}
+	pos := d.pos(v)
+	if file == "" || eval.HasTemplate(file) {
+		return errAt(pos, "import_tasks needs a fixed file name (use include_tasks for a templated one)")
+	}
+	abs := resolvePath(dir, file)
+	if err := p.push(pos, abs); err != nil {
+		return err
+	}
+	defer p.pop()
+	data, err := readFile(abs)
+	if err != nil {
+		return &Error{Pos: pos, Msg: "import_tasks", Err: err}
+	}
+	root, err := parseDocument(display(abs), data)
+	if err != nil {
+		return err
+	}
+	sub := &decoder{file: display(abs)}
+	tasks := []*Task{}
+	if root != nil {
+		if tasks, err = p.taskList(sub, root, dirOf(abs), "tasks", handler); err != nil {
+			return err
+		}
+	}
+	t.Block, t.Import = tasks, display(abs)
+	return nil
+}
+
+// includeTasks records a dynamic include. A fixed path is parsed now too, so
+// a broken file fails validation before the run.
+func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) error {
+	file, err := d.str(v, "include_tasks")
+	if err != nil {
+		return err
+	}
+	pos := d.pos(v)
+	if file == "" {
+		return errAt(pos, "include_tasks needs a file name")
+	}
+	if eval.HasTemplate(file) {
+		if err := validateTemplate(file); err != nil {
+			return &Error{Pos: pos, Msg: "include_tasks", Err: err}
+		}
+		t.IncludeTasks = file
+		return nil
+	}
+	abs := resolvePath(dir, file)
+	t.IncludeTasks = abs
+	if err := p.push(pos, abs); err != nil {
+		return err
+	}
+	defer p.pop()
+	data, err := readFile(abs)
+	if err != nil {
+		return &Error{Pos: pos, Msg: "include_tasks", Err: err}
+	}
+	_, err = p.taskFile(display(abs), abs, data)
+	return err
+}
+
+// moduleArgs reads the module's arguments (a mapping, a free-form string,
+// or nothing), merges args:, and binds them against the module's Spec.
+func (d *decoder) moduleArgs(t *Task, kv pair, argsNode *yaml.Node) error {
+	m, _ := modules.Lookup(kv.key)
+	spec := m.Spec()
+	t.Module, t.ArgsPos = kv.key, d.pos(kv.value)
+	v := resolveAlias(kv.value)
+	if err := d.checkTemplates(v); err != nil {
+		return err
+	}
+	args := map[string]any{}
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+	case v.Kind == yaml.MappingNode:
+		raw, err := d.value(v)
+		if err != nil {
+			return err
+		}
+		args = raw.(map[string]any)
+	case v.Kind == yaml.ScalarNode:
+		split, err := modules.SplitFreeForm(spec, v.Value)
+		if err != nil {
+			return &Error{Pos: t.ArgsPos, Msg: fmt.Sprintf("module %s", kv.key), Err: err}
+		}
+		args = split
+	default:
+		return errAt(t.ArgsPos, "arguments of module %s must be a mapping or a string, got %s", kv.key, kindName(v))
+	}
+	if argsNode != nil {
+		extra, err := d.mapping(argsNode, "args")
+		if err != nil {
+			return err
+		}
+		for k, x := range extra {
+			if _, dup := args[k]; dup {
+				return errAt(d.pos(argsNode), "args: %q is already set on the module line", k)
+			}
+			args[k] = x
+		}
+	}
+	if _, err := spec.Bind(args, false); err != nil {
+		return &Error{Pos: t.ArgsPos, Msg: "invalid arguments", Err: err}
+	}
+	t.Args = args
+	return nil
+}

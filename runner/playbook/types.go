@@ -1,0 +1,171 @@
+// Package playbook parses and validates playbooks. Every error names the
+// file, line and column of the offending key; a playbook that does not
+// validate is rejected as a whole, before anything runs.
+package playbook
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Pos is a position in a source file.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "":
+		return fmt.Sprintf("line %d", p.Line)
+	case p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return p.File
+}
+
+// Dir is the directory of the file, used to resolve relative paths.
+func (p Pos) Dir() string { return filepath.Dir(p.File) }
+
+// Error is a parse or validation error at a position.
+type Error struct {
+	Pos Pos
+	Msg string
+	Err error // cause, if any
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Pos, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func errAt(pos Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Playbook is a parsed playbook with its imports inlined.
+type Playbook struct {
+	Path  string
+	Plays []*Play
+}
+
+// VarsFile is a vars_files entry: a path, or a list of alternatives where
+// the first that exists is used.
+type VarsFile struct {
+	Pos   Pos
+	Paths []string
+}
+
+// Play is one play.
+type Play struct {
+	Pos               Pos
+	Name              string
+	Hosts             string // host pattern; a YAML list is joined with ","
+	Vars              map[string]any
+	VarsFiles         []VarsFile
+	PreTasks          []*Task
+	Tasks             []*Task
+	PostTasks         []*Task
+	Handlers          []*Task
+	Serial            []any // ints and "N%" strings; empty means the whole play at once
+	AnyErrorsFatal    bool
+	MaxFailPercentage *float64
+	Become            *bool
+	BecomeUser        string
+	GatherFacts       *bool
+	CheckMode         *bool
+	Diff              *bool
+	Tags              []string
+	Environment       map[string]any
+	IgnoreUnreachable bool
+	ForceHandlers     bool
+	NoLog             bool
+}
+
+// LoopControl is a task's loop_control.
+type LoopControl struct {
+	LoopVar  string
+	IndexVar string
+	Label    string
+}
+
+// Task is a task, a handler, or a block (Block non-nil). Imported task files
+// are inlined as blocks (Import set), so their tags and conditions are
+// inherited by each task the way Ansible's static imports are.
+type Task struct {
+	Pos  Pos
+	Name string
+
+	// Module call (one of Module, Block, IncludeTasks, Meta is set).
+	Module  string
+	Args    map[string]any
+	ArgsPos Pos
+	Meta    string
+
+	Block  []*Task
+	Rescue []*Task
+	Always []*Task
+	// Import is the file a static import_tasks inlined into Block.
+	Import string
+	// IncludeTasks is the (possibly templated) file of a dynamic include.
+	IncludeTasks string
+
+	When              []string
+	Loop              any // list, or a string that renders to one
+	HasLoop           bool
+	FlattenLoop       bool // with_items flattens one level
+	LoopControl       LoopControl
+	Register          string
+	Notify            []string
+	Listen            []string
+	Tags              []string
+	IgnoreErrors      *bool
+	IgnoreUnreachable *bool
+	FailedWhen        []string
+	ChangedWhen       []string
+	Until             []string
+	Retries           *int
+	Delay             *float64
+	RunOnce           bool
+	DelegateTo        string
+	CheckMode         *bool
+	Diff              *bool
+	NoLog             *bool
+	Environment       map[string]any
+	Become            *bool
+	BecomeUser        string
+	Vars              map[string]any
+}
+
+// IsBlock reports whether the task is a block (or an inlined import).
+func (t *Task) IsBlock() bool { return t.Block != nil }
+
+// DisplayName is the name shown in TASK banners: the name, or the module.
+func (t *Task) DisplayName() string {
+	switch {
+	case t.Name != "":
+		return t.Name
+	case t.Module != "":
+		return t.Module
+	case t.Meta != "":
+		return "meta"
+	case t.IncludeTasks != "":
+		return "include_tasks"
+	}
+	return "block"
+}
+
+// Block0File is the file the block's tasks were read from (an import's file).
+func (t *Task) Block0File() string {
+	if len(t.Block) > 0 {
+		return t.Block[0].Pos.File
+	}
+	return t.Pos.File
+}

@@ -1,0 +1,332 @@
+package playbook
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/modules"
+)
+
+// decoder turns goyaml.v3 nodes into Go values, remembering the file so that
+// every error carries file:line:column.
+type decoder struct {
+	file string
+}
+
+func (d *decoder) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: d.file}
+	}
+	return Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+// parseDocument reads YAML bytes into the root node of its (single) document.
+func parseDocument(file string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if err.Error() == "EOF" {
+			return nil, nil
+		}
+		return nil, yamlSyntaxError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+// yamlSyntaxError rewrites goyaml's "yaml: line N: msg" as "file:N: msg".
+func yamlSyntaxError(file string, err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if strings.HasPrefix(msg, "line ") {
+		rest := msg[len("line "):]
+		if i := strings.Index(rest, ":"); i > 0 {
+			if line, convErr := strconv.Atoi(rest[:i]); convErr == nil {
+				return &Error{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax error: " + strings.TrimSpace(rest[i+1:])}
+			}
+		}
+	}
+	return &Error{Pos: Pos{File: file}, Msg: "YAML syntax error: " + msg}
+}
+
+// readFile reads a file, naming it in the error.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return "a scalar (" + strings.TrimPrefix(n.Tag, "!!") + ")"
+	}
+	return "a YAML node"
+}
+
+// pair is one key/value of a mapping.
+type pair struct {
+	key   string
+	keyN  *yaml.Node
+	value *yaml.Node
+}
+
+// pairs returns the entries of a mapping node, rejecting duplicate keys
+// (YAML allows them silently; a duplicated task keyword is always a bug).
+func (d *decoder) pairs(n *yaml.Node, what string) ([]pair, error) {
+	n = resolveAlias(n)
+	if n.Kind != yaml.MappingNode {
+		return nil, errAt(d.pos(n), "%s must be a mapping, got %s", what, kindName(n))
+	}
+	out := make([]pair, 0, len(n.Content)/2)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return nil, errAt(d.pos(k), "%s: keys must be strings", what)
+		}
+		if k.Tag == "!!merge" {
+			merged, err := d.pairs(v, what)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range merged {
+				if !seen[p.key] {
+					seen[p.key] = true
+					out = append(out, p)
+				}
+			}
+			continue
+		}
+		if seen[k.Value] {
+			return nil, errAt(d.pos(k), "%s: key %q appears twice", what, k.Value)
+		}
+		seen[k.Value] = true
+		out = append(out, pair{key: k.Value, keyN: k, value: v})
+	}
+	return out, nil
+}
+
+func (d *decoder) str(n *yaml.Node, key string) (string, error) {
+	n = resolveAlias(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		if n.Tag == "!!null" {
+			return "", nil
+		}
+		return "", errAt(d.pos(n), "%q must be a string, got %s", key, kindName(n))
+	}
+	return n.Value, nil
+}
+
+func (d *decoder) boolean(n *yaml.Node, key string) (bool, error) {
+	n = resolveAlias(n)
+	if n.Kind != yaml.ScalarNode {
+		return false, errAt(d.pos(n), "%q must be a boolean, got %s", key, kindName(n))
+	}
+	b, err := modules.ParseBool(n.Value)
+	if err != nil {
+		return false, errAt(d.pos(n), "%q must be a boolean (true/false), got %q", key, n.Value)
+	}
+	return b, nil
+}
+
+func (d *decoder) boolPtr(n *yaml.Node, key string) (*bool, error) {
+	b, err := d.boolean(n, key)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func (d *decoder) integer(n *yaml.Node, key string) (int, error) {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode {
+		if i, err := strconv.Atoi(n.Value); err == nil {
+			return i, nil
+		}
+	}
+	return 0, errAt(d.pos(n), "%q must be a whole number, got %s %q", key, kindName(n), n.Value)
+}
+
+func (d *decoder) number(n *yaml.Node, key string) (float64, error) {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode {
+		if f, err := strconv.ParseFloat(strings.TrimSuffix(n.Value, "%"), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, nil
+		}
+	}
+	return 0, errAt(d.pos(n), "%q must be a number, got %s %q", key, kindName(n), n.Value)
+}
+
+// strList accepts a list of scalars or one scalar; a scalar holding commas
+// is split when split is true (tags: "a,b").
+func (d *decoder) strList(n *yaml.Node, key string, split bool) ([]string, error) {
+	n = resolveAlias(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil, nil
+		}
+		if split {
+			var out []string
+			for _, s := range strings.Split(n.Value, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, s)
+				}
+			}
+			return out, nil
+		}
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+		out := make([]string, 0, len(n.Content))
+		for _, c := range n.Content {
+			c = resolveAlias(c)
+			if c.Kind != yaml.ScalarNode {
+				return nil, errAt(d.pos(c), "%q must be a list of strings, got %s in the list", key, kindName(c))
+			}
+			out = append(out, c.Value)
+		}
+		return out, nil
+	}
+	return nil, errAt(d.pos(n), "%q must be a string or a list of strings, got %s", key, kindName(n))
+}
+
+// conditions reads when:/failed_when:/changed_when:/until:, which may be a
+// bare expression, a boolean, or a list of them (joined by AND).
+func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
+	n = resolveAlias(n)
+	var items []*yaml.Node
+	switch n.Kind {
+	case yaml.ScalarNode:
+		items = []*yaml.Node{n}
+	case yaml.SequenceNode:
+		items = n.Content
+	default:
+		return nil, errAt(d.pos(n), "%q must be an expression or a list of expressions, got %s", key, kindName(n))
+	}
+	out := make([]string, 0, len(items))
+	for _, c := range items {
+		c = resolveAlias(c)
+		if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
+			return nil, errAt(d.pos(c), "%q: each condition must be an expression, got %s", key, kindName(c))
+		}
+		expr := strings.TrimSpace(c.Value)
+		// Ansible allows when: "{{ x }}"; treat it as the bare expression.
+		if strings.HasPrefix(expr, "{{") && strings.HasSuffix(expr, "}}") && strings.Count(expr, "{{") == 1 {
+			expr = strings.TrimSpace(expr[2 : len(expr)-2])
+		}
+		if err := validateExpr(expr); err != nil {
+			return nil, &Error{Pos: d.pos(c), Msg: fmt.Sprintf("%q: invalid expression %q", key, expr), Err: err}
+		}
+		out = append(out, expr)
+	}
+	return out, nil
+}
+
+// value decodes any node into plain Go values: map[string]any, []any,
+// string, int, float64, bool, nil.
+func (d *decoder) value(n *yaml.Node) (any, error) {
+	n = resolveAlias(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		ps, err := d.pairs(n, "value")
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]any, len(ps))
+		for _, p := range ps {
+			v, err := d.value(p.value)
+			if err != nil {
+				return nil, err
+			}
+			m[p.key] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := d.value(c)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	case yaml.ScalarNode:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, &Error{Pos: d.pos(n), Msg: "invalid value", Err: err}
+		}
+		switch x := v.(type) {
+		case int64:
+			return int(x), nil
+		case uint64:
+			return float64(x), nil
+		}
+		return v, nil
+	}
+	return nil, errAt(d.pos(n), "unsupported YAML node")
+}
+
+// mapping decodes a mapping node into a map, validating {{ }} syntax in
+// every string inside it.
+func (d *decoder) mapping(n *yaml.Node, key string) (map[string]any, error) {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return map[string]any{}, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, errAt(d.pos(n), "%q must be a mapping, got %s", key, kindName(n))
+	}
+	if err := d.checkTemplates(n); err != nil {
+		return nil, err
+	}
+	v, err := d.value(n)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+// checkTemplates validates the syntax of every {{ }} in the node's strings.
+func (d *decoder) checkTemplates(n *yaml.Node) error {
+	n = resolveAlias(n)
+	if n.Kind == yaml.ScalarNode {
+		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
+			if err := validateTemplate(n.Value); err != nil {
+				return &Error{Pos: d.pos(n), Msg: fmt.Sprintf("invalid template %q", n.Value), Err: err}
+			}
+		}
+		return nil
+	}
+	for _, c := range n.Content {
+		if err := d.checkTemplates(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// TextOptions configures the text reporter.
+type TextOptions struct {
+	Out       io.Writer // results
+	Err       io.Writer // warnings
+	Verbosity int
+	Color     bool
+	// Width is the terminal width; banners are max(79, Width-1) wide, as in
+	// Ansible, so the default (no terminal) gives 80-character lines.
+	Width    int
+	Redactor *Redactor
+}
+
+// Text writes Ansible-shaped output: banners, per-host lines and the recap
+// whose format tools grep (changed=[1-9]).
+type Text struct {
+	mu  sync.Mutex
+	opt TextOptions
+	// lastTask remembers the banner printed, so results of a task that
+	// arrive late still read in context.
+	sawPlay bool
+}
+
+// NewText returns a text reporter.
+func NewText(opt TextOptions) *Text {
+	if opt.Err == nil {
+		opt.Err = opt.Out
+	}
+	return &Text{opt: opt}
+}
+
+const (
+	colorRed    = "\x1b[0;31m"
+	colorGreen  = "\x1b[0;32m"
+	colorYellow = "\x1b[0;33m"
+	colorCyan   = "\x1b[0;36m"
+	colorPurple = "\x1b[0;35m"
+	colorReset  = "\x1b[0m"
+)
+
+func (t *Text) paint(color, s string) string {
+	if !t.opt.Color || color == "" {
+		return s
+	}
+	return color + s + colorReset
+}
+
+func (t *Text) banner(msg string) string {
+	cols := max(79, t.opt.Width-1)
+	return "\n" + msg + " " + strings.Repeat("*", max(0, cols-len(msg))) + "\n"
+}
+
+func (t *Text) write(w io.Writer, s string) {
+	_, _ = io.WriteString(w, t.opt.Redactor.Redact(s)) // output errors (closed pipe) cannot be reported anywhere better
+}
+
+// Emit prints one event.
+func (t *Text) Emit(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e.Type {
+	case EventPlaybookStart:
+		if t.opt.Verbosity > 0 {
+			t.write(t.opt.Out, "playbook: "+e.Playbook+"\n")
+		}
+	case EventPlayStart:
+		t.sawPlay = true
+		if e.Play == "" {
+			t.write(t.opt.Out, t.banner("PLAY"))
+		} else {
+			t.write(t.opt.Out, t.banner("PLAY ["+e.Play+"]"))
+		}
+	case EventTaskStart:
+		kind := "TASK"
+		if e.Handler {
+			kind = "RUNNING HANDLER"
+		}
+		msg := kind + " [" + e.Task + "]"
+		if e.Check {
+			msg += " [CHECK MODE]"
+		}
+		s := t.banner(msg)
+		if t.opt.Verbosity >= 2 && e.TaskPath != "" {
+			s += "task path: " + e.TaskPath + "\n"
+		}
+		t.write(t.opt.Out, s)
+	case EventHostResult:
+		t.write(t.opt.Out, t.hostLine(e))
+	case EventRetry:
+		t.write(t.opt.Out, t.paint(colorRed, fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", e.Host, e.Task, e.RetriesLeft))+"\n")
+	case EventInclude:
+		t.write(t.opt.Out, fmt.Sprintf("included: %s for %s\n", e.File, strings.Join(e.Hosts, ", ")))
+	case EventWarning:
+		t.write(t.opt.Err, t.paint(colorPurple, "[WARNING]: "+e.Msg)+"\n")
+	case EventNoHosts:
+		t.write(t.opt.Out, t.paint(colorCyan, "skipping: no hosts matched")+"\n")
+	case EventRecap:
+		t.write(t.opt.Out, t.recap(e))
+	}
+}
+
+func hostLabel(e Event) string {
+	if e.Delegate != "" && e.Delegate != e.Host {
+		return e.Host + " -> " + e.Delegate
+	}
+	return e.Host
+}
+
+func (t *Text) hostLine(e Event) string {
+	var b strings.Builder
+	if e.Loop {
+		// Ansible prints only the items of a loop, then ...ignoring if so.
+		if e.Ignored {
+			b.WriteString(t.paint(colorCyan, "...ignoring") + "\n")
+		}
+		return b.String()
+	}
+	if len(e.Diff) > 0 {
+		for _, d := range e.Diff {
+			b.WriteString(UnifiedDiff(d.BeforeHeader, d.AfterHeader, d.Before, d.After))
+		}
+	}
+	label := hostLabel(e)
+	item := ""
+	if e.IsItem {
+		item = " => (item=" + e.Item + ")"
+	}
+	verbose := t.opt.Verbosity > 0
+	var line, color string
+	switch e.Status {
+	case StatusOK:
+		line, color = "ok: ["+label+"]"+item, colorGreen
+	case StatusChanged:
+		line, color = "changed: ["+label+"]"+item, colorYellow
+	case StatusSkipped:
+		line, color = "skipping: ["+label+"]"+item, colorCyan
+	case StatusFailed:
+		color, verbose = colorRed, true
+		if e.IsItem {
+			line = "failed: [" + label + "] (item=" + e.Item + ")"
+		} else {
+			line = "fatal: [" + label + "]: FAILED!"
+		}
+	case StatusUnreachable:
+		color, verbose = colorRed, true
+		line = "fatal: [" + label + "]: UNREACHABLE!"
+	}
+	// debug output is the point of a debug task: show it at any verbosity.
+	if e.Module == "debug" && e.Status == StatusOK && !e.IsItem {
+		line += " => " + PrettyJSON(debugPayload(e.Result))
+	} else if verbose && e.Result != nil {
+		line += " => " + CompactJSON(e.Result)
+	}
+	b.WriteString(t.paint(color, line) + "\n")
+	if e.Ignored {
+		b.WriteString(t.paint(colorCyan, "...ignoring") + "\n")
+	}
+	return b.String()
+}
+
+// debugPayload keeps what debug printed, without the common keys.
+func debugPayload(r map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range r {
+		switch k {
+		case "changed", "failed", "skipped", "verbosity":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func (t *Text) recap(e Event) string {
+	var b strings.Builder
+	b.WriteString(t.banner("PLAY RECAP"))
+	stats := append([]HostStats{}, e.Stats...)
+	sort.SliceStable(stats, func(i, j int) bool { return stats[i].Host < stats[j].Host })
+	for _, s := range stats {
+		host := fmt.Sprintf("%-26s", s.Host)
+		switch {
+		case s.Failed > 0 || s.Unreachable > 0:
+			host = t.paint(colorRed, host)
+		case s.Changed > 0:
+			host = t.paint(colorYellow, host)
+		default:
+			host = t.paint(colorGreen, host)
+		}
+		counter := func(name string, n int, color string) string {
+			s := fmt.Sprintf("%s=%-4d", name, n)
+			if n == 0 {
+				return s
+			}
+			return t.paint(color, s)
+		}
+		fmt.Fprintf(&b, "%s : %s %s %s %s %s %s %s\n", host,
+			counter("ok", s.OK, colorGreen), counter("changed", s.Changed, colorYellow),
+			counter("unreachable", s.Unreachable, colorRed), counter("failed", s.Failed, colorRed),
+			counter("skipped", s.Skipped, colorCyan), counter("rescued", s.Rescued, colorGreen),
+			counter("ignored", s.Ignored, colorCyan))
+	}
+	if e.Interrupted {
+		b.WriteString(t.paint(colorRed, "\nInterrupted: no new tasks were started after the interrupt.") + "\n")
+	}
+	b.WriteString("\n")
+	return b.String()
+}

@@ -1,0 +1,74 @@
+package runner
+
+import "github.com/runbook-dev/runbook/runner/playbook"
+
+// scope is what enclosing plays, blocks and imports hand down to a task.
+type scope struct {
+	when              []string
+	tags              []string
+	vars              []map[string]any
+	become            *bool
+	becomeUser        string
+	check             *bool
+	diff              *bool
+	noLog             *bool
+	env               map[string]any
+	ignoreErrors      *bool
+	ignoreUnreachable *bool
+	delegateTo        string
+	// protected: an enclosing block has a rescue:, so a failure here is
+	// handled there and not counted as failed in the recap.
+	protected bool
+	handler   bool
+	dir       string
+}
+
+// child returns the scope seen by the tasks inside block (or import) t.
+func (s *scope) child(t *playbook.Task) *scope {
+	c := *s
+	c.when = append(append([]string{}, s.when...), t.When...)
+	c.tags = append(append([]string{}, s.tags...), t.Tags...)
+	if t.Vars != nil {
+		c.vars = append(append([]map[string]any{}, s.vars...), t.Vars)
+	}
+	c.become = firstBool(t.Become, s.become)
+	if t.BecomeUser != "" {
+		c.becomeUser = t.BecomeUser
+	}
+	c.check = firstBool(t.CheckMode, s.check)
+	c.diff = firstBool(t.Diff, s.diff)
+	c.noLog = firstBool(t.NoLog, s.noLog)
+	c.ignoreErrors = firstBool(t.IgnoreErrors, s.ignoreErrors)
+	c.ignoreUnreachable = firstBool(t.IgnoreUnreachable, s.ignoreUnreachable)
+	if t.Environment != nil {
+		env := make(map[string]any, len(s.env)+len(t.Environment))
+		for k, v := range s.env {
+			env[k] = v
+		}
+		for k, v := range t.Environment {
+			env[k] = v
+		}
+		c.env = env
+	}
+	if t.DelegateTo != "" {
+		c.delegateTo = t.DelegateTo
+	}
+	if t.Import != "" {
+		c.dir = playbook.Pos{File: t.Block0File()}.Dir()
+	}
+	return &c
+}
+
+func firstBool(a, b *bool) *bool {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}

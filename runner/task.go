@@ -1,0 +1,264 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/runner/eval"
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// censoredMsg replaces the result of a no_log task, in Ansible's words.
+const censoredMsg = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+
+// outcome is what one task did on one host (all loop items together).
+type outcome struct {
+	status  string // report.Status*
+	result  map[string]any
+	changed bool
+	ignored bool
+	facts   map[string]any
+}
+
+// runLeaf runs one module task on every active host of the batch.
+func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
+	if !e.started {
+		if !startAtMatches(e.opt.StartAtTask, t.Name) {
+			return
+		}
+		e.started = true
+	}
+	tags := append(append([]string{}, sc.tags...), t.Tags...)
+	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+		return
+	}
+	hosts := pr.activeBatch()
+	if len(hosts) == 0 {
+		return
+	}
+	check := boolOr(firstBool(t.CheckMode, sc.check), e.opt.Check)
+	common := e.commonMagic(pr, t)
+	e.emit(report.Event{Type: report.EventTaskStart, Task: e.taskName(pr, hosts[0], sc, t, common), Handler: sc.handler,
+		Check: check && e.opt.Check, TaskPath: t.Pos.String(), Module: t.Module})
+	if t.RunOnce {
+		hosts = hosts[:1]
+	}
+	sem := make(chan struct{}, e.opt.Forks)
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(h *hostState) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			e.runOnHost(ctx, pr, t, sc, h, check, common)
+		}(h)
+	}
+	wg.Wait()
+	if t.RunOnce {
+		e.shareRunOnce(pr, t, hosts[0])
+	}
+	e.checkFailureLimits(pr, hosts, sc)
+}
+
+// shareRunOnce gives every host of the batch the registered result and
+// facts of the one host that ran a run_once task.
+func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
+	for _, h := range pr.activeBatch() {
+		if h == ran {
+			continue
+		}
+		if t.Register != "" {
+			if v, ok := ran.registered[t.Register]; ok {
+				h.registered[t.Register] = v
+			}
+		}
+		if t.Module == "set_fact" {
+			for k, v := range ran.registered {
+				h.registered[k] = v
+			}
+		}
+	}
+}
+
+// checkFailureLimits applies any_errors_fatal and max_fail_percentage after
+// a task, as the linear strategy does.
+func (e *engine) checkFailureLimits(pr *playRun, ran []*hostState, sc *scope) {
+	if sc.protected {
+		return
+	}
+	failed := 0
+	for _, h := range pr.batch {
+		if h.failed || h.unreachable {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return
+	}
+	if pr.play.AnyErrorsFatal {
+		pr.aborted = true
+		e.warn("any_errors_fatal: a host failed, ending the play for all hosts")
+		return
+	}
+	if p := pr.play.MaxFailPercentage; p != nil && float64(failed)*100/float64(len(pr.batch)) > *p {
+		pr.aborted = true
+		e.warn("max_fail_percentage %v%% exceeded: %d of %d hosts failed, ending the play", *p, failed, len(pr.batch))
+	}
+}
+
+// taskName renders a task name that holds {{ }}, with the first host's
+// variables; a name that cannot be rendered is shown as written.
+func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task, common map[string]any) string {
+	name := t.DisplayName()
+	if !eval.HasTemplate(name) {
+		return name
+	}
+	v, err := eval.Render(name, e.taskVarsWith(pr, h, sc, t, nil, common))
+	if err != nil {
+		return name
+	}
+	return fmt.Sprint(v)
+}
+
+// runOnHost runs the task (all loop items) on one host and accounts for it.
+func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
+	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
+	delegate, err := e.delegateFor(sc, t, vars)
+	if err != nil {
+		e.failHost(pr, h, sc, t, err)
+		return
+	}
+	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
+	var out outcome
+	if !t.HasLoop {
+		r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
+		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
+	} else {
+		out = e.runLoop(ctx, pr, h, t, sc, vars, check, delegate, noLog)
+	}
+	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
+		out.ignored = true
+	}
+	if out.status == report.StatusUnreachable && boolOr(firstBool(t.IgnoreUnreachable, sc.ignoreUnreachable), false) {
+		out.ignored = true
+	}
+	e.record(pr, h, t, sc, out)
+	ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
+		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result}
+	if t.HasLoop {
+		ev.Loop = true
+	}
+	if noLog {
+		ev.Result = censored(out.changed)
+	} else if d, ok := out.result["diff"].([]any); ok && e.diffOn(sc, t) && !t.HasLoop {
+		ev.Diff = toDiffs(d)
+	}
+	e.emit(ev)
+}
+
+func (e *engine) diffOn(sc *scope, t *playbook.Task) bool {
+	return boolOr(firstBool(t.Diff, sc.diff), e.opt.Diff)
+}
+
+func censored(changed bool) map[string]any {
+	return map[string]any{"censored": censoredMsg, "changed": changed}
+}
+
+// record stores the outcome: recap counters, registered variable, facts,
+// handler notifications, and the host's failed state.
+func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, out outcome) {
+	if t.Register != "" && out.result != nil {
+		h.registered[t.Register] = out.result
+	}
+	if len(out.facts) > 0 {
+		target := h.registered // set_fact: above play vars
+		if t.Module == "setup" {
+			target = h.facts
+			all, _ := h.facts["ansible_facts"].(map[string]any)
+			if all == nil {
+				all = map[string]any{}
+			}
+			for k, v := range out.facts {
+				all[k] = v
+			}
+			h.facts["ansible_facts"] = all
+		}
+		for k, v := range out.facts {
+			target[k] = v
+		}
+		e.opt.Redactor.Add(collectSecrets(out.facts, nil)...)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := &h.stats
+	switch {
+	case out.ignored:
+		s.Ignored++
+	case out.status == report.StatusUnreachable:
+		s.Unreachable++
+		h.unreachable = true
+	case out.status == report.StatusFailed:
+		h.failed = true
+		if !sc.protected {
+			s.Failed++
+		}
+	case out.status == report.StatusSkipped:
+		s.Skipped++
+	default:
+		s.OK++
+		if out.changed {
+			s.Changed++
+		}
+	}
+	if out.changed && len(t.Notify) > 0 && h.notified != nil {
+		for _, n := range t.Notify {
+			h.notified[n] = true
+		}
+	}
+}
+
+// failHost reports a failure that happened before the module ran (a bad
+// expression, an undefined variable, an unreadable include).
+func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task, err error) {
+	msg := fmt.Sprintf("task %q (%s) on host %s: %v", t.DisplayName(), t.Pos, h.name, err)
+	out := outcome{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
+	if unreachable(err) {
+		out.status = report.StatusUnreachable
+		out.result = map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}
+	}
+	if boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) && out.status == report.StatusFailed {
+		out.ignored = true
+	}
+	e.record(pr, h, t, sc, out)
+	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored})
+}
+
+// skipHost reports a task skipped by its conditions.
+func (e *engine) skipHost(h *hostState, t *playbook.Task) {
+	e.mu.Lock()
+	h.stats.Skipped++
+	e.mu.Unlock()
+	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: report.StatusSkipped})
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func toDiffs(d []any) []modules.Diff {
+	out := make([]modules.Diff, 0, len(d))
+	for _, x := range d {
+		m, _ := x.(map[string]any)
+		if m == nil {
+			continue
+		}
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		out = append(out, modules.Diff{BeforeHeader: str("before_header"), AfterHeader: str("after_header"), Before: str("before"), After: str("after")})
+	}
+	return out
+}

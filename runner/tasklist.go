@@ -1,0 +1,289 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// runTasks runs a list of tasks on the batch's active hosts, one task at a
+// time (linear strategy).
+func (e *engine) runTasks(ctx context.Context, pr *playRun, tasks []*playbook.Task, sc *scope) {
+	for _, t := range tasks {
+		if pr.aborted || e.stopRequested() || len(pr.activeBatch()) == 0 {
+			return
+		}
+		switch {
+		case t.IsBlock():
+			e.runBlock(ctx, pr, t, sc)
+		case t.IncludeTasks != "":
+			e.runInclude(ctx, pr, t, sc)
+		case t.Meta != "":
+			e.runMeta(ctx, pr, t, sc)
+		default:
+			e.runLeaf(ctx, pr, t, sc)
+		}
+	}
+}
+
+// runOn runs tasks on a subset of the batch (rescue, always, an include,
+// a handler), sharing the play's state.
+func (e *engine) runOn(ctx context.Context, pr *playRun, hosts []*hostState, tasks []*playbook.Task, sc *scope) {
+	sub := *pr
+	sub.batch = hosts
+	e.runTasks(ctx, &sub, tasks, sc)
+	pr.aborted = pr.aborted || sub.aborted
+}
+
+// runBlock runs block, then rescue on the hosts that failed in it, then
+// always on every host that entered the block.
+func (e *engine) runBlock(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
+	inner := sc.child(t)
+	entered := pr.activeBatch()
+	if t.Rescue != nil {
+		inner.protected = true
+	}
+	e.runTasks(ctx, pr, t.Block, inner)
+
+	var failedHere []*hostState
+	for _, h := range entered {
+		if h.failed && !h.unreachable {
+			failedHere = append(failedHere, h)
+		}
+	}
+	if t.Rescue != nil && len(failedHere) > 0 && !pr.aborted {
+		rescueScope := sc.child(t)
+		for _, h := range failedHere {
+			h.failed = false
+		}
+		e.runOn(ctx, pr, failedHere, t.Rescue, rescueScope)
+		for _, h := range failedHere {
+			if !h.failed && !h.unreachable {
+				e.mu.Lock()
+				h.stats.Rescued++
+				e.mu.Unlock()
+			}
+		}
+	}
+	if t.Always != nil && !pr.aborted {
+		// always: runs on hosts that failed too; they stay failed after it.
+		var wasFailed []*hostState
+		for _, h := range entered {
+			if h.failed && !h.unreachable {
+				wasFailed = append(wasFailed, h)
+				h.failed = false
+			}
+		}
+		e.runOn(ctx, pr, entered, t.Always, sc.child(t))
+		for _, h := range wasFailed {
+			h.failed = true
+		}
+	}
+}
+
+// runInclude loads a task file at run time (its name may be templated per
+// host) and runs it on the hosts that included it, once per loop item.
+func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
+	if !e.started {
+		return // --start-at-task cannot start inside a dynamic include
+	}
+	tags := append(append([]string{}, sc.tags...), t.Tags...)
+	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+		return
+	}
+	type inclusion struct {
+		file  string
+		hosts []*hostState
+		vars  map[string]any // loop variables of this inclusion
+	}
+	var order []string
+	groups := map[string]*inclusion{}
+	hosts := pr.activeBatch()
+	for _, h := range hosts {
+		vars := e.taskVars(pr, h, sc, t, nil)
+		if ok, err := e.conditionsHold(sc, t, vars); err != nil || !ok {
+			if err != nil {
+				e.failHost(pr, h, sc, t, err)
+			} else {
+				e.skipHost(h, t)
+			}
+			continue
+		}
+		items, err := e.loopItems(t, vars)
+		if err != nil {
+			e.failHost(pr, h, sc, t, err)
+			continue
+		}
+		for i, item := range items {
+			loopVars := map[string]any{}
+			if t.HasLoop {
+				loopVars = e.loopVarsFor(t, item, i, len(items))
+			}
+			file, err := renderDeep(t.IncludeTasks, mergeInto(vars, loopVars))
+			if err != nil {
+				e.failHost(pr, h, sc, t, err)
+				break
+			}
+			path := fmt.Sprint(file)
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(sc.dir, path)
+			}
+			key := fmt.Sprintf("%s\x00%d", path, i)
+			g, ok := groups[key]
+			if !ok {
+				g = &inclusion{file: path, vars: loopVars}
+				groups[key] = g
+				order = append(order, key)
+			}
+			g.hosts = append(g.hosts, h)
+		}
+	}
+	for _, key := range order {
+		g := groups[key]
+		names := make([]string, len(g.hosts))
+		for i, h := range g.hosts {
+			names[i] = h.name
+		}
+		e.emit(report.Event{Type: report.EventInclude, File: g.file, Hosts: names, Task: t.DisplayName()})
+		tasks, err := playbook.LoadTasks(g.file)
+		if err != nil {
+			for _, h := range g.hosts {
+				e.failHost(pr, h, sc, t, fmt.Errorf("include_tasks: %w", err))
+			}
+			continue
+		}
+		// The included tasks see the include's vars and loop item, but not
+		// its tags (Ansible: tags on include_* apply to the include only).
+		// The include's own when: was evaluated once, above.
+		inner := *sc
+		inner.vars = append(append([]map[string]any{}, sc.vars...), t.Vars, g.vars)
+		inner.dir = filepath.Dir(g.file)
+		e.runOn(ctx, pr, g.hosts, tasks, &inner)
+	}
+}
+
+func mergeInto(base, extra map[string]any) map[string]any {
+	if len(extra) == 0 {
+		return base
+	}
+	out := copyMap(base)
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// runMeta handles meta: actions, which act on the engine, not on hosts.
+func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
+	if !e.started {
+		return
+	}
+	tags := append(append([]string{}, sc.tags...), t.Tags...)
+	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+		return
+	}
+	switch t.Meta {
+	case "flush_handlers":
+		e.flushHandlers(ctx, pr, sc)
+	case "end_play":
+		pr.aborted = true
+		for _, h := range pr.activeBatch() {
+			h.ended = true
+		}
+	case "end_host":
+		for _, h := range pr.activeBatch() {
+			vars := e.taskVars(pr, h, sc, t, nil)
+			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
+				h.ended = true
+			}
+		}
+	case "clear_host_errors":
+		for _, h := range pr.batch {
+			if h.failed && !h.unreachable {
+				h.failed = false
+			}
+		}
+	case "noop":
+	}
+}
+
+// flushHandlers runs notified handlers in the order they are defined, each
+// once, on the hosts that notified them. A handler may notify a later one;
+// a few passes settle chains without looping forever.
+func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
+	handlers := pr.play.Handlers
+	if len(handlers) == 0 {
+		return
+	}
+	hsc := *sc
+	hsc.handler = true
+	hsc.tags = nil // handlers run when notified, whatever --tags selects
+	for pass := 0; pass < 8; pass++ {
+		ran := false
+		for _, hd := range handlers {
+			var hosts []*hostState
+			for _, h := range pr.batch {
+				if !handlerNotified(h, hd) {
+					continue
+				}
+				if h.active() || (e.opt.ForceHandlers || pr.play.ForceHandlers) && !h.unreachable {
+					hosts = append(hosts, h)
+				}
+				clearNotified(h, hd)
+			}
+			if len(hosts) == 0 {
+				continue
+			}
+			ran = true
+			saved := e.started
+			e.started = true
+			e.runOn(ctx, pr, hosts, []*playbook.Task{hd}, &hsc)
+			e.started = saved
+		}
+		if !ran {
+			return
+		}
+	}
+}
+
+func handlerNotified(h *hostState, hd *playbook.Task) bool {
+	if h.notified[hd.Name] && hd.Name != "" {
+		return true
+	}
+	for _, l := range hd.Listen {
+		if h.notified[l] {
+			return true
+		}
+	}
+	return false
+}
+
+func clearNotified(h *hostState, hd *playbook.Task) {
+	delete(h.notified, hd.Name)
+	for _, l := range hd.Listen {
+		delete(h.notified, l)
+	}
+}
+
+// startAtMatches implements --start-at-task: the task's name, compared
+// exactly or as a shell glob.
+func startAtMatches(pattern, name string) bool {
+	if pattern == name {
+		return true
+	}
+	ok, err := filepath.Match(pattern, name)
+	return err == nil && ok
+}
+
+func hostNames(hs []*hostState) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.name
+	}
+	sort.Strings(out)
+	return out
+}

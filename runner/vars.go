@@ -1,0 +1,154 @@
+package runner
+
+import (
+	"strings"
+
+	"github.com/runbook-dev/runbook/runner/eval"
+)
+
+// omitPlaceholder is the value of the magic variable omit: a module argument
+// that renders to it is dropped, as in Ansible.
+const omitPlaceholder = "__omit_place_holder__runbook"
+
+// varLayers builds the variables a task sees on one host, lowest precedence
+// first: inventory group vars, inventory host vars (both merged by the
+// inventory), facts, play vars, vars_files, block and task vars, registered
+// vars and set_fact, magic vars, loop vars, and extra vars, which always win.
+type varLayers struct {
+	inventory  map[string]any
+	facts      map[string]any
+	play       map[string]any
+	varsFiles  map[string]any
+	scoped     []map[string]any // enclosing blocks' vars, then the task's
+	registered map[string]any
+	magic      map[string]any
+	loop       map[string]any
+	extra      map[string]any
+}
+
+// merge flattens the layers into one map. Values of the play, vars_files and
+// task layers may themselves hold {{ }}; they are rendered against the merged
+// map (Ansible templates variables lazily; doing it once here gives the same
+// answer for the common cases and keeps conditions consistent with args).
+func (l *varLayers) merge() map[string]any {
+	n := len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
+	out := make(map[string]any, n)
+	var templated []string
+	put := func(m map[string]any, track bool) {
+		for k, v := range m {
+			out[k] = v
+			if track && holdsTemplate(v) {
+				templated = append(templated, k)
+			}
+		}
+	}
+	put(l.inventory, true)
+	put(l.facts, false)
+	put(l.play, true)
+	put(l.varsFiles, true)
+	for _, s := range l.scoped {
+		put(s, true)
+	}
+	put(l.registered, false)
+	put(l.magic, false)
+	put(l.loop, false)
+	put(l.extra, true)
+	resolveTemplatedVars(out, templated)
+	return out
+}
+
+// resolveTemplatedVars renders variables whose values hold {{ }} so that
+// `a: "{{ b }}-x"` reads as its value everywhere. A value that cannot be
+// rendered yet (it names an undefined variable) is left as it is: it only
+// fails if something actually uses it, when it is rendered again.
+func resolveTemplatedVars(vars map[string]any, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	// A few passes resolve chains (a -> b -> c) without risking a loop on
+	// self-reference.
+	for pass := 0; pass < 4 && len(names) > 0; pass++ {
+		pending := names[:0]
+		for _, k := range names {
+			v, err := eval.RenderValue(vars[k], vars)
+			if err != nil {
+				pending = append(pending, k)
+				continue
+			}
+			vars[k] = v
+			if holdsTemplate(v) {
+				pending = append(pending, k)
+			}
+		}
+		names = pending
+	}
+}
+
+// holdsTemplate reports whether v (or anything inside it) still has {{.
+func holdsTemplate(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "{{")
+	case []any:
+		for _, e := range x {
+			if holdsTemplate(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if holdsTemplate(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renderDeep renders v, then renders again while the result still holds
+// templates that came from variables (bounded).
+func renderDeep(v any, vars map[string]any) (any, error) {
+	out, err := eval.RenderValue(v, vars)
+	for i := 0; err == nil && i < 4 && holdsTemplate(out); i++ {
+		out, err = eval.RenderValue(out, vars)
+	}
+	return out, err
+}
+
+// secretVarNames are variable names whose values are masked in all output.
+func isSecretVar(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasSuffix(n, "_file") || strings.HasSuffix(n, "_path") {
+		return false
+	}
+	for _, s := range []string{"password", "passwd", "passphrase", "secret", "token", "private_key", "_pass"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "_key") && !strings.HasSuffix(n, "public_key")
+}
+
+// collectSecrets returns the string values of secret-named variables,
+// looking inside nested maps.
+func collectSecrets(vars map[string]any, out []string) []string {
+	for k, v := range vars {
+		switch x := v.(type) {
+		case string:
+			if isSecretVar(k) && x != "" && !strings.Contains(x, "{{") {
+				out = append(out, x)
+			}
+		case map[string]any:
+			out = collectSecrets(x, out)
+		}
+	}
+	return out
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
