@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -49,8 +50,8 @@ func TestYAMLVarPrecedence(t *testing.T) {
 		want      any
 	}{
 		{"bastion", "level", "all"},
-		{"db1", "level", "prod"},          // parent beats all
-		{"web1.example.com", "level", "web"}, // child beats parent
+		{"db1", "level", "prod"},              // parent beats all
+		{"web1.example.com", "level", "web"},  // child beats parent
 		{"web3.example.com", "level", "host"}, // host beats child
 		{"web1.example.com", "from_prod", 1},
 		{"web1.example.com", "from_all", "yes"}, // YAML 1.2: yes is a string
@@ -136,7 +137,10 @@ func TestYAMLErrors(t *testing.T) {
 		parts                    []string
 	}{
 		{"syntax", "inv.yml", "all:\n  hosts:\n    a: [\n", "inv.yml:", []string{"YAML syntax error"}},
-		{"syntax with line", "inv.yml", "all:\n  hosts:\n   a: 1\n  b: 2\n", "inv.yml:4: ", []string{"YAML syntax error"}},
+		{"syntax with line", "inv.yml", "all:\n  hosts:\n    a: 1\n   b: 2\n", "inv.yml:4: ", []string{"YAML syntax error: did not find expected key"}},
+		{"syntax flow", "inv.yml", "all:\n  vars: {a: 1\n\n\n  hosts: {}\n", "inv.yml:5: ", []string{"YAML syntax error"}},
+		{"syntax first line", "inv.yml", "all: b: c\n", "inv.yml:1: ", []string{"mapping values are not allowed"}},
+		{"unknown anchor", "inv.yml", "all:\n  vars:\n    x: *nope\n", "inv.yml:3: ", []string{"unknown anchor 'nope'"}},
 		{"hosts list", "inv.yml", "all:\n  hosts:\n    - a\n    - b\n", "inv.yml:3:5: ", []string{"all.hosts must be a mapping of host names"}},
 		{"vars list", "inv.yml", "all:\n  children:\n    web:\n      vars: [a]\n", "inv.yml:4:13: ", []string{"all.children.web.vars must be a mapping"}},
 		{"host vars scalar", "inv.yml", "all:\n  hosts:\n    a: 1\n", "inv.yml:3:8: ", []string{`all.hosts["a"] must be a mapping`}},
@@ -145,10 +149,10 @@ func TestYAMLErrors(t *testing.T) {
 		{"bad range", "inv.yml", "all:\n  hosts:\n    web[9:1]:\n", "inv.yml:3:5: ", []string{"begins after it ends"}},
 		{"not a mapping", "inv.yml", "- a\n- b\n", "inv.yml:1:1: ", []string{"must be a mapping of group names"}},
 		{"group value scalar top", "inv.yml", "all: hello\n", "inv.yml:1:6: ", []string{`group "all" must be a mapping`}},
-		{"two documents", "inv.yml", "all: {}\n---\nall: {}\n", "inv.yml:3:1: ", []string{"single document"}},
+		{"two documents", "inv.yml", "all: {}\n---\nall: {}\n", "inv.yml:2:1: ", []string{"single document"}},
 		{"yaml-looking file without extension", "hosts", "all:\n  hosts: [a, b]\n", "hosts:2:10: ", []string{"all.hosts must be a mapping"}},
 		{"alias bomb", "inv.yml", bomb(), "inv.yml:", []string{"too large"}},
-		{"self-containing group", "inv.yml", "all: &a\n  children:\n    x: *a\n", "inv.yml:", []string{"loop"}},
+		{"self-containing group", "inv.yml", "all: &a\n  children:\n    x: *a\n", "inv.yml:3:5: ", []string{"cannot be a child of itself"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,9 +172,7 @@ func bomb() string {
 	return b.String()
 }
 
-func itoa(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10)))
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestYAMLValueTypes(t *testing.T) {
 	inv := mustLoadText(t, "inv.yml", `all:

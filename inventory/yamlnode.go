@@ -8,7 +8,9 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
+	yaml2 "sigs.k8s.io/yaml/goyaml.v2"
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 )
 
@@ -376,6 +378,9 @@ func scalarValue(n *yaml.Node) any {
 			return i
 		}
 	case "!!float":
+		if isDigits(strings.TrimLeft(n.Value, "+-")) {
+			return n.Value // an integer too big for int: keep every digit
+		}
 		var f float64
 		if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return f

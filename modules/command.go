@@ -16,17 +16,17 @@ type commandModule struct{}
 
 // Parameters shared by command and shell.
 var (
-	paramChdir = Param{Name: "chdir", Type: TypePath,
+	cmdParamChdir = Param{Name: "chdir", Type: TypePath,
 		Doc: "Change into this directory on the host before running the command (and before checking creates/removes)."}
-	paramCreates = Param{Name: "creates", Type: TypePath,
+	cmdParamCreates = Param{Name: "creates", Type: TypePath,
 		Doc: "A path or glob on the host; when it matches anything the command is not run and the task is ok."}
-	paramRemoves = Param{Name: "removes", Type: TypePath,
+	cmdParamRemoves = Param{Name: "removes", Type: TypePath,
 		Doc: "A path or glob on the host; when it matches nothing the command is not run and the task is ok."}
-	paramStdin = Param{Name: "stdin", Type: TypeString,
+	cmdParamStdin = Param{Name: "stdin", Type: TypeString,
 		Doc: "Text fed to the command's standard input."}
-	paramStdinNewline = Param{Name: "stdin_add_newline", Type: TypeBool, Default: true,
+	cmdParamStdinNewline = Param{Name: "stdin_add_newline", Type: TypeBool, Default: true,
 		Doc: "Append a newline to stdin."}
-	paramStripEnds = Param{Name: "strip_empty_ends", Type: TypeBool, Default: true,
+	cmdParamStripEnds = Param{Name: "strip_empty_ends", Type: TypeBool, Default: true,
 		Doc: "Strip trailing newlines from stdout and stderr."}
 )
 
@@ -53,7 +53,7 @@ var commandSpec = &Spec{
 	Params: []Param{
 		{Name: "cmd", Type: TypeString, Doc: "The command line, split into words shell-style (the free-form value)."},
 		{Name: "argv", Type: TypeList, Doc: "The program and its arguments as a list; nothing is split. Use instead of cmd."},
-		paramChdir, paramCreates, paramRemoves, paramStdin, paramStdinNewline, paramStripEnds,
+		cmdParamChdir, cmdParamCreates, cmdParamRemoves, cmdParamStdin, cmdParamStdinNewline, cmdParamStripEnds,
 	},
 	FreeForm: "cmd",
 	Check:    CheckPartial,

@@ -31,7 +31,7 @@ func SplitFreeForm(spec *Spec, s string) (map[string]any, error) {
 	last := 0 // end of the text already copied to rest
 	for _, w := range words {
 		key, _, ok := strings.Cut(s[w.start:w.end], "=")
-		if !ok || !isParamKey(key) {
+		if !ok || !freeFormKey(key) {
 			continue
 		}
 		p, known := spec.Param(key)
@@ -66,9 +66,9 @@ func SplitFreeForm(spec *Spec, s string) (map[string]any, error) {
 	return out, nil
 }
 
-// isParamKey reports whether k looks like a parameter name (an unquoted
+// freeFormKey reports whether k looks like a parameter name (an unquoted
 // identifier), so `'creates=x'` or `a.b=c` are left in the command.
-func isParamKey(k string) bool {
+func freeFormKey(k string) bool {
 	if k == "" {
 		return false
 	}
@@ -113,7 +113,7 @@ func shellWords(s string, templates bool) ([]shellWord, error) {
 			i++
 		case templates && strings.HasPrefix(s[i:], "{{"):
 			begin(i)
-			n := templateEnd(s[i:])
+			n := freeFormActionEnd(s[i:])
 			if n < 0 {
 				return nil, fmt.Errorf("unterminated {{ at offset %d", i)
 			}
@@ -132,7 +132,7 @@ func shellWords(s string, templates bool) ([]shellWord, error) {
 			j := i + 1
 			for ; j < len(s) && s[j] != '"'; j++ {
 				if templates && strings.HasPrefix(s[j:], "{{") {
-					n := templateEnd(s[j:])
+					n := freeFormActionEnd(s[j:])
 					if n < 0 {
 						return nil, fmt.Errorf("unterminated {{ at offset %d", j)
 					}
@@ -174,9 +174,9 @@ func shellWords(s string, templates bool) ([]shellWord, error) {
 	return words, nil
 }
 
-// templateEnd returns the length of the {{ }} action at the start of s, or
+// freeFormActionEnd returns the length of the {{ }} action at the start of s, or
 // -1. Quoted strings inside the action may hold "}}".
-func templateEnd(s string) int {
+func freeFormActionEnd(s string) int {
 	for i := 2; i < len(s); i++ {
 		switch s[i] {
 		case '"':

@@ -36,7 +36,7 @@ var setFactSpec = &Spec{
 			if k == "cacheable" {
 				continue
 			}
-			if !isParamKey(k) {
+			if !freeFormKey(k) {
 				return fmt.Errorf("the variable name %q is not valid: it must start with a letter or underscore "+
 					"and contain only letters, numbers and underscores", k)
 			}

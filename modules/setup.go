@@ -111,7 +111,7 @@ func setupParse(out string) map[string]string {
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || !isParamKey(k) {
+		if !ok || !freeFormKey(k) {
 			continue
 		}
 		if strings.HasPrefix(k, "os_") {

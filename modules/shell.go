@@ -23,7 +23,7 @@ var shellSpec = &Spec{
 		{Name: "cmd", Type: TypeString, Doc: "The shell script to run (the free-form value)."},
 		{Name: "executable", Type: TypePath, Default: "/bin/sh",
 			Doc: "The shell that runs the script, called as EXECUTABLE -c SCRIPT."},
-		paramChdir, paramCreates, paramRemoves, paramStdin, paramStdinNewline, paramStripEnds,
+		cmdParamChdir, cmdParamCreates, cmdParamRemoves, cmdParamStdin, cmdParamStdinNewline, cmdParamStripEnds,
 	},
 	FreeForm: "cmd",
 	Check:    CheckPartial,

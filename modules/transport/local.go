@@ -112,7 +112,10 @@ func (localTransport) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 	case errors.As(err, &exitErr):
 		res.ExitCode = localExitCode(exitErr.ProcessState)
 	case c.ProcessState == nil && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)):
-		res.ExitCode = map[bool]int{true: 127, false: 126}[errors.Is(err, fs.ErrNotExist)]
+		res.ExitCode = 126 // as a shell reports "not executable", or 127 "not found"
+		if errors.Is(err, fs.ErrNotExist) {
+			res.ExitCode = 127
+		}
 		res.Stderr = fmt.Appendf(res.Stderr, "%s: %s\n", argv[0], localErrText(err))
 	default:
 		return nil, fmt.Errorf("local: %s: %w", argv[0], err)

@@ -112,7 +112,7 @@ func TestLocalRunCancel(t *testing.T) {
 
 func TestLocalRunBackgroundChildDoesNotHang(t *testing.T) {
 	start := time.Now()
-	res := runLocal(t, &Cmd{Shell: "sleep 5 & echo started"})
+	res := runLocal(t, &Cmd{Shell: "sleep 2 & echo started"})
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("took %v", took)
 	}
@@ -133,6 +133,13 @@ func TestLocalBecomeSameUserRunsDirectly(t *testing.T) {
 	if res.ExitCode != 0 || strings.TrimSpace(string(res.Stdout)) != u.Username {
 		t.Fatalf("rc=%d stdout=%q stderr=%q", res.ExitCode, res.Stdout, res.Stderr)
 	}
+	p := filepath.Join(t.TempDir(), "f")
+	opts := KeepOwner()
+	opts.Become = &Become{User: u.Username}
+	if err := NewLocal().WriteFile(context.Background(), p, strings.NewReader("direct"), opts); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, p, "direct", 0o644)
 }
 
 // fakeSudo installs a sudo stand-in that logs its arguments, optionally

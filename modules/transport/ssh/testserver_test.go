@@ -374,6 +374,11 @@ func (c *freezableConn) Write(p []byte) (int, error) {
 }
 
 func newSigner(t testing.TB) gossh.Signer {
+	_, s := newPrivKey(t)
+	return s
+}
+
+func newPrivKey(t testing.TB) (ed25519.PrivateKey, gossh.Signer) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -383,16 +388,24 @@ func newSigner(t testing.TB) gossh.Signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return priv, s
 }
 
 // newKeyFile writes a new Ed25519 private key (encrypted when passphrase is
 // set) and returns its path and public key.
 func newKeyFile(t testing.TB, dir, name, passphrase string) (string, gossh.PublicKey) {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	path, pub, err := writeKeyFile(dir, name, passphrase)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return path, pub
+}
+
+func writeKeyFile(dir, name, passphrase string) (string, gossh.PublicKey, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", nil, err
 	}
 	var block *pem.Block
 	if passphrase == "" {
@@ -401,15 +414,12 @@ func newKeyFile(t testing.TB, dir, name, passphrase string) (string, gossh.Publi
 		block, err = gossh.MarshalPrivateKeyWithPassphrase(priv, "test", []byte(passphrase))
 	}
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	pub, err := gossh.NewPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, pub
+	return path, pub, err
 }
