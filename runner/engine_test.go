@@ -597,9 +597,9 @@ func TestEnvironmentAndGatheredFacts(t *testing.T) {
       environment: {TARGET: "{{ inventory_hostname }}"}
       register: r
     - name: show
-      debug: {msg: "{{ r.stdout }} {{ ansible_system }}"}
+      debug: {msg: "{{ r.stdout }} {{ ansible_system }} {{ ansible_facts.system }}"}
 `}.do(t)
-	if got := msgOf(rec.result(t, "show", "h1")); got != "hello h1 Linux" {
+	if got := msgOf(rec.result(t, "show", "h1")); got != "hello h1 Linux Linux" {
 		t.Errorf("got %q", got)
 	}
 }

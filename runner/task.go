@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/runbook-dev/runbook/modules"
@@ -183,7 +184,8 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 				all = map[string]any{}
 			}
 			for k, v := range out.facts {
-				all[k] = v
+				// ansible_facts holds the names without the prefix, as in Ansible.
+				all[strings.TrimPrefix(k, "ansible_")] = v
 			}
 			h.facts["ansible_facts"] = all
 		}

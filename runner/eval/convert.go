@@ -3,12 +3,15 @@ package eval
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Truthy reports whether v counts as true in a condition.
@@ -143,72 +146,79 @@ func formatFloat(f float64) string {
 
 // toJSON encodes v as JSON without HTML escaping (rendered strings often end
 // up in shell commands, where "&" must stay "&"). indent "" means compact.
+// Maps with non-string keys, as some YAML decoders produce, are converted.
 func toJSON(v any, indent string) (string, error) {
+	out, err := encodeJSON(v, indent)
+	var unsupported *json.UnsupportedTypeError
+	if errors.As(err, &unsupported) && unsupported.Type.Kind() == reflect.Map {
+		n, nerr := normalize(v, nil)
+		if nerr != nil {
+			return "", nerr
+		}
+		out, err = encodeJSON(n, indent)
+	}
+	return out, err
+}
+
+func encodeJSON(v any, indent string) (string, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if indent != "" {
 		enc.SetIndent("", indent)
 	}
-	if err := enc.Encode(normalize(v)); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// normalize turns maps with non-string keys (as some YAML decoders produce)
-// into map[string]any, recursively, so they can be encoded as JSON. Values
-// without such maps are returned unchanged.
-func normalize(v any) any {
-	if !needsNormalize(v) {
-		return v
-	}
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = normalize(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = normalize(x)
-		}
-		return out
-	}
+// maxDepth bounds recursion through nested values.
+const maxDepth = 1000
+
+// normalize copies v with every map turned into map[string]any (keys
+// stringified). path holds the containers being copied, to detect a value
+// that contains itself.
+func normalize(v any, path []unsafe.Pointer) (any, error) {
 	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map, reflect.Slice:
+	default:
+		return v, nil
+	}
+	if _, isBytes := v.([]byte); isBytes {
+		return v, nil
+	}
+	p := rv.UnsafePointer()
+	if slices.Contains(path, p) || len(path) > maxDepth {
+		return nil, fmt.Errorf("value contains itself")
+	}
+	path = append(path, p)
+	if rv.Kind() == reflect.Slice {
+		out := make([]any, rv.Len())
+		for i := range out {
+			x, err := normalize(rv.Index(i).Interface(), path)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
 	out := make(map[string]any, rv.Len())
 	it := rv.MapRange()
 	for it.Next() {
-		k, _ := toString(it.Key().Interface())
-		out[k] = normalize(it.Value().Interface())
-	}
-	return out
-}
-
-// needsNormalize reports whether v holds a map with non-string keys.
-func needsNormalize(v any) bool {
-	switch t := v.(type) {
-	case nil, string, bool, int, int64, float64:
-		return false
-	case map[string]any:
-		for _, x := range t {
-			if needsNormalize(x) {
-				return true
-			}
+		k, err := toString(it.Key().Interface())
+		if err != nil {
+			return nil, err
 		}
-		return false
-	case []any:
-		for _, x := range t {
-			if needsNormalize(x) {
-				return true
-			}
+		x, err := normalize(it.Value().Interface(), path)
+		if err != nil {
+			return nil, err
 		}
-		return false
+		out[k] = x
 	}
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Map && rv.Type().Key().Kind() != reflect.String
+	return out, nil
 }
 
 // decodeJSON decodes JSON keeping whole numbers as int (like the YAML loader).

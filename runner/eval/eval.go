@@ -29,11 +29,11 @@ package eval
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
@@ -155,6 +155,7 @@ type compiled struct {
 	src      string      // the expression as written (for errors)
 	prog     *vm.Program // compiled program
 	required []string    // variables that must be defined before running
+	path     []string    // for a plain a.b.c: its parts, looked up without the VM
 }
 
 // compileResult is what the program cache holds: a program or the error
@@ -205,7 +206,37 @@ func compileUncached(src string) (c *compiled, err error) {
 	if err != nil {
 		return nil, newError(src, true, err)
 	}
-	return &compiled{src: src, prog: prog, required: required}, nil
+	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node)}, nil
+}
+
+// plainPath returns ["a", "b", "c"] for an expression that is just a.b.c
+// (identifier and constant member names), the most common thing inside
+// {{ }}; nil otherwise.
+func plainPath(n ast.Node) []string {
+	var rev []string
+	for {
+		switch t := n.(type) {
+		case *ast.IdentifierNode:
+			if t.Value == "$env" {
+				return nil
+			}
+			rev = append(rev, t.Value)
+			path := make([]string, len(rev))
+			for i, p := range rev {
+				path[len(rev)-1-i] = p
+			}
+			return path
+		case *ast.MemberNode:
+			prop, ok := t.Property.(*ast.StringNode)
+			if !ok || t.Method {
+				return nil
+			}
+			rev = append(rev, prop.Value)
+			n = t.Node
+		default:
+			return nil
+		}
+	}
 }
 
 // unwrapBraces strips one "{{ … }}" around a whole bare expression.
@@ -235,6 +266,19 @@ func parseConfig() *conf.Config {
 	return cfg
 }
 
+// lookupPath follows path from v through nested map[string]any. ok is false
+// when it meets anything else (the VM then gives the usual result or error).
+func lookupPath(v any, path []string) (any, bool) {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		v = m[p]
+	}
+	return v, true
+}
+
 // noVars stands in for a nil vars map (never written to).
 var noVars = map[string]any{}
 
@@ -244,6 +288,16 @@ var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // run checks the required variables and runs the program against vars.
 func (c *compiled) run(vars map[string]any) (any, error) {
+	if c.path != nil {
+		// Plain a.b.c: the root is the only required variable.
+		root, ok := vars[c.path[0]]
+		if !ok {
+			return nil, &UndefinedError{Name: c.path[0], Expr: c.src}
+		}
+		if v, ok := lookupPath(root, c.path[1:]); ok {
+			return normalizeResult(v), nil
+		}
+	}
 	for _, name := range c.required {
 		if _, ok := vars[name]; !ok {
 			return nil, &UndefinedError{Name: name, Expr: c.src}
@@ -259,41 +313,4 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 		return nil, newError(c.src, false, err)
 	}
 	return normalizeResult(out), nil
-}
-
-// unknownFuncMessage explains a call of a function that does not exist.
-func unknownFuncMessage(name string) string {
-	switch name {
-	case "contains":
-		return "contains is an operator in expressions: write `s contains \"x\"` (and `x in list` for lists)"
-	case "lookup", "query", "q":
-		return fmt.Sprintf("unknown function %s(): lookups are not supported", name)
-	}
-	return fmt.Sprintf("unknown function %s()", name)
-}
-
-var (
-	isTestPattern   = regexp.MustCompile(`\bis\s+(not\s+)?(defined|undefined|none)\b`)
-	barePipePattern = regexp.MustCompile(`(^|[^|])\|\s*([A-Za-z_]\w*)\s*($|[^\w\s(])`)
-	containsCall    = regexp.MustCompile(`(^|[^\w.])contains\s*\(`)
-)
-
-// withHint adds advice to a syntax error for Jinja habits that expr does
-// not share.
-func withHint(err error, code string) error {
-	e, ok := err.(*Error)
-	if !ok {
-		return err
-	}
-	switch {
-	case isTestPattern.MatchString(code):
-		e.Msg += " (expressions have no `is defined` tests: use `x != nil` or `defined(\"x\")`, and `x == nil` or `!defined(\"x\")`)"
-	case barePipePattern.MatchString(code):
-		e.Msg += " (helpers after | need parentheses: `x | upper()`, `x | default(\"d\")`)"
-	case containsCall.MatchString(code):
-		e.Msg += " (contains is an operator: `s contains \"x\"`; for lists use `x in list`)"
-	case strings.Contains(code, "{%"):
-		e.Msg += " (Jinja {% %} statements are not supported)"
-	}
-	return e
 }

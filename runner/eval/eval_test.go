@@ -195,6 +195,15 @@ func TestUndefinedExemptions(t *testing.T) {
 		{"m.nope.x ?? 3", 3}, // defined map, missing key, deeper access
 		{"m.k ?? 9", 1},
 		{"missing ?? other ?? 4", 4},
+		{"missing ?? a.b ?? 4", 4},
+		{"hosts[99] ?? 'none'", "none"}, // index out of range
+		{"hosts[-1] ?? 'none'", "db1"},
+		{"m['inner']['x'] ?? 0", "deep"},
+		{"a.b[0].c ?? 7", 7},
+		{"m.list[0] ?? 8", 8},
+		{"default(hosts[5], 'd')", "d"},
+		{"hosts[7] == nil", true},
+		{"s[1] ?? '?'", "e"},
 		{"(missing ?? 1) + 1", 2},
 		// default
 		{"missing | default('d')", "d"},

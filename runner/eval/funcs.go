@@ -137,6 +137,7 @@ func buildExprOptions() []expr.Option {
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
 		expr.Patch(nilTolerance{}),
+		expr.Function(safeIndexFunc, safeIndex),
 	}
 	for i := range helpers {
 		h := &helpers[i]

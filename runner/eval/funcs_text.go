@@ -62,7 +62,11 @@ func fnFromJSON(args ...any) (any, error) {
 }
 
 func fnToYAML(args ...any) (any, error) {
-	out, err := yaml.Marshal(normalize(args[0]))
+	j, err := toJSON(args[0], "")
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.JSONToYAML([]byte(j))
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,11 @@ package eval
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // HasTemplate reports whether s contains "{{".
@@ -39,29 +42,42 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		}
 		return v, nil
 	}
-	var b strings.Builder
-	b.Grow(t.size)
+	// Evaluate first, then build the string at its exact size.
+	var buf [8]string
+	parts := buf[:0]
+	size := t.size
 	for _, seg := range t.segs {
 		if seg.expr == nil {
-			b.WriteString(seg.text)
 			continue
 		}
 		v, err := seg.expr.run(vars)
 		if err != nil {
 			return nil, renderError(s, false, err)
 		}
+		var str string
 		switch v := v.(type) {
 		case string:
-			b.WriteString(v)
+			str = v
 		case int:
-			b.WriteString(strconv.Itoa(v))
+			str = strconv.Itoa(v)
 		default:
-			str, err := toString(v)
+			str, err = toString(v)
 			if err != nil {
 				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: "cannot render value: " + err.Error(), Err: err})
 			}
-			b.WriteString(str)
 		}
+		parts = append(parts, str)
+		size += len(str)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, seg := range t.segs {
+		if seg.expr == nil {
+			b.WriteString(seg.text)
+			continue
+		}
+		b.WriteString(parts[0])
+		parts = parts[1:]
 	}
 	return b.String(), nil
 }
@@ -94,10 +110,13 @@ func (e *RenderError) Unwrap() error { return e.Err }
 // Render and other scalars pass through. Errors say where in the value they
 // happened (e.g. `at args.env[2]: …`).
 func RenderValue(v any, vars map[string]any) (any, error) {
-	return renderValue(v, vars)
+	var stack [8]unsafe.Pointer
+	return renderValue(v, vars, stack[:0])
 }
 
-func renderValue(v any, vars map[string]any) (any, error) {
+// renderValue renders v; path holds the containers being rendered, to
+// detect a value that contains itself.
+func renderValue(v any, vars map[string]any, path []unsafe.Pointer) (_ any, err error) {
 	switch t := v.(type) {
 	case string:
 		if !HasTemplate(t) {
@@ -105,9 +124,12 @@ func renderValue(v any, vars map[string]any) (any, error) {
 		}
 		return Render(t, vars)
 	case map[string]any:
+		if path, err = enter(path, reflect.ValueOf(t).UnsafePointer()); err != nil {
+			return nil, err
+		}
 		out := make(map[string]any, len(t))
 		for k, x := range t {
-			r, err := renderValue(x, vars)
+			r, err := renderValue(x, vars, path)
 			if err != nil {
 				return nil, atPath(k, err)
 			}
@@ -115,9 +137,12 @@ func renderValue(v any, vars map[string]any) (any, error) {
 		}
 		return out, nil
 	case []any:
+		if path, err = enter(path, unsafe.Pointer(unsafe.SliceData(t))); err != nil {
+			return nil, err
+		}
 		out := make([]any, len(t))
 		for i, x := range t {
-			r, err := renderValue(x, vars)
+			r, err := renderValue(x, vars, path)
 			if err != nil {
 				return nil, atPath("["+strconv.Itoa(i)+"]", err)
 			}
@@ -126,6 +151,17 @@ func renderValue(v any, vars map[string]any) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// enter adds a container to the path, failing if it is already on it.
+func enter(path []unsafe.Pointer, p unsafe.Pointer) ([]unsafe.Pointer, error) {
+	if p != nil && slices.Contains(path, p) {
+		return nil, fmt.Errorf("value contains itself")
+	}
+	if len(path) > maxDepth {
+		return nil, fmt.Errorf("value nested more than %d levels deep", maxDepth)
+	}
+	return append(path, p), nil
 }
 
 // PathError is an error rendering part of a value given to RenderValue.
@@ -169,7 +205,7 @@ func ValidateString(s string) (err error) {
 type templateString struct {
 	single *compiled // set when the string is exactly one {{ expr }}
 	segs   []segment
-	size   int // length of the literal text, to size the output
+	size   int // length of the literal text
 	err    error
 }
 
@@ -217,7 +253,6 @@ func parseTemplateStringUncached(s string) *templateString {
 			return &templateString{err: renderError(s, single, err)}
 		}
 		t.segs = append(t.segs, segment{expr: c})
-		t.size += 8
 	}
 	if single {
 		for _, seg := range t.segs {

@@ -289,3 +289,35 @@ func TestRequiredVarsAnalysis(t *testing.T) {
 		}
 	}
 }
+
+func TestCyclicValues(t *testing.T) {
+	vars := testVars()
+	cyc := map[string]any{"name": "{{ s }}"}
+	cyc["self"] = cyc
+	cyc["again"] = cyc // two self-references: a depth limit alone would take 2^depth steps
+	vars["cyc"] = cyc
+	if _, err := RenderValue(cyc, vars); err == nil || !strings.Contains(err.Error(), "contains itself") {
+		t.Errorf("RenderValue of a cyclic map: %v", err)
+	}
+	if _, err := Render("x {{ cyc }}", vars); err == nil {
+		t.Error("rendering a cyclic map into a string: no error")
+	}
+	if _, err := Eval("to_json(cyc)", vars); err == nil {
+		t.Error("to_json of a cyclic map: no error")
+	}
+	foreign := map[any]any{"k": 1}
+	loop := []any{foreign}
+	foreign["loop"] = loop
+	foreign["again"] = loop
+	if _, err := Render("x {{ v }}", map[string]any{"v": loop}); err == nil || !strings.Contains(err.Error(), "contains itself") {
+		t.Errorf("rendering a cyclic foreign map: %v", err)
+	}
+	// Shared (but not cyclic) parts are fine.
+	shared := []any{1}
+	if got, err := Render("x {{ v }}", map[string]any{"v": map[any]any{"a": shared, "b": shared}}); err != nil || got != `x {"a":[1],"b":[1]}` {
+		t.Errorf("shared parts: %v, %v", got, err)
+	}
+	if got, err := RenderValue(map[string]any{"a": shared, "b": shared}, nil); err != nil || len(got.(map[string]any)) != 2 {
+		t.Errorf("RenderValue with shared parts: %v, %v", got, err)
+	}
+}

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -24,41 +25,67 @@ func RenderTemplate(name, text string, vars map[string]any) (out string, err err
 			out, err = "", fmt.Errorf("template %q: internal error: %v", name, r)
 		}
 	}()
-	base, err := parseTemplate(name, text)
-	if err != nil {
-		return "", err
+	p := parseTemplate(name, text)
+	if p.err != nil {
+		return "", p.err
 	}
-	t, err := base.Clone()
+	inst, err := p.instance()
 	if err != nil {
 		return "", fmt.Errorf("template %q: %w", name, err)
 	}
 	if vars == nil {
 		vars = noVars
 	}
-	t.Funcs(template.FuncMap{"defined": func(name string) bool { return definedIn(vars, name) }})
+	inst.vars = vars
 	var b strings.Builder
 	b.Grow(len(text))
-	if err := t.Execute(&b, vars); err != nil {
+	err = inst.t.Execute(&b, vars)
+	inst.vars = nil
+	p.instances.Put(inst)
+	if err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-// parsedTemplate is a cache entry: a parsed template or its parse error.
+// parsedTemplate is a cache entry: a parsed template (or its parse error)
+// and a pool of ready-to-run copies of it.
 type parsedTemplate struct {
-	t   *template.Template
-	err error
+	base      *template.Template
+	err       error
+	instances sync.Pool // of *templateInstance
+}
+
+// templateInstance is a copy of a parsed template whose defined function
+// reads the variables of the render in progress. Instances are pooled, so
+// one is used by one render at a time.
+type templateInstance struct {
+	t    *template.Template
+	vars map[string]any
+}
+
+// instance returns a pooled copy of the template, cloning one if needed.
+func (p *parsedTemplate) instance() (*templateInstance, error) {
+	if inst, ok := p.instances.Get().(*templateInstance); ok {
+		return inst, nil
+	}
+	t, err := p.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	inst := &templateInstance{t: t}
+	t.Funcs(template.FuncMap{"defined": func(name string) bool { return definedIn(inst.vars, name) }})
+	return inst, nil
 }
 
 // templates caches parsed template files by name and content.
-var templates = newCache[parsedTemplate](1000)
+var templates = newCache[*parsedTemplate](1000)
 
-func parseTemplate(name, text string) (*template.Template, error) {
+func parseTemplate(name, text string) *parsedTemplate {
 	key := name + "\x00" + text
 	if p, ok := templates.get(key); ok {
-		return p.t, p.err
+		return p
 	}
 	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs).Parse(text)
-	p := templates.put(key, parsedTemplate{t, err})
-	return p.t, p.err
+	return templates.put(key, &parsedTemplate{base: t, err: err})
 }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -322,10 +323,11 @@ func appendNames(a, b []string) []string {
 }
 
 // nilTolerance is the expr patch that makes the nil-tolerant positions
-// safe at run time: it turns member chains there into optional chains (so
-// a.b.c with a missing gives nil instead of "cannot fetch b from nil"), and
-// rewrites defined(name) into defined($env, "name") so the helper can see
-// the variables.
+// safe at run time: member chains there become optional chains (so a.b.c
+// with a missing gives nil instead of "cannot fetch b from nil"), index
+// steps become safe lookups (l[99] gives nil instead of "index out of
+// range"), and defined(name) becomes defined($env, "name") so the helper
+// can see the variables.
 type nilTolerance struct{}
 
 func (nilTolerance) Visit(node *ast.Node) {
@@ -333,15 +335,15 @@ func (nilTolerance) Visit(node *ast.Node) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "??":
-			optionalChain(&n.Left)
+			tolerate(&n.Left)
 			if left, ok := n.Left.(*ast.BinaryNode); ok && left.Operator == "??" {
-				optionalChain(&left.Right) // a ?? b.c ?? d
+				tolerate(&left.Right) // a ?? b.c ?? d
 			}
 		case "==", "!=":
 			if isNilNode(n.Right) {
-				optionalChain(&n.Left)
+				tolerate(&n.Left)
 			} else if isNilNode(n.Left) {
-				optionalChain(&n.Right)
+				tolerate(&n.Right)
 			}
 		}
 	case *ast.CallNode:
@@ -349,7 +351,7 @@ func (nilTolerance) Visit(node *ast.Node) {
 		switch name {
 		case "default", "mandatory":
 			if len(n.Arguments) > 0 {
-				optionalChain(&n.Arguments[0])
+				tolerate(&n.Arguments[0])
 			}
 		case "defined":
 			if len(n.Arguments) == 1 {
@@ -366,26 +368,92 @@ func (nilTolerance) Visit(node *ast.Node) {
 	}
 }
 
-// optionalChain marks every member access along the spine of a.b.c as
-// optional (a?.b?.c) and wraps it in a chain node, as the parser does for ?.
-func optionalChain(node *ast.Node) {
-	target := node
-	chained := false
+// safeIndexFunc is the function index steps in nil-tolerant positions are
+// turned into (registered in expr only, not callable by name from playbooks
+// as the unknown-function check runs on the tree as written).
+const safeIndexFunc = "$safe_index"
+
+// tolerate makes the access chain a.b[i].c at node give nil rather than
+// fail when a part of it is missing.
+func tolerate(node *ast.Node) {
 	if c, ok := (*node).(*ast.ChainNode); ok {
-		target = &c.Node
-		chained = true
+		tolerateSpine(&c.Node)
+		return
 	}
-	found := false
-	for m, ok := (*target).(*ast.MemberNode); ok; m, ok = m.Node.(*ast.MemberNode) {
-		if m.Method {
-			return // a.b() — leave method calls alone
-		}
-		found = true
-	}
-	for m, ok := (*target).(*ast.MemberNode); ok; m, ok = m.Node.(*ast.MemberNode) {
-		m.Optional = true
-	}
-	if found && !chained {
+	if tolerateSpine(node) {
 		ast.Patch(node, &ast.ChainNode{Node: *node})
 	}
+}
+
+// tolerateSpine marks the named member accesses along a chain optional
+// (a?.b) and replaces index accesses with safe index calls. It reports
+// whether the node is now an optional member access that needs a chain node
+// around it.
+func tolerateSpine(node *ast.Node) bool {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok || m.Method {
+		return false
+	}
+	if _, named := m.Property.(*ast.StringNode); named {
+		tolerateSpine(&m.Node)
+		m.Optional = true
+		return true
+	}
+	obj := m.Node
+	tolerate(&obj)
+	callee := &ast.IdentifierNode{Value: safeIndexFunc}
+	callee.SetLocation(m.Location())
+	ast.Patch(node, &ast.CallNode{Callee: callee, Arguments: []ast.Node{obj, m.Property}})
+	return false
+}
+
+// safeIndex is list[i] or map[key] that gives nil for a nil container, an
+// index out of range or a missing key. Negative indexes count from the end.
+func safeIndex(args ...any) (any, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("index: takes 2 arguments, got %d", len(args))
+	}
+	obj, key := args[0], args[1]
+	if obj == nil {
+		return nil, nil
+	}
+	if m, ok := obj.(map[string]any); ok {
+		k, ok := key.(string)
+		if !ok {
+			return nil, fmt.Errorf("cannot index a map with %s", typeName(key))
+		}
+		return m[k], nil
+	}
+	rv := reflect.ValueOf(obj)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array, reflect.String:
+		if !isNumber(key) {
+			return nil, fmt.Errorf("cannot index a %s with %s", typeName(obj), typeName(key))
+		}
+		i, err := toInt(key)
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 {
+			i += rv.Len()
+		}
+		if i < 0 || i >= rv.Len() {
+			return nil, nil
+		}
+		if rv.Kind() == reflect.String {
+			return string(rv.String()[i]), nil
+		}
+		return rv.Index(i).Interface(), nil
+	case reflect.Map:
+		kv := reflect.ValueOf(key)
+		if key == nil || !kv.Type().AssignableTo(rv.Type().Key()) {
+			return nil, fmt.Errorf("cannot index a map with %s", typeName(key))
+		}
+		v := rv.MapIndex(kv)
+		if !v.IsValid() {
+			return nil, nil
+		}
+		return v.Interface(), nil
+	}
+	return nil, fmt.Errorf("cannot index %s", typeName(obj))
 }

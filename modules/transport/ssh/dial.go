@@ -79,7 +79,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	l, err := c.connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, c.unreachable(err)
 	}
 	c.cur = l
 	return c, nil
@@ -116,7 +116,7 @@ func (c *Conn) connect(ctx context.Context) (*link, error) {
 	if j := c.res.jump; j != nil {
 		jc, err := c.handshake(ctx, j, c.jkeys, nil)
 		if err != nil {
-			return nil, c.unreachable(fmt.Errorf("via %s: %w", j.addr(), err))
+			return nil, fmt.Errorf("via %s: %w", j.addr(), err)
 		}
 		jump = jc
 	}
@@ -125,7 +125,7 @@ func (c *Conn) connect(ctx context.Context) (*link, error) {
 		if jump != nil {
 			jump.Close()
 		}
-		return nil, c.unreachable(err)
+		return nil, err
 	}
 	return newLink(client, jump, c.cfg.timeout()), nil
 }
@@ -162,6 +162,10 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 		}
 		if hctx.Err() != nil {
 			return nil, fmt.Errorf("connecting to %s: timed out after %s", ep.addr(), timeout)
+		}
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
 		}
 		return nil, fmt.Errorf("connecting to %s: %w", ep.addr(), err)
 	}
@@ -242,7 +246,7 @@ func (c *Conn) reconnect(ctx context.Context, old *link) (*link, error) {
 	defer c.mu.Unlock()
 	if err != nil {
 		if ctx.Err() == nil {
-			c.broken = c.unreachable(fmt.Errorf("reconnecting after %v: %w", old.cause(), err))
+			c.broken = c.unreachable(fmt.Errorf("%v; reconnecting failed: %w", old.cause(), err))
 			return nil, c.broken
 		}
 		return nil, err
@@ -273,14 +277,14 @@ func (c *Conn) newSession(ctx context.Context) (*gossh.Session, *link, func(), e
 	s, err := l.client.NewSession()
 	var refused *gossh.OpenChannelError
 	if err != nil && !errors.As(err, &refused) && !reconnected {
-		l.kill(fmt.Errorf("opening a session: %w", err))
+		l.kill(fmt.Errorf("connection lost: opening a session failed: %w", err))
 		if l, err = c.reconnect(ctx, l); err == nil {
 			s, err = l.client.NewSession()
 		}
 	}
 	if err != nil {
 		release()
-		if errors.As(err, &refused) || errors.Is(err, errClosed) || ctx.Err() != nil {
+		if errors.As(err, &refused) || errors.Is(err, errClosed) || ctx.Err() != nil || transport.IsUnreachable(err) {
 			return nil, nil, nil, c.scrubErr(err)
 		}
 		return nil, nil, nil, c.unreachable(fmt.Errorf("opening a session: %w", err))
@@ -300,7 +304,7 @@ func (c *Conn) lost(l *link, err error) error {
 	if c.isClosed() {
 		return errClosed
 	}
-	return c.unreachable(fmt.Errorf("connection lost: %v", l.cause()))
+	return c.unreachable(l.cause())
 }
 
 func (c *Conn) isClosed() bool {

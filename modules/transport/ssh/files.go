@@ -180,7 +180,7 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	tmp := path.Join(path.Dir(p), "."+path.Base(p)+".runbook-tmp-"+randomHex(8))
 	f, err := cl.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return c.fileErr(l, "create", tmp, err)
+		return c.fileErr(l, "write", p, fmt.Errorf("creating a temporary file: %w", err))
 	}
 	done := false
 	defer func() {
@@ -190,22 +190,22 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 		}
 	}()
 	if err := chownTemp(f, uid, gid, keepOwner); err != nil {
-		return c.fileErr(l, "chown", tmp, err)
+		return c.fileErr(l, "write", p, fmt.Errorf("chown: %w", err))
 	}
 	if err := f.Chmod(mode); err != nil {
-		return c.fileErr(l, "chmod", tmp, err)
+		return c.fileErr(l, "write", p, fmt.Errorf("chmod: %w", err))
 	}
 	if _, err := f.ReadFromWithConcurrency(ctxReader{ctx, r}, 0); err != nil {
-		return c.fileErr(l, "write", tmp, err)
+		return c.fileErr(l, "write", p, err)
 	}
 	if err := f.Close(); err != nil {
-		return c.fileErr(l, "close", tmp, err)
+		return c.fileErr(l, "write", p, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := replaceFile(cl, tmp, p); err != nil {
-		return c.fileErr(l, "rename", p, err)
+		return c.fileErr(l, "write", p, fmt.Errorf("renaming the temporary file: %w", err))
 	}
 	done = true
 	return nil

@@ -3,6 +3,7 @@ package ssh
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -32,18 +33,18 @@ func newLink(client, jump *gossh.Client, timeout time.Duration) *link {
 	l := &link{client: client, jump: jump, done: make(chan struct{})}
 	go func() {
 		err := client.Wait()
-		if err == nil {
+		if err == nil || errors.Is(err, io.EOF) {
 			err = errors.New("connection closed by the server")
 		}
-		l.kill(err)
+		l.kill(fmt.Errorf("connection lost: %w", err))
 	}()
 	if jump != nil {
 		go func() {
 			err := jump.Wait()
-			if err == nil {
+			if err == nil || errors.Is(err, io.EOF) {
 				err = errors.New("jump host closed the connection")
 			}
-			l.kill(fmt.Errorf("jump host: %w", err))
+			l.kill(fmt.Errorf("connection lost: jump host: %w", err))
 		}()
 	}
 	go l.keepalive(keepaliveInterval(timeout), timeout)
@@ -119,11 +120,11 @@ func (l *link) keepalive(interval, timeout time.Duration) {
 		case err := <-reply:
 			timer.Stop()
 			if err != nil {
-				l.kill(fmt.Errorf("keepalive failed: %w", err))
+				l.kill(fmt.Errorf("connection lost: keepalive failed: %w", err))
 				return
 			}
 		case <-timer.C:
-			l.kill(fmt.Errorf("no answer to keepalive within %s", timeout))
+			l.kill(fmt.Errorf("connection lost: no answer to keepalive within %s", timeout))
 			return
 		case <-l.done:
 			timer.Stop()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -44,6 +45,7 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transpo
 
 	var stdout, stderr bytes.Buffer
 	s.Stdout, s.Stderr = &stdout, &stderr
+	src := &recordingReader{r: stdin}
 	if stdin != nil {
 		// Copied by us rather than by the session, so Wait does not wait
 		// for a reader the command never drained.
@@ -52,7 +54,7 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transpo
 			return nil, c.lost(l, err)
 		}
 		go func() {
-			_, _ = io.Copy(w, stdin)
+			_, _ = io.Copy(w, src)
 			w.Close()
 		}()
 	}
@@ -85,5 +87,34 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transpo
 		}
 		return nil, c.lost(l, fmt.Errorf("command did not finish: %w", err))
 	}
+	if err := src.err(); err != nil {
+		// The command saw a truncated input: its result is meaningless.
+		return nil, fmt.Errorf("reading the command's stdin: %w", err)
+	}
 	return res, nil
+}
+
+// recordingReader remembers the first read error other than io.EOF.
+type recordingReader struct {
+	r     io.Reader
+	mu    sync.Mutex
+	error error
+}
+
+func (r *recordingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.mu.Lock()
+		if r.error == nil {
+			r.error = err
+		}
+		r.mu.Unlock()
+	}
+	return n, err
+}
+
+func (r *recordingReader) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.error
 }

@@ -1,0 +1,123 @@
+package inventory
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// checkInventory exercises every read-only method of a loaded inventory.
+func checkInventory(t *testing.T, inv *Inventory) {
+	t.Helper()
+	if _, err := inv.ListJSON(); err != nil {
+		t.Fatalf("ListJSON: %v", err)
+	}
+	if _, err := inv.ListJSONWith(OutputOptions{Export: true, ShowSecrets: true}); err != nil {
+		t.Fatalf("ListJSON export: %v", err)
+	}
+	_ = inv.GraphWith(OutputOptions{Vars: true})
+	for _, h := range inv.Hosts() {
+		if inv.HostVars(h.Name) == nil {
+			t.Fatalf("HostVars(%q) = nil", h.Name)
+		}
+		if _, err := inv.HostJSON(h.Name); err != nil {
+			t.Fatalf("HostJSON(%q): %v", h.Name, err)
+		}
+	}
+	all, err := inv.Select("all")
+	if err != nil || len(all) != len(inv.Hosts()) {
+		t.Fatalf("Select(all) = %d hosts, %v; want %d", len(all), err, len(inv.Hosts()))
+	}
+	gh := inv.GroupHosts()
+	for _, g := range inv.GroupNames() {
+		if _, ok := gh[g]; !ok {
+			t.Fatalf("GroupHosts misses %q", g)
+		}
+	}
+}
+
+func fuzzLoad(f *testing.F, name string, seeds []string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := Load([]string{p})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error %v is %T, want *Error", err, err)
+			}
+			return
+		}
+		checkInventory(t, inv)
+	})
+}
+
+func readSeed(f *testing.F, path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return string(data)
+}
+
+func FuzzLoadClusterfile(f *testing.F) {
+	seeds := []string{
+		"kind: Cluster\nmetadata: {name: a}\nspec:\n  hosts: [{ips: [1.2.3.4], roles: [master, db]}]\n",
+		"kind: Cluster\nmetadata: {name: a}\nspec:\n  registry: {externalRegistry: {domain: d}}\n",
+	}
+	for _, p := range []string{"clusterfile-decoder.yaml", "clusterfile-k0s.yaml", "clusterfile-full.yaml", "clusterfile-external.yaml"} {
+		seeds = append(seeds, readSeed(f, filepath.Join("testdata", p)))
+	}
+	fuzzLoad(f, "Clusterfile", seeds)
+}
+
+func FuzzLoadINI(f *testing.F) {
+	fuzzLoad(f, "hosts", []string{
+		sampleINI, patternINI,
+		"[g]\nweb[01:03] a=1\n[g:vars]\nx='y'\n[p:children]\ng\n",
+		"[v6]\n[2001:db8::1]:22\nh a=\"b c\" # c\n",
+	})
+}
+
+func FuzzLoadYAML(f *testing.F) {
+	fuzzLoad(f, "inventory.yml", []string{
+		sampleYAML,
+		"all:\n  vars: &v {a: 1}\n  hosts:\n    h: {<<: *v, b: [1, 2]}\n",
+		"web:\n  hosts: {w[1:3]: }\ndb:\n  children: {web: }\n",
+	})
+}
+
+func FuzzSelect(f *testing.F) {
+	for _, s := range []string{"all", "*", "web:&prod:!db", "~web\\d", "web[0:1],db[-1]", "10.0.0.*", "!web", "localhost", "2001:db8::1", "a,,b"} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	p := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(p, []byte(patternINI+"[v6]\n2001:db8::1\n"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	inv, err := Load([]string{p})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, pattern string) {
+		hosts, err := inv.Select(pattern)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, h := range hosts {
+			if seen[h] {
+				t.Fatalf("Select(%q) repeats %q", pattern, h)
+			}
+			seen[h] = true
+			if _, ok := inv.Host(h); !ok {
+				t.Fatalf("Select(%q) returned unknown host %q", pattern, h)
+			}
+		}
+	})
+}
