@@ -1,48 +1,12 @@
 package inventory
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
 
-	yaml2 "sigs.k8s.io/yaml/goyaml.v2"
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 )
-
-// Error is an error found in an inventory source. It names the file and,
-// when known, the 1-based line and column where the problem is.
-type Error struct {
-	File string
-	Line int // 0 when unknown
-	Col  int // 0 when unknown
-	Msg  string
-}
-
-// Error formats the error as "file:line:col: msg", leaving out unknown parts.
-func (e *Error) Error() string {
-	switch {
-	case e.Line > 0 && e.Col > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	default:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-}
-
-// nodeErr builds an *Error positioned at n.
-func nodeErr(file string, n *yaml.Node, format string, args ...any) error {
-	e := &Error{File: file, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.Line, e.Col = n.Line, n.Column
-	}
-	return e
-}
 
 // maxAliasDepth bounds alias and merge-key chains; maxNodeVisits bounds how
 // many nodes the reading of one file may visit, so alias bombs end in an
@@ -73,120 +37,6 @@ func (d *ydec) spend(n *yaml.Node) error {
 		return d.errf(n, "document too large after alias expansion")
 	}
 	return nil
-}
-
-var (
-	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	yamlAnchorRE = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
-)
-
-// yamlParserProblems are the messages of the YAML parser (as opposed to the
-// scanner); the parser reports 0-based lines for them.
-var yamlParserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// parseYAMLDocs decodes every document of data into nodes. Syntax errors are
-// returned as *Error naming the line.
-func parseYAMLDocs(file string, data []byte) (docs []*yaml.Node, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			docs, err = nil, &Error{File: file, Msg: fmt.Sprintf("YAML parser failure: %v", r)}
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var n yaml.Node
-		derr := dec.Decode(&n)
-		if errors.Is(derr, io.EOF) {
-			return docs, nil
-		}
-		if derr != nil {
-			return docs, yamlSyntaxError(file, data, derr)
-		}
-		docs = append(docs, &n)
-	}
-}
-
-// yamlSyntaxError turns a parser error into an *Error with a line. The YAML
-// v3 parser reports the line where the enclosing block began, so the line
-// is taken from the v2 parser, which reports where the problem is, when it
-// fails too.
-func yamlSyntaxError(file string, data []byte, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlAnchorRE.FindStringSubmatch(msg); m != nil {
-		return &Error{File: file, Line: lineOf(data, "*"+m[1]), Msg: "YAML syntax error: " + msg}
-	}
-	line, problem := splitYAMLLine(err.Error())
-	if err2 := yamlV2Error(data); err2 != nil {
-		if l2, p2 := splitYAMLLine(err2.Error()); p2 != "" {
-			line, problem = l2, p2
-		}
-	}
-	if problem == "" {
-		return &Error{File: file, Msg: "YAML syntax error: " + msg}
-	}
-	return &Error{File: file, Line: line, Msg: "YAML syntax error: " + problem}
-}
-
-// splitYAMLLine extracts the 1-based line and the problem from a parser
-// error; problem is "" when the error is not a syntax error.
-func splitYAMLLine(msg string) (int, string) {
-	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else if !strings.HasPrefix(msg, "yaml: ") {
-		return 0, ""
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	if yamlParserProblems[msg] || line == 0 {
-		line++
-	}
-	return line, msg
-}
-
-// yamlV2Error returns the first syntax error the v2 parser finds in data.
-func yamlV2Error(data []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = nil
-		}
-	}()
-	dec := yaml2.NewDecoder(bytes.NewReader(data))
-	for {
-		var v struct{}
-		err := dec.Decode(&v)
-		var te *yaml2.TypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case errors.As(err, &te):
-			continue
-		case err != nil:
-			return err
-		}
-	}
-}
-
-// lineOf returns the 1-based line of the first occurrence of s, or 0.
-func lineOf(data []byte, s string) int {
-	i := bytes.Index(data, []byte(s))
-	if i < 0 {
-		return 0
-	}
-	return bytes.Count(data[:i], []byte("\n")) + 1
 }
 
 // docRoot returns the content node of a document node, or nil when empty.

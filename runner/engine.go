@@ -85,6 +85,7 @@ type engine struct {
 	report  report.Reporter
 	conns   *connPool
 	groups  map[string][]any
+	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
 
 	mu    sync.Mutex
@@ -222,12 +223,18 @@ func (e *engine) host(name string) *hostState {
 // inventoryVars returns a host's inventory variables (computed once), and
 // registers its secrets with the redactor.
 func (e *engine) inventoryVars(name string) map[string]any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.invMu.RLock()
+	v, ok := e.invVars[name]
+	e.invMu.RUnlock()
+	if ok {
+		return v
+	}
+	e.invMu.Lock()
+	defer e.invMu.Unlock()
 	if v, ok := e.invVars[name]; ok {
 		return v
 	}
-	v := e.inv.HostVars(name)
+	v = e.inv.HostVars(name)
 	if v == nil {
 		v = map[string]any{}
 	}

@@ -131,3 +131,10 @@ func (c run) try(t *testing.T) (*runner.Outcome, *recorder, error) {
 }
 
 func msgOf(e report.Event) string { return fmt.Sprint(e.Result["msg"]) }
+
+func writeFile(tb testing.TB, path, content string) {
+	tb.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -22,8 +22,24 @@
 //	x != nil && x > 1        defined("x") and x > 1
 //	x == nil || x > 1        x != nil ? x : 0
 //
-// In those places a missing variable, or a member of a missing or nil map
-// (a.b.c with a undefined), evaluates to nil.
+// In those places a missing variable, a member of a missing or nil map
+// (a.b.c with a undefined) or an index out of range (l[9]) evaluates to nil.
+//
+// Helpers (table in funcs.go; in expressions call them with parentheses,
+// directly or after a pipe: upper(s), s | upper(), x | default("d")):
+//
+//	values      default defined mandatory ternary
+//	conversion  int float string bool to_json to_nice_json from_json
+//	            to_yaml from_yaml b64encode b64decode
+//	strings     lower upper trim replace split join startswith endswith
+//	            contains (templates; an operator in expr) regex_replace
+//	            regex_search regex_findall quote basename dirname hash sha256
+//	collections length len keys values unique flatten union difference
+//	            intersect dict2items items2dict combine range (expr) seq
+//
+// plus everything expr has built in (filter, map, any, all, sum, first,
+// hasPrefix, …). Regular expressions are Go's (RE2); write them in
+// backquotes (`\d+`) or with doubled backslashes ('\\d+').
 package eval
 
 import (

@@ -446,7 +446,7 @@ func TestConcurrentEval(t *testing.T) {
 	errs := make(chan error, goroutines)
 	for g := range goroutines {
 		wg.Go(func() {
-			for i := range 300 {
+			for i := range 200 {
 				vars := testVars()
 				vars["i"] = i
 				if g%2 == 0 {
