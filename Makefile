@@ -32,3 +32,6 @@ vet:
 
 clean:
 	rm -rf bin
+
+# The lab: a multi-node cluster of systemd-nspawn nodes on loopback (test/lab).
+-include test/lab/lab.mk

@@ -40,8 +40,10 @@ func fuzzLoad(f *testing.F, name string, seeds []string) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
+	// Each fuzz worker is a process running inputs one at a time, so one
+	// file per worker can be rewritten for every input.
+	p := filepath.Join(f.TempDir(), name)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,3 @@
-// Package inventory turns inventory sources into hosts, groups and variables.
-//
-// Supported sources are sealer Clusterfiles, Ansible YAML and INI inventories,
-// comma-separated host lists ("h1,h2") and directories holding such files.
-// Load reads and merges them; the Inventory it returns is read-only and safe
-// for concurrent use.
 package inventory
 
 import (

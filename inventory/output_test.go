@@ -126,8 +126,8 @@ func TestGraph(t *testing.T) {
 
 func TestMaskNested(t *testing.T) {
 	got := maskVars(map[string]any{
-		"conf": map[string]any{"password": "x", "user": "u"},
-		"list": []any{map[string]any{"token": "t"}},
+		"conf":       map[string]any{"password": "x", "user": "u"},
+		"list":       []any{map[string]any{"token": "t"}},
 		"nil_secret": nil, "my_secret": 42,
 	}, false)
 	eq(t, "nested", got["conf"], map[string]any{"password": Mask, "user": "u"})

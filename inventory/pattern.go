@@ -172,6 +172,9 @@ func (inv *Inventory) matchTerm(term string) ([]string, error) {
 		if term == "~" {
 			return nil, errors.New("host pattern \"~\": empty regular expression")
 		}
+		if _, err := regexp.Compile(term[1:]); err != nil {
+			return nil, fmt.Errorf("host pattern %q: bad regular expression: %v", term, err)
+		}
 		re, err := regexp.Compile(`^(?:` + term[1:] + `)`)
 		if err != nil {
 			return nil, fmt.Errorf("host pattern %q: bad regular expression: %v", term, err)

@@ -108,7 +108,7 @@ func TestSelectDefinedLocalhostAndIPv6(t *testing.T) {
 
 func TestSelectErrors(t *testing.T) {
 	inv := mustLoadText(t, "hosts", patternINI)
-	for _, p := range []string{"", "   ", ",", "~[", "~", "web:!", "&", "web,&,db", "web[z-a]"} {
+	for _, p := range []string{"", "   ", ",", "~[", "~", "web:!", "&", "web,&,db", "web[z-a]", "~a)|(b"} {
 		if got, err := inv.Select(p); err == nil {
 			t.Errorf("Select(%q) = %q, want error", p, got)
 		}

@@ -46,7 +46,7 @@ func silentListener(t *testing.T) int {
 }
 
 func TestDialSilentListenerTimesOut(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	cfg := Config{Name: "mute", Addr: "127.0.0.1", Port: silentListener(t), User: "x",
 		KnownHostsFile: filepath.Join(t.TempDir(), "kh"), Timeout: 500 * time.Millisecond}
 	start := time.Now()
@@ -96,7 +96,7 @@ func waitUnreachable(t *testing.T, c *Conn, action func()) time.Duration {
 }
 
 func TestServerKilledMidRun(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	s, cfg := keyServer(t)
 	cfg.Timeout = 500 * time.Millisecond
 	c := dial(t, cfg)
@@ -116,7 +116,7 @@ func TestServerKilledMidRun(t *testing.T) {
 }
 
 func TestServerHungMidRun(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	s, cfg := keyServer(t)
 	cfg.Timeout = 500 * time.Millisecond
 	c := dial(t, cfg)
@@ -170,7 +170,7 @@ func TestClosedConn(t *testing.T) {
 }
 
 func TestJumpHost(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	jump, _ := keyServer(t)
 	target, cfg := keyServer(t, withPassword("target-only-pw"))
 	cfg.Password = "target-only-pw"

@@ -193,7 +193,7 @@ func TestIntegrationSudoNoPassword(t *testing.T) {
 }
 
 func TestIntegrationJumpHost(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	jump := startSSHD(t, env)
 	target := startSSHD(t, env)
@@ -216,7 +216,7 @@ func TestIntegrationJumpHost(t *testing.T) {
 }
 
 func TestIntegrationSSHDKilledMidRun(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
 	cfg := p.config(t, env, itUser)
@@ -228,7 +228,7 @@ func TestIntegrationSSHDKilledMidRun(t *testing.T) {
 }
 
 func TestIntegrationSSHDHung(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
 	cfg := p.config(t, env, itUser)
@@ -241,7 +241,7 @@ func TestIntegrationSSHDHung(t *testing.T) {
 }
 
 func TestIntegrationSilentListener(t *testing.T) {
-	t.Parallel()
+	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	_ = env
 	ln, err := net.Listen("tcp", nextLoopback()+":0")
