@@ -53,7 +53,9 @@ var _ transport.Transport = (*Conn)(nil)
 
 // Dial resolves cfg (ssh_config, defaults), connects, verifies the host key
 // and authenticates. Network, handshake, host key and authentication
-// failures are *transport.UnreachableError. ctx bounds only the connect.
+// failures are *transport.UnreachableError; a bad configuration or a
+// cancelled ctx is a plain error. ctx bounds only the connect: the Conn
+// lives until Close.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	c := &Conn{cfg: cfg, slots: make(chan struct{}, maxSessions), sudo: map[string]*sudoState{}}
 	for _, s := range []string{cfg.Password, cfg.KeyPassphrase, cfg.BecomePassword} {
@@ -63,11 +65,11 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	res, err := resolve(cfg)
 	if err != nil {
-		return nil, c.unreachable(err)
+		return nil, fmt.Errorf("host %s: %w", c.hostName(), err)
 	}
 	c.res = res
 	if c.hosts, err = newHostKeyPolicy(cfg, c.logf); err != nil {
-		return nil, c.unreachable(err)
+		return nil, fmt.Errorf("host %s: %w", c.hostName(), err)
 	}
 	if cfg.InsecureSkipHostKeyCheck {
 		c.logf("runbook: WARNING: host key checking is DISABLED for %s (%s): the connection can be intercepted",
@@ -79,6 +81,9 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	l, err := c.connect(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, c.unreachable(err)
 	}
 	c.cur = l
@@ -323,14 +328,14 @@ func (c *Conn) Close() error {
 	c.closed = true
 	l := c.cur
 	c.mu.Unlock()
+	if l != nil {
+		l.kill(errClosed) // first: unblocks everything waiting on the peer
+	}
 	c.sftpMu.Lock()
 	if c.sftp != nil {
 		c.sftp.Close()
 		c.sftp = nil
 	}
 	c.sftpMu.Unlock()
-	if l != nil {
-		l.kill(errClosed)
-	}
 	return nil
 }

@@ -79,7 +79,8 @@ func (c *Conn) fileErr(l *link, op, p string, err error) error {
 }
 
 // Stat describes p without following a final symlink (SFTP lstat).
-func (c *Conn) Stat(ctx context.Context, p string) (transport.FileInfo, error) {
+func (c *Conn) Stat(ctx context.Context, p string) (_ transport.FileInfo, err error) {
+	defer c.scrubInto(&err)
 	cl, l, err := c.sftpClient(ctx)
 	if err != nil {
 		return transport.FileInfo{}, err
@@ -105,7 +106,8 @@ func (c *Conn) Stat(ctx context.Context, p string) (transport.FileInfo, error) {
 
 // Checksum runs `sha256sum -- PATH` on the host. A missing file is an error
 // wrapping fs.ErrNotExist.
-func (c *Conn) Checksum(ctx context.Context, p string) (string, error) {
+func (c *Conn) Checksum(ctx context.Context, p string) (_ string, err error) {
+	defer c.scrubInto(&err)
 	res, err := c.Run(ctx, &transport.Cmd{Args: []string{"sha256sum", "--", p}})
 	if err != nil {
 		return "", err
@@ -129,7 +131,8 @@ func (c *Conn) Checksum(ctx context.Context, p string) (string, error) {
 }
 
 // ReadFile streams the content of p into w over SFTP.
-func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) error {
+func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) (err error) {
+	defer c.scrubInto(&err)
 	cl, l, err := c.sftpClient(ctx)
 	if err != nil {
 		return err
@@ -151,10 +154,12 @@ func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) error {
 // file, else 0644), then renamed over p. With opts.Become it goes through
 // one sudo'd shell (see writeFileSudo). The temporary file never outlives
 // a failure.
-func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) error {
+func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) (err error) {
 	if opts.Become != nil {
+		defer c.scrubInto(&err, opts.Become.Password)
 		return c.writeFileSudo(ctx, p, r, opts)
 	}
+	defer c.scrubInto(&err)
 	cl, l, err := c.sftpClient(ctx)
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ var (
 	clientPub     gossh.PublicKey // its public half
 )
 
-// fakeSudo mimics sudo -S -p '' [-n] [-k] [-u USER] -- CMD: it wants
+// fakeSudo mimics sudo -S -p ” [-n] [-k] [-u USER] -- CMD: it wants
 // $FAKE_SUDO_PASSWORD on stdin ("" = NOPASSWD), re-prompts like sudo and
 // gives up after three wrong passwords or at end of input.
 const fakeSudo = `#!/bin/sh

@@ -17,13 +17,15 @@ import (
 // every argument, environment value and directory is quoted). A non-zero
 // exit status, including death by a signal (128+n), is a Result, not an
 // error. Cancelling ctx signals and closes the session.
-func (c *Conn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
+func (c *Conn) Run(ctx context.Context, cmd *transport.Cmd) (_ *transport.Result, err error) {
 	if cmd == nil {
 		return nil, errors.New("ssh: nil command")
 	}
 	if cmd.Become != nil {
+		defer c.scrubInto(&err, cmd.Become.Password)
 		return c.runBecome(ctx, cmd)
 	}
+	defer c.scrubInto(&err)
 	line, err := transport.ShellLine(cmd)
 	if err != nil {
 		return nil, err

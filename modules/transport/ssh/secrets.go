@@ -40,3 +40,9 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubInto scrubs *errp in place (for a deferred call in every public
+// method, so no path can return a secret).
+func (c *Conn) scrubInto(errp *error, extra ...string) {
+	*errp = c.scrubErr(*errp, extra...)
+}
