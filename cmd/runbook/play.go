@@ -179,10 +179,7 @@ func textOptions(stdout, stderr io.Writer, verbosity int, r *report.Redactor) re
 
 // loadInventory loads -i sources, or the default Clusterfile locations.
 func loadInventory(sources []string, verbosity int, stderr io.Writer) (*inventory.Inventory, error) {
-	var expanded []string
-	for _, s := range sources {
-		expanded = append(expanded, s)
-	}
+	expanded := append([]string{}, sources...)
 	if len(expanded) == 0 {
 		expanded = inventory.DefaultSources()
 		if len(expanded) == 0 {
@@ -191,5 +188,12 @@ func loadInventory(sources []string, verbosity int, stderr io.Writer) (*inventor
 			fmt.Fprintf(stderr, "using inventory %s\n", strings.Join(expanded, ", "))
 		}
 	}
-	return inventory.Load(expanded)
+	inv, err := inventory.Load(expanded)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range inv.Warnings {
+		fmt.Fprintf(stderr, "[WARNING]: %s\n", w)
+	}
+	return inv, nil
 }

@@ -60,7 +60,7 @@ func openSFTP(client *gossh.Client) (*sftp.Client, error) {
 	// OpenSSH's sftp-server takes messages up to 256 KiB; others are only
 	// promised the 32 KiB default.
 	if strings.Contains(string(client.ServerVersion()), "OpenSSH") {
-		opts = append(opts, sftp.MaxPacketUnchecked(64*1024))
+		opts = append(opts, sftp.MaxPacketUnchecked(openSSHPacket))
 	}
 	return sftp.NewClient(client, opts...)
 }
@@ -74,6 +74,15 @@ func (c *Conn) fileErr(l *link, op, p string, err error) error {
 	answered := errors.As(err, &status) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
 	if !answered && l.isDeadAfterBrief() {
 		return c.lost(l, err)
+	}
+	if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
+		// The SFTP channel died on a live connection: open a new one next time.
+		c.sftpMu.Lock()
+		if c.sftp != nil && c.sftpLink == l {
+			c.sftp.Close()
+			c.sftp = nil
+		}
+		c.sftpMu.Unlock()
 	}
 	return c.scrubErr(fmt.Errorf("%s %s on %s: %w", op, p, c.hostName(), err))
 }
@@ -315,3 +324,4 @@ func (w ctxWriter) Write(p []byte) (int, error) {
 	}
 	return w.w.Write(p)
 }
+var openSSHPacket = 64 * 1024
