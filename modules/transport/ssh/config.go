@@ -1,6 +1,3 @@
-// Package ssh is the SSH transport: one multiplexed connection per host,
-// verified host keys, OpenSSH-style authentication, commands built with
-// transport.ShellLine and files moved over SFTP (or through sudo).
 package ssh
 
 import (

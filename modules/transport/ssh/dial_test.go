@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -75,9 +76,13 @@ func TestDialRefused(t *testing.T) {
 // caused by action took to surface.
 func waitUnreachable(t *testing.T, c *Conn, action func()) time.Duration {
 	t.Helper()
+	// cat on an input that never ends: it runs until the connection drops,
+	// and then ends by itself (a sleep would outlive the test).
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Run(context.Background(), &transport.Cmd{Args: []string{"sleep", "30"}})
+		_, err := c.Run(context.Background(), &transport.Cmd{Args: []string{"cat"}, Stdin: pr})
 		errc <- err
 	}()
 	time.Sleep(300 * time.Millisecond)

@@ -60,7 +60,7 @@ func openSFTP(client *gossh.Client) (*sftp.Client, error) {
 	// OpenSSH's sftp-server takes messages up to 256 KiB; others are only
 	// promised the 32 KiB default.
 	if strings.Contains(string(client.ServerVersion()), "OpenSSH") {
-		opts = append(opts, sftp.MaxPacketUnchecked(openSSHPacket))
+		opts = append(opts, sftp.MaxPacketUnchecked(64*1024))
 	}
 	return sftp.NewClient(client, opts...)
 }
@@ -162,7 +162,8 @@ func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) (err error) 
 // set before any data is written (explicit, else kept from the existing
 // file, else 0644), then renamed over p. With opts.Become it goes through
 // one sudo'd shell (see writeFileSudo). The temporary file never outlives
-// a failure.
+// a failure. A symbolic link at p is replaced by the file (which takes the
+// mode and owner of the link's target).
 func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) (err error) {
 	if opts.Become != nil {
 		defer c.scrubInto(&err, opts.Become.Password)
@@ -324,4 +325,3 @@ func (w ctxWriter) Write(p []byte) (int, error) {
 	}
 	return w.w.Write(p)
 }
-var openSSHPacket = 64 * 1024

@@ -34,15 +34,20 @@ trap 'exit 1' HUP INT TERM PIPE
 cat > "$tmp"
 trailer=$(tail -c 50 "$tmp")
 case $trailer in
-"RUNBOOK-EOF-$nonce-"*) n=$(expr "${trailer#"RUNBOOK-EOF-$nonce-"}" + 0) ;;
-*) echo "runbook: the file content was cut short" >&2; exit 1 ;;
+"RUNBOOK-EOF-$nonce-"*) n=${trailer#"RUNBOOK-EOF-$nonce-"} ;;
+*) n=x ;;
 esac
+case $n in
+""|*[!0-9]*) echo "runbook: the file content was cut short" >&2; exit 1 ;;
+esac
+n=${n#"${n%%[!0]*}"}
+n=${n:-0}
 if [ "$(($(wc -c < "$tmp")))" != "$((n + 50))" ]; then echo "runbook: the file content was cut short" >&2; exit 1; fi
 dd if=/dev/null of="$tmp" bs=1 seek="$n" 2>/dev/null
 if [ -e "$dst" ]; then
-  if [ -z "$mode" ]; then mode=$(stat -c %a -- "$dst" 2>/dev/null || stat -f %Lp -- "$dst"); fi
+  if [ -z "$mode" ]; then mode=$(stat -L -c %a -- "$dst" 2>/dev/null || stat -L -f %Lp -- "$dst"); fi
   if [ -z "$owner" ]; then
-    keep=$(stat -c %u:%g -- "$dst" 2>/dev/null || stat -f %u:%g -- "$dst")
+    keep=$(stat -L -c %u:%g -- "$dst" 2>/dev/null || stat -L -f %u:%g -- "$dst")
     chown -- "$keep" "$tmp" 2>/dev/null || true
   fi
 fi

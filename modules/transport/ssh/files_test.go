@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -149,6 +150,60 @@ func TestWriteFileBecomeWithPassword(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(p); string(data) != "line1\nline2\n" {
 		t.Fatalf("content %q (the password must not leak into the file)", data)
+	}
+	if err := c.WriteFile(ctxTimeout(t, 10*time.Second), p, strings.NewReader(""), opts); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Size() != 0 || st.Mode().Perm() != 0o600 {
+		t.Fatalf("empty write: %v %v", st, err)
+	}
+}
+
+// If sudo does not consume the password line, the framing catches it: the
+// write fails and the password never lands in the file.
+func TestWriteFileBecomeSudoDidNotReadPassword(t *testing.T) {
+	t.Parallel()
+	_, cfg := keyServer(t, withFakeSudo("lie-sudo-pw"), withEnv("FAKE_SUDO_LIE=1"))
+	cfg.BecomePassword = "lie-sudo-pw"
+	c := dial(t, cfg)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	err := c.WriteFile(ctxTimeout(t, 10*time.Second), p, strings.NewReader("content"), transport.WriteOptions{UID: -1, GID: -1, Become: &transport.Become{}})
+	if err == nil || !strings.Contains(err.Error(), "unexpected data before the file content") || strings.Contains(err.Error(), "lie-sudo-pw") {
+		t.Fatalf("got %v", err)
+	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Fatalf("left %v", names)
+	}
+}
+
+type slowReader struct{}
+
+func (slowReader) Read(p []byte) (int, error) {
+	time.Sleep(5 * time.Millisecond)
+	return min(len(p), 1024), nil
+}
+
+func TestWriteFileContextCancel(t *testing.T) {
+	t.Parallel()
+	_, cfg := keyServer(t, withFakeSudo(""))
+	c := dial(t, cfg)
+	for _, become := range []*transport.Become{nil, {}} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.WriteFile(ctx, filepath.Join(dir, "f"), slowReader{}, transport.WriteOptions{UID: -1, GID: -1, Become: become})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("become=%v: got %v", become != nil, err)
+		}
+		// The remote side cleans up after it sees the input end.
+		deadline := time.Now().Add(5 * time.Second)
+		for len(listDir(t, dir)) != 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if names := listDir(t, dir); len(names) != 0 {
+			t.Fatalf("become=%v: left %v", become != nil, names)
+		}
 	}
 }
 

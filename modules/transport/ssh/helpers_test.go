@@ -36,6 +36,8 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$FAKE_SUDO_PASSWORD" ]; then
   if [ $nonint = 1 ]; then echo "sudo: a password is required" >&2; exit 1; fi
+  # A sudo that said it wants a password, then does not read it.
+  if [ -n "$FAKE_SUDO_LIE" ] && [ "$1" != true ]; then exec "$@"; fi
   tries=0
   while :; do
     if ! IFS= read -r pw; then

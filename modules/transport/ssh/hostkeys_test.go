@@ -77,16 +77,20 @@ func TestHostKeyAcceptNew(t *testing.T) {
 	if again, _ := os.ReadFile(cfg.KnownHostsFile); string(again) != want {
 		t.Fatalf("file changed: %q", again)
 	}
+
+	// Appending after an entry without a final newline keeps both intact.
+	other := knownhosts.Line([]string{"other.example"}, newSigner(t).PublicKey())
+	writeFile(t, cfg.KnownHostsFile, other)
+	cfg.AcceptNewHostKeys = true
+	dial(t, cfg)
+	if data, _ := os.ReadFile(cfg.KnownHostsFile); string(data) != other+"\n"+want {
+		t.Fatalf("known_hosts = %q", data)
+	}
 }
 
 func TestHostKeyAcceptNewConcurrent(t *testing.T) {
 	t.Parallel()
 	kh := filepath.Join(t.TempDir(), "known_hosts")
-	// An existing entry without a final newline must stay intact.
-	other := newSigner(t).PublicKey()
-	if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{"other.example"}, other)), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	const n = 20
 	servers := make([]*testServer, n)
 	for i := range servers {
@@ -118,8 +122,8 @@ func TestHostKeyAcceptNewConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	if len(lines) != n+1 {
-		t.Fatalf("want %d lines, got %d:\n%s", n+1, len(lines), data)
+	if len(lines) != n {
+		t.Fatalf("want %d lines, got %d:\n%s", n, len(lines), data)
 	}
 	cb, err := knownhosts.New(kh)
 	if err != nil {

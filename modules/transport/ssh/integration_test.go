@@ -56,6 +56,17 @@ func TestIntegrationKeyAuthAndFiles(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("temporary files left: %v", entries)
 	}
+
+	// Cancelling signals the remote command (OpenSSH honours "signal").
+	cctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.Run(cctx, &transport.Cmd{Shell: "sleep 2; touch " + dir + "/late"}); err != context.DeadlineExceeded {
+		t.Fatalf("cancel: %v", err)
+	}
+	time.Sleep(2300 * time.Millisecond)
+	if _, err := os.Stat(dir + "/late"); err == nil {
+		t.Fatal("the cancelled command kept running")
+	}
 }
 
 func TestIntegrationPasswordAuth(t *testing.T) {

@@ -38,6 +38,7 @@ type testServer struct {
 	methods  []string // every auth method tried
 	gate     chan struct{}
 	killed   bool
+	pgids    map[int]bool // process groups of running commands
 }
 
 type serverOpt func(*testServer)
@@ -50,6 +51,9 @@ func withKey(k gossh.PublicKey) serverOpt { return func(s *testServer) { s.keys 
 func withHostKey(k gossh.Signer) serverOpt {
 	return func(s *testServer) { s.hostKeys = append(s.hostKeys, k) }
 }
+
+// withEnv adds an environment variable for the server's commands.
+func withEnv(kv string) serverOpt { return func(s *testServer) { s.env = append(s.env, kv) } }
 
 // withFakeSudo puts a sudo on PATH that wants password pw ("" = NOPASSWD).
 func withFakeSudo(pw string) serverOpt {
@@ -65,7 +69,7 @@ func newTestServer(t testing.TB, opts ...serverOpt) *testServer {
 		t.Fatal(err)
 	}
 	s := &testServer{t: t, ln: ln, addr: ln.Addr().String(), port: ln.Addr().(*net.TCPAddr).Port,
-		conns: map[net.Conn]bool{}, gate: closedChan()}
+		conns: map[net.Conn]bool{}, gate: closedChan(), pgids: map[int]bool{}}
 	s.env = os.Environ()
 	for _, o := range opts {
 		o(s)
@@ -240,6 +244,14 @@ func (s *testServer) exec(ch gossh.Channel, command string, started func(*os.Pro
 		return
 	}
 	started(cmd.Process)
+	s.mu.Lock()
+	s.pgids[cmd.Process.Pid] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pgids, cmd.Process.Pid)
+		s.mu.Unlock()
+	}()
 	go func() {
 		_, _ = io.Copy(stdin, ch)
 		stdin.Close()
@@ -303,6 +315,12 @@ func (s *testServer) kill() {
 	for c := range conns {
 		c.Close()
 	}
+	// Then the commands, so that none reports an exit before the drop.
+	s.mu.Lock()
+	for pgid := range s.pgids {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	s.mu.Unlock()
 }
 
 // dropConns closes the open connections but keeps listening.

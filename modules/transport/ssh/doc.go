@@ -1,0 +1,33 @@
+// Package ssh is the SSH transport: Dial returns a *Conn, a
+// transport.Transport for one host.
+//
+// Connection. One TCP connection per host carries every session
+// (multiplexed, at most maxSessions at once, the rest wait) plus one
+// long-lived SFTP channel opened on the first file operation. Connecting
+// (TCP connect and SSH handshake together) is bounded by Config.Timeout; a
+// peer that accepts TCP and never speaks fails after it. Every few seconds
+// (Timeout/3, at most 5s) a keepalive@openssh.com request is sent; a peer
+// that leaves one unanswered for Timeout is declared dead, the connection is
+// closed and every pending operation fails with transport.UnreachableError.
+// An operation that finds the connection dead reconnects once; if that fails
+// the Conn stays unreachable and later operations fail at once.
+//
+// Security. Host keys are checked against known_hosts (unknown hosts are
+// refused unless AcceptNewHostKeys, changed keys always); authentication
+// follows OpenSSH's order (agent keys, key files, keyboard-interactive,
+// password); the jump host never receives the target's password. Secrets
+// are never put on a command line or in a message, and every error and log
+// line is scrubbed of them as a safety net.
+//
+// Commands. Run builds one line with transport.ShellLine (env through
+// `env K=V`, every value quoted). With Become, whether sudo wants a password
+// is probed once per become user with `sudo -n true`; if it does, the
+// password is checked once with `sudo -k -S true` (empty prompt; stdin ends after
+// it, so a wrong password fails at once instead of re-prompting) and is then
+// fed as the first line of the command's stdin.
+//
+// Files. Stat, ReadFile and WriteFile use SFTP; WriteFile goes through a
+// temporary file in the target directory and a posix-rename. With Become,
+// WriteFile streams through one sudo'd shell instead, with framing that
+// refuses a truncated stream or stray input before the content.
+package ssh
