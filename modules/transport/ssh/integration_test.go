@@ -27,7 +27,7 @@ func TestIntegrationKeyAuthAndFiles(t *testing.T) {
 	t.Parallel()
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	c := dial(t, p.config(t, env, itUser))
+	c := dial(t, sshdConfig(t, p, env, itUser))
 	if got := runOK(t, c, "id", "-un"); got != itUser+"\n" {
 		t.Fatalf("whoami: %q", got)
 	}
@@ -73,7 +73,7 @@ func TestIntegrationPasswordAuth(t *testing.T) {
 	t.Parallel()
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.KeyFiles = []string{filepath.Join(t.TempDir(), "no-such-key")}
 	cfg.Password = env.password
 	runOK(t, dial(t, cfg), "true")
@@ -108,7 +108,7 @@ func TestIntegrationAgentAuth(t *testing.T) {
 		t.Fatalf("ssh-add: %v %s", err, out)
 	}
 	t.Setenv("SSH_AUTH_SOCK", sock)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.KeyFiles = []string{filepath.Join(t.TempDir(), "no-such-key")}
 	cfg.UseAgent = true
 	runOK(t, dial(t, cfg), "true")
@@ -118,7 +118,7 @@ func TestIntegrationKnownHosts(t *testing.T) {
 	t.Parallel()
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.KnownHostsFile = filepath.Join(t.TempDir(), "known_hosts")
 	_, err := Dial(ctxTimeout(t, 10*time.Second), cfg)
 	if hk := hostKeyErr(t, err); !hk.Unknown || !strings.Contains(err.Error(), "--accept-new-host-keys") {
@@ -127,11 +127,11 @@ func TestIntegrationKnownHosts(t *testing.T) {
 	cfg.AcceptNewHostKeys = true
 	dial(t, cfg)
 	data, _ := os.ReadFile(cfg.KnownHostsFile)
-	if string(data) != knownhosts.Line([]string{p.addr}, p.hostKey)+"\n" {
+	if string(data) != knownhosts.Line([]string{p.Addr}, p.HostKey)+"\n" {
 		t.Fatalf("recorded %q", data)
 	}
 	// The same address with another key: refused even with accept-new.
-	writeFile(t, cfg.KnownHostsFile, knownhosts.Line([]string{p.addr}, newSigner(t).PublicKey())+"\n")
+	writeFile(t, cfg.KnownHostsFile, knownhosts.Line([]string{p.Addr}, newSigner(t).PublicKey())+"\n")
 	_, err = Dial(ctxTimeout(t, 10*time.Second), cfg)
 	if hk := hostKeyErr(t, err); !hk.Changed {
 		t.Fatalf("changed: %v", err)
@@ -142,7 +142,7 @@ func TestIntegrationSudo(t *testing.T) {
 	t.Parallel()
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.BecomePassword = env.password
 	c := dial(t, cfg)
 	ctx := ctxTimeout(t, 60*time.Second)
@@ -179,7 +179,7 @@ func TestIntegrationSudo(t *testing.T) {
 	}
 
 	// Wrong password: a clear error, quickly (sudo's own delay included).
-	bad := p.config(t, env, itUser)
+	bad := sshdConfig(t, p, env, itUser)
 	bad.BecomePassword = "wrong-sudo-password"
 	cb := dial(t, bad)
 	start := time.Now()
@@ -196,7 +196,7 @@ func TestIntegrationSudoNoPassword(t *testing.T) {
 	t.Parallel()
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	c := dial(t, p.config(t, env, itNoPwUser))
+	c := dial(t, sshdConfig(t, p, env, itNoPwUser))
 	res := run(t, c, &transport.Cmd{Args: []string{"sh", "-c", "id -un; cat"}, Stdin: strings.NewReader("x"), Become: &transport.Become{}})
 	if string(res.Stdout) != "root\nx" {
 		t.Fatalf("got %+v", res)
@@ -208,20 +208,20 @@ func TestIntegrationJumpHost(t *testing.T) {
 	env := requireSSHD(t)
 	jump := startSSHD(t, env)
 	target := startSSHD(t, env)
-	cfg := target.config(t, env, itUser)
-	cfg.JumpHost = fmt.Sprintf("%s@%s:%d", itUser, jump.host, jump.port)
+	cfg := sshdConfig(t, target, env, itUser)
+	cfg.JumpHost = fmt.Sprintf("%s@%s:%d", itUser, jump.Host, jump.Port)
 	// Unknown jump host key: refused like any host.
-	if _, err := Dial(ctxTimeout(t, 10*time.Second), cfg); !strings.Contains(fmt.Sprint(err), jump.addr) {
+	if _, err := Dial(ctxTimeout(t, 10*time.Second), cfg); !strings.Contains(fmt.Sprint(err), jump.Addr) {
 		t.Fatalf("unknown jump host: %v", err)
 	}
 	kh, _ := os.ReadFile(cfg.KnownHostsFile)
-	writeFile(t, cfg.KnownHostsFile, string(kh)+knownhosts.Line([]string{jump.addr}, jump.hostKey)+"\n")
+	writeFile(t, cfg.KnownHostsFile, string(kh)+knownhosts.Line([]string{jump.Addr}, jump.HostKey)+"\n")
 	cfg.Timeout = time.Second
 	c := dial(t, cfg)
-	if got := runOK(t, c, "sh", "-c", "echo $SSH_CONNECTION"); !strings.Contains(got, target.host+" "+fmt.Sprint(target.port)) {
+	if got := runOK(t, c, "sh", "-c", "echo $SSH_CONNECTION"); !strings.Contains(got, target.Host+" "+fmt.Sprint(target.Port)) {
 		t.Fatalf("SSH_CONNECTION %q", got)
 	}
-	if d := waitUnreachable(t, c, jump.kill); d > cfg.Timeout {
+	if d := waitUnreachable(t, c, jump.Kill); d > cfg.Timeout {
 		t.Fatalf("losing the jump host took %v", d)
 	}
 }
@@ -230,10 +230,10 @@ func TestIntegrationSSHDKilledMidRun(t *testing.T) {
 	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.Timeout = time.Second
 	c := dial(t, cfg)
-	if d := waitUnreachable(t, c, p.kill); d > cfg.Timeout {
+	if d := waitUnreachable(t, c, p.Kill); d > cfg.Timeout {
 		t.Fatalf("took %v", d)
 	}
 }
@@ -242,11 +242,11 @@ func TestIntegrationSSHDHung(t *testing.T) {
 	// Not parallel: timing-sensitive, so it runs before the parallel tests.
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
-	cfg := p.config(t, env, itUser)
+	cfg := sshdConfig(t, p, env, itUser)
 	cfg.Timeout = time.Second
 	c := dial(t, cfg)
 	limit := cfg.Timeout + keepaliveInterval(cfg.Timeout) + 500*time.Millisecond
-	if d := waitUnreachable(t, c, func() { p.signalTree(syscall.SIGSTOP) }); d > limit {
+	if d := waitUnreachable(t, c, p.Hang); d > limit {
 		t.Fatalf("took %v, want at most %v", d, limit)
 	}
 }

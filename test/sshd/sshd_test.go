@@ -1,0 +1,41 @@
+package sshd_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/runbook-dev/runbook/test/sshd"
+)
+
+func TestServerLoginAndKill(t *testing.T) {
+	s := sshd.Start(t, sshd.Options{})
+	if !strings.HasPrefix(s.Host, "127.0.11.") {
+		t.Fatalf("server on %s: the harness must stay on 127.0.11.0/24", s.Host)
+	}
+	cb, err := knownhosts.New(s.KnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := loadKey(t, s.KeyPath)
+	c, err := gossh.Dial("tcp", s.Addr, &gossh.ClientConfig{User: "root", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: cb, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("login: %v\n%s", err, s.Log())
+	}
+	sess, _ := c.NewSession()
+	out, err := sess.Output("id -u")
+	if err != nil || strings.TrimSpace(string(out)) != "0" {
+		t.Errorf("id -u = %q, %v", out, err)
+	}
+	c.Close()
+	s.Kill()
+	if conn, err := net.DialTimeout("tcp", s.Addr, time.Second); err == nil {
+		conn.Close()
+		t.Error("a killed server still accepts connections")
+	}
+}
