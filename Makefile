@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 PKGS     := ./...
 
-.PHONY: all build test test-unit test-cli fuzz bench vet fmt clean
+.PHONY: all build test fuzz bench bench-micro vet clean
 
 all: build
 
@@ -23,8 +23,11 @@ fuzz: ## run every fuzz target for FUZZTIME each
 		$(GO) test $$pkg -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) >/tmp/runbook-fuzz.log 2>&1 || { cat /tmp/runbook-fuzz.log; exit 1; }; \
 	done
 
-bench: build ## micro-benchmarks
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+bench: build bench-micro ## micro-benchmarks, then the side-by-side comparisons (BENCHMARKS.md)
+	@if [ -f test/bench/bench.mk ]; then $(MAKE) bench-compare; fi
+
+bench-micro: ## Go micro-benchmarks of the engine hot paths
+	$(GO) test -run='^$$' -bench=. -benchmem ./runner/... ./modules/...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -35,3 +38,6 @@ clean:
 
 # The lab: a multi-node cluster of systemd-nspawn nodes on loopback (test/lab).
 -include test/lab/lab.mk
+
+# Side-by-side benchmarks against ansible-playbook, rsync, scp (test/bench).
+-include test/bench/bench.mk
