@@ -40,22 +40,26 @@ func (c DefaultConnector) Connect(ctx context.Context, host string, vars map[str
 // first use. A host that could not be reached is not retried within the run.
 type connPool struct {
 	connector Connector
-	mu        sync.Mutex
-	conns     map[string]*poolEntry
+	// trace, when set (-vvv), logs connects and every operation.
+	trace func(host, format string, args ...any)
+	mu    sync.Mutex
+	conns map[string]*poolEntry
 }
 
 type poolEntry struct {
 	once sync.Once
-	conn transport.Transport
+	conn transport.Transport // traced at -vvv
+	raw  transport.Transport // never traced: for no_log tasks
 	err  error
 }
 
-func newConnPool(c Connector) *connPool {
-	return &connPool{connector: c, conns: map[string]*poolEntry{}}
+func newConnPool(c Connector, trace func(host, format string, args ...any)) *connPool {
+	return &connPool{connector: c, conns: map[string]*poolEntry{}, trace: trace}
 }
 
-// get returns the host's connection, dialling it once.
-func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
+// get returns the host's connection, dialling it once. quiet asks for the
+// untraced connection (no_log tasks: their commands are not shown at -vvv).
+func (p *connPool) get(ctx context.Context, host string, vars map[string]any, quiet bool) (transport.Transport, error) {
 	p.mu.Lock()
 	ent, ok := p.conns[host]
 	if !ok {
@@ -64,11 +68,21 @@ func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (t
 	}
 	p.mu.Unlock()
 	ent.once.Do(func() {
+		if p.trace != nil {
+			p.trace(host, "CONNECT %s", describeTarget(host, vars))
+		}
 		ent.conn, ent.err = p.connector.Connect(ctx, host, vars)
 		if ent.err != nil && !transport.IsUnreachable(ent.err) {
 			ent.err = &transport.UnreachableError{Host: host, Err: ent.err}
 		}
+		ent.raw = ent.conn
+		if p.trace != nil && ent.err == nil {
+			ent.conn = &tracingTransport{Transport: ent.conn, host: host, logf: p.trace}
+		}
 	})
+	if quiet {
+		return ent.raw, ent.err
+	}
 	return ent.conn, ent.err
 }
 
@@ -76,8 +90,8 @@ func (p *connPool) closeAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ent := range p.conns {
-		if ent.conn != nil {
-			_ = ent.conn.Close() // end of run: nothing to do about a failed close
+		if ent.raw != nil {
+			_ = ent.raw.Close() // end of run: nothing to do about a failed close
 		}
 	}
 }
@@ -99,4 +113,23 @@ func (c SSHConnector) Connect(ctx context.Context, host string, vars map[string]
 		return nil, err
 	}
 	return conn, nil
+}
+
+// describeTarget says where a host is reached, for -vvv.
+func describeTarget(host string, vars map[string]any) string {
+	if c, _ := vars["ansible_connection"].(string); c == "local" {
+		return "local connection"
+	}
+	addr := host
+	if h, ok := vars["ansible_host"]; ok {
+		addr = fmt.Sprint(h)
+	}
+	user, port := "(default user)", "22"
+	if u, ok := vars["ansible_user"]; ok {
+		user = fmt.Sprint(u)
+	}
+	if p, ok := vars["ansible_port"]; ok {
+		port = fmt.Sprint(p)
+	}
+	return fmt.Sprintf("ssh %s@%s:%s", user, addr, port)
 }

@@ -138,10 +138,15 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		pb:      pb,
 		inv:     opt.Inventory,
 		report:  opt.Reporter,
-		conns:   newConnPool(opt.Connector),
+		conns:   newConnPool(opt.Connector, nil),
 		hosts:   map[string]*hostState{},
 		invVars: map[string]map[string]any{},
 		started: opt.StartAtTask == "",
+	}
+	if opt.Verbosity >= 3 {
+		e.conns.trace = func(host, format string, args ...any) {
+			e.emit(report.Event{Type: report.EventDebug, Host: host, Msg: fmt.Sprintf(format, args...)})
+		}
 	}
 	defer e.conns.closeAll()
 	e.groups = map[string][]any{}

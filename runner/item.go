@@ -264,7 +264,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 	if delegate != "" {
 		target, targetVars = delegate, e.delegateVars(delegate)
 	}
-	conn, err := e.conns.get(ctx, target, targetVars)
+	conn, err := e.conns.get(ctx, target, targetVars, boolOr(firstBool(t.NoLog, sc.noLog), false))
 	if err != nil {
 		return nil, err
 	}

@@ -217,6 +217,9 @@ func TestSSHSecretsNeverPrinted(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%s", r)
 		}
+		if output == "text" && (!strings.Contains(r.stdout, "<a> CONNECT ssh root@") || !strings.Contains(r.stdout, "<a> EXEC ")) {
+			t.Errorf("-vvvv should trace the connection and commands:\n%s", r.stdout)
+		}
 		for _, secret := range []string{passphrase, "N0tUsedPassword"} {
 			if strings.Contains(r.stdout+r.stderr, secret) {
 				t.Errorf("%s output contains %q:\n%s", output, secret, r)

@@ -19,6 +19,8 @@ const (
 	EventWarning       = "warning"
 	EventNoHosts       = "no_hosts"
 	EventRecap         = "recap"
+	// EventDebug is connection tracing, emitted at -vvv.
+	EventDebug = "debug"
 )
 
 // Host result statuses.

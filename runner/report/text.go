@@ -105,6 +105,8 @@ func (t *Text) Emit(e Event) {
 		t.write(t.opt.Out, t.paint(colorCyan, "skipping: no hosts matched")+"\n")
 	case EventRecap:
 		t.write(t.opt.Out, t.recap(e))
+	case EventDebug:
+		t.write(t.opt.Out, "<"+e.Host+"> "+e.Msg+"\n")
 	}
 }
 
