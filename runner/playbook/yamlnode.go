@@ -10,6 +10,8 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/yamlerr"
+
 	"github.com/runbook-dev/runbook/modules"
 )
 
@@ -34,7 +36,7 @@ func parseDocument(file string, data []byte) (*yaml.Node, error) {
 		if err.Error() == "EOF" {
 			return nil, nil
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -42,19 +44,10 @@ func parseDocument(file string, data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// yamlSyntaxError rewrites goyaml's "yaml: line N: msg" as "file:N: msg".
-func yamlSyntaxError(file string, err error) error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if strings.HasPrefix(msg, "line ") {
-		rest := msg[len("line "):]
-		if i := strings.Index(rest, ":"); i > 0 {
-			if line, convErr := strconv.Atoi(rest[:i]); convErr == nil {
-				return &Error{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax error: " + strings.TrimSpace(rest[i+1:])}
-			}
-		}
-	}
-	return &Error{Pos: Pos{File: file}, Msg: "YAML syntax error: " + msg}
+// yamlSyntaxError names the file and the line where the problem is.
+func yamlSyntaxError(file string, data []byte, err error) error {
+	line, problem := yamlerr.Locate(data, err)
+	return &Error{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax error: " + problem}
 }
 
 // readFile reads a file, naming it in the error.
