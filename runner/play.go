@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -34,21 +35,33 @@ func (pr *playRun) activeBatch() []*hostState {
 	return out
 }
 
-func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
-	pattern, err := e.renderWithExtra(play.Hosts, play.Vars)
+// PlayHosts returns the hosts a play targets, in inventory order: its hosts
+// pattern (rendered with play vars and extra vars) narrowed by limit. The
+// engine and --list-hosts both use it, so a listing never disagrees with a
+// run.
+func PlayHosts(inv *inventory.Inventory, play *playbook.Play, extra map[string]any, limit string) (pattern string, hosts []string, err error) {
+	pattern, err = renderPlayString(play.Hosts, play.Vars, extra)
 	if err != nil {
-		return &playbook.Error{Pos: play.Pos, Msg: "hosts", Err: err}
+		return "", nil, &playbook.Error{Pos: play.Pos, Msg: "hosts", Err: err}
 	}
-	names, err := e.inv.Select(pattern)
+	hosts, err = inv.Select(pattern)
 	if err != nil {
-		return &playbook.Error{Pos: play.Pos, Msg: fmt.Sprintf("hosts: %q", pattern), Err: err}
+		return "", nil, &playbook.Error{Pos: play.Pos, Msg: fmt.Sprintf("hosts: %q", pattern), Err: err}
 	}
-	if e.opt.Limit != "" {
-		limited, err := e.inv.Select(e.opt.Limit)
+	if limit != "" {
+		limited, err := inv.Select(limit)
 		if err != nil {
-			return fmt.Errorf("--limit %q: %w", e.opt.Limit, err)
+			return "", nil, fmt.Errorf("--limit %q: %w", limit, err)
 		}
-		names = intersect(names, limited)
+		hosts = intersect(hosts, limited)
+	}
+	return pattern, hosts, nil
+}
+
+func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
+	pattern, names, err := PlayHosts(e.inv, play, e.opt.ExtraVars, e.opt.Limit)
+	if err != nil {
+		return err
 	}
 	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
 	pr := &playRun{play: play, playVars: play.Vars}
@@ -136,11 +149,15 @@ func (e *engine) gatherFacts(ctx context.Context, pr *playRun, sc *scope) {
 // renderWithExtra renders play-level strings (hosts:, vars_files paths),
 // which can only see play vars and extra vars.
 func (e *engine) renderWithExtra(s string, playVars map[string]any) (string, error) {
+	return renderPlayString(s, playVars, e.opt.ExtraVars)
+}
+
+func renderPlayString(s string, playVars, extra map[string]any) (string, error) {
 	if !eval.HasTemplate(s) {
 		return s, nil
 	}
 	vars := copyMap(playVars)
-	for k, v := range e.opt.ExtraVars {
+	for k, v := range extra {
 		vars[k] = v
 	}
 	v, err := eval.Render(s, vars)

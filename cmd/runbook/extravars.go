@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -51,7 +52,7 @@ func parseExtraVar(v string) (map[string]any, error) {
 // parseKeyValues splits `a=1 b='two words'` into string values.
 func parseKeyValues(s string) (map[string]any, error) {
 	out := map[string]any{}
-	words, err := splitWords(s)
+	words, err := transport.SplitWords(s)
 	if err != nil {
 		return nil, fmt.Errorf("-e %q: %w", s, err)
 	}
@@ -63,40 +64,4 @@ func parseKeyValues(s string) (map[string]any, error) {
 		out[k] = val
 	}
 	return out, nil
-}
-
-// splitWords splits on spaces, honouring single and double quotes.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	var quote rune
-	inWord := false
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unterminated quote")
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }

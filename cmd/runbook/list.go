@@ -13,23 +13,16 @@ import (
 
 // listPlaybook prints --list-hosts and/or --list-tasks in ansible-playbook's
 // format.
-func listPlaybook(w io.Writer, pb *playbook.Playbook, inv *inventory.Inventory, f *playFlags) error {
+func listPlaybook(w io.Writer, pb *playbook.Playbook, inv *inventory.Inventory, extra map[string]any, f *playFlags) error {
 	fmt.Fprintf(w, "\nplaybook: %s\n", pb.Path)
 	for i, play := range pb.Plays {
 		fmt.Fprintf(w, "\n  play #%d (%s): %s\tTAGS: [%s]\n", i+1, play.Hosts, play.Name, strings.Join(play.Tags, ", "))
 		if f.listHosts {
-			hosts, err := inv.Select(play.Hosts)
+			pattern, hosts, err := runner.PlayHosts(inv, play, extra, f.limit)
 			if err != nil {
-				return withCode(exitInvalid, fmt.Errorf("%s: hosts %q: %w", play.Pos, play.Hosts, err))
+				return withCode(exitInvalid, err)
 			}
-			if f.limit != "" {
-				lim, err := inv.Select(f.limit)
-				if err != nil {
-					return withCode(exitUsage, fmt.Errorf("--limit %q: %w", f.limit, err))
-				}
-				hosts = keepIn(hosts, lim)
-			}
-			fmt.Fprintf(w, "    pattern: ['%s']\n    hosts (%d):\n", play.Hosts, len(hosts))
+			fmt.Fprintf(w, "    pattern: ['%s']\n    hosts (%d):\n", pattern, len(hosts))
 			for _, h := range hosts {
 				fmt.Fprintf(w, "      %s\n", h)
 			}
@@ -67,18 +60,4 @@ func listTasks(w io.Writer, tasks []*playbook.Task, inherited []string, f *playF
 		sort.Strings(show)
 		fmt.Fprintf(w, "      %s\tTAGS: [%s]\n", t.DisplayName(), strings.Join(show, ", "))
 	}
-}
-
-func keepIn(a, b []string) []string {
-	in := map[string]bool{}
-	for _, x := range b {
-		in[x] = true
-	}
-	var out []string
-	for _, x := range a {
-		if in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
 }

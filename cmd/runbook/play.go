@@ -103,7 +103,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		return withCode(exitInvalid, err)
 	}
 	if f.listTasks || f.listHosts {
-		return listPlaybook(stdout, pb, inv, f)
+		return listPlaybook(stdout, pb, inv, extra, f)
 	}
 	redactor := &report.Redactor{}
 	var rep report.Reporter

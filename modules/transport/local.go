@@ -241,7 +241,7 @@ func (localTransport) Checksum(ctx context.Context, path string) (string, error)
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, localCtxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, ContextReader(ctx, f)); err != nil {
 		return "", fmt.Errorf("checksum %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -253,7 +253,7 @@ func (localTransport) ReadFile(ctx context.Context, path string, w io.Writer) er
 		return err
 	}
 	defer f.Close()
-	if _, err := io.Copy(w, localCtxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(w, ContextReader(ctx, f)); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	return nil
@@ -283,7 +283,7 @@ func (t localTransport) WriteFile(ctx context.Context, path string, r io.Reader,
 			err = fmt.Errorf("write %s: %w", path, err)
 		}
 	}()
-	if _, err = io.Copy(tmp, localCtxReader{ctx, r}); err != nil {
+	if _, err = io.Copy(tmp, ContextReader(ctx, r)); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
@@ -383,7 +383,7 @@ func (t localTransport) sudoWrite(ctx context.Context, path string, r io.Reader,
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	n, err := io.Copy(spool, localCtxReader{ctx, r})
+	n, err := io.Copy(spool, ContextReader(ctx, r))
 	if err == nil {
 		_, err = spool.Seek(0, io.SeekStart)
 	}
@@ -402,17 +402,4 @@ func (t localTransport) sudoWrite(ctx context.Context, path string, r io.Reader,
 		return fmt.Errorf("write %s as %q: exit status %d: %s", path, opts.Become.User, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
 	return nil
-}
-
-// localCtxReader stops a long copy when the context is cancelled.
-type localCtxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c localCtxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/runbook-dev/runbook/modules/transport"
 )
 
 // DefaultTimeout bounds connecting (TCP connect plus SSH handshake) and
@@ -252,7 +254,10 @@ func (v *varReader) strings(keys ...string) ([]string, bool) {
 // jumpFromArgs finds "-J host", "-Jhost", "-o ProxyJump=host",
 // "-oProxyJump=host" or "-o 'ProxyJump host'" in ssh command-line arguments.
 func jumpFromArgs(args string) string {
-	words := splitWords(args)
+	words, err := transport.SplitWords(args)
+	if err != nil {
+		return ""
+	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		var opt string
@@ -278,46 +283,4 @@ func jumpFromArgs(args string) string {
 		}
 	}
 	return ""
-}
-
-// splitWords splits s like a POSIX shell would into words, honouring single
-// quotes, double quotes and backslashes (no expansions).
-func splitWords(s string) []string {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else if r == '\\' && quote == '"' {
-				escaped = true
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == '\\':
-			escaped, inWord = true, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words
 }

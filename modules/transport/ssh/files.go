@@ -210,7 +210,7 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	if err := f.Chmod(mode); err != nil {
 		return c.fileErr(l, "write", p, fmt.Errorf("chmod: %w", err))
 	}
-	if _, err := f.ReadFromWithConcurrency(ctxReader{ctx, r}, 0); err != nil {
+	if _, err := f.ReadFromWithConcurrency(transport.ContextReader(ctx, r), 0); err != nil {
 		return c.fileErr(l, "write", p, err)
 	}
 	if err := f.Close(); err != nil {
@@ -301,19 +301,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// ctxReader and ctxWriter stop a copy when ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r ctxReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return r.r.Read(p)
-}
-
+// ctxWriter stops a copy when ctx is done.
 type ctxWriter struct {
 	ctx context.Context
 	w   io.Writer

@@ -76,7 +76,7 @@ func (c *Conn) writeFileSudo(ctx context.Context, p string, r io.Reader, opts tr
 	nonce := randomHex(8)
 	cmd := &transport.Cmd{
 		Args:   []string{"/bin/sh", "-c", sudoWriteScript, "runbook-write", p, path.Dir(p), path.Base(p), mode, owner, nonce},
-		Stdin:  frameWrite(ctxReader{ctx, r}, nonce),
+		Stdin:  frameWrite(transport.ContextReader(ctx, r), nonce),
 		Become: opts.Become,
 	}
 	res, err := c.Run(ctx, cmd)
