@@ -6,6 +6,7 @@ package modules
 
 import (
 	"context"
+	"sync"
 
 	"github.com/runbook-dev/runbook/modules/transport"
 )
@@ -46,6 +47,40 @@ type Context struct {
 	Render func(name, text string) (string, error)
 	// Log records a debug line shown at -vvv; it must never receive secrets.
 	Log func(format string, args ...any)
+	// Predicted remembers, per host and run, the paths that earlier tasks
+	// would have written in check mode, so a later task can predict instead
+	// of failing (a unit file a copy would install). Nil-safe.
+	Predicted *Predictions
+}
+
+// Predictions is a concurrency-safe set of paths a check-mode run predicted
+// it would write on one host.
+type Predictions struct {
+	mu    sync.Mutex
+	paths map[string]bool
+}
+
+// Add records that path would be written.
+func (p *Predictions) Add(path string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paths == nil {
+		p.paths = map[string]bool{}
+	}
+	p.paths[path] = true
+}
+
+// Has reports whether path would have been written by an earlier task.
+func (p *Predictions) Has(path string) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paths[path]
 }
 
 // Diff is one before/after pair shown by --diff.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -108,6 +109,8 @@ type hostState struct {
 	unreachable bool
 	ended       bool            // meta: end_host
 	notified    map[string]bool // handler names and listen topics
+	// predicted are the paths check-mode tasks would have written.
+	predicted modules.Predictions
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }

@@ -236,6 +236,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		Eval:        func(expr string) (any, error) { return eval.Eval(expr, vars) },
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
+		Predicted:   &h.predicted,
 	}
 	if boolOr(firstBool(t.Become, sc.become), truthyVar(vars, "ansible_become")) {
 		user := t.BecomeUser
@@ -263,6 +264,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 	target, targetVars := h.name, vars
 	if delegate != "" {
 		target, targetVars = delegate, e.delegateVars(delegate)
+		mc.Predicted = &e.host(delegate).predicted // what would be written is on the delegate
 	}
 	conn, err := e.conns.get(ctx, target, targetVars, boolOr(firstBool(t.NoLog, sc.noLog), false))
 	if err != nil {
