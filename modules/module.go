@@ -47,6 +47,10 @@ type Context struct {
 	Render func(name, text string) (string, error)
 	// Log records a debug line shown at -vvv; it must never receive secrets.
 	Log func(format string, args ...any)
+	// Connect returns the run's connection to another inventory host (opened
+	// on first use), for modules that must reach a host other than the one
+	// the task runs for, such as a surviving master.
+	Connect func(ctx context.Context, host string) (transport.Transport, error)
 	// Predicted remembers, per host and run, the paths that earlier tasks
 	// would have written in check mode, so a later task can predict instead
 	// of failing (a unit file a copy would install). Nil-safe.

@@ -227,6 +227,7 @@ func safeRun(ctx context.Context, mod modules.Module, mc *modules.Context, args 
 // moduleContext builds what the module sees: connection, check/diff flags,
 // become, environment, and evaluation helpers bound to this host's vars.
 func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, spec *modules.Spec) (*modules.Context, error) {
+	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
 	mc := &modules.Context{
 		Host:        h.name,
 		Check:       check,
@@ -237,6 +238,9 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
 		Predicted:   &h.predicted,
+		Connect: func(ctx context.Context, host string) (transport.Transport, error) {
+			return e.conns.get(ctx, host, e.delegateVars(host), noLog)
+		},
 	}
 	if boolOr(firstBool(t.Become, sc.become), truthyVar(vars, "ansible_become")) {
 		user := t.BecomeUser
@@ -266,7 +270,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		target, targetVars = delegate, e.delegateVars(delegate)
 		mc.Predicted = &e.host(delegate).predicted // what would be written is on the delegate
 	}
-	conn, err := e.conns.get(ctx, target, targetVars, boolOr(firstBool(t.NoLog, sc.noLog), false))
+	conn, err := e.conns.get(ctx, target, targetVars, noLog)
 	if err != nil {
 		return nil, err
 	}

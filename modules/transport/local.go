@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -402,4 +403,10 @@ func (t localTransport) sudoWrite(ctx context.Context, path string, r io.Reader,
 		return fmt.Errorf("write %s as %q: exit status %d: %s", path, opts.Become.User, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
 	return nil
+}
+
+// DialContext opens a TCP connection from this machine.
+func (localTransport) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
 }

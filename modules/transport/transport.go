@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"time"
 )
 
@@ -113,4 +114,12 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 func IsUnreachable(err error) bool {
 	var u *UnreachableError
 	return errors.As(err, &u)
+}
+
+// Dialer is implemented by transports that can open TCP connections from
+// the host (SSH: direct-tcpip through the connection). Modules use it to
+// reach services that listen only on the host's network, such as a
+// Kubernetes API server reached through a master.
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -196,5 +198,35 @@ func TestBecomeNoPasswordNeeded(t *testing.T) {
 		if strings.HasPrefix(e, "sudo -k") {
 			t.Fatalf("password verified although sudo needs none: %q", execs)
 		}
+	}
+}
+
+func TestDialContextTunnelsThroughTheHost(t *testing.T) {
+	s, cfg := keyServer(t)
+	_ = s
+	c := dial(t, cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err == nil {
+			_, _ = conn.Write([]byte("hello through the tunnel"))
+			conn.Close()
+		}
+	}()
+	conn, err := c.DialContext(ctxTimeout(t, 5*time.Second), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	b, _ := io.ReadAll(conn)
+	if string(b) != "hello through the tunnel" {
+		t.Errorf("got %q", b)
+	}
+	if _, err := c.DialContext(context.Background(), "udp", "127.0.0.1:53"); err == nil {
+		t.Error("udp cannot be tunnelled")
 	}
 }
