@@ -213,9 +213,14 @@ func coerce(p *Param, v any) (any, error) {
 		case string:
 			out = x
 		case int:
-			// YAML read 0644 as a number: Ansible's rule is that modes must be
-			// quoted, but an unquoted octal-looking value is what people mean.
-			out = fmt.Sprintf("%o", x)
+			// mode: 644 unquoted. Ansible reads it as decimal (0o1204), a
+			// trap its docs warn about; nobody means that, so digits that
+			// are all octal are taken as the octal mode they spell.
+			digits := strconv.Itoa(x)
+			if strings.Trim(digits, "01234567") != "" {
+				return nil, fmt.Errorf("mode %d is not octal: quote it, e.g. \"0644\"", x)
+			}
+			out = digits
 		default:
 			return nil, fmt.Errorf("must be a mode such as \"0644\", got %s", typeName(v))
 		}

@@ -110,3 +110,14 @@ func TestRegisteredModulesDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestUnquotedModeIsReadAsOctalDigits(t *testing.T) {
+	m, _ := modules.Lookup("file")
+	a, err := m.Spec().Bind(map[string]any{"path": "/x", "mode": 644}, true)
+	if err != nil || a.String("mode") != "644" {
+		t.Errorf("mode 644 → %q, %v; want \"644\" (octal digits)", a.String("mode"), err)
+	}
+	if _, err := m.Spec().Bind(map[string]any{"path": "/x", "mode": 689}, true); err == nil || !strings.Contains(err.Error(), "quote it") {
+		t.Errorf("mode 689 is not octal: %v", err)
+	}
+}

@@ -111,6 +111,10 @@ type Result struct {
 	Data map[string]any
 	// Facts are host variables to set (set_fact and fact-gathering modules).
 	Facts map[string]any
+	// Secrets are values the result carries that must never be shown (a
+	// Secret's data read into a registered variable): the engine masks them
+	// in all output from now on.
+	Secrets []string
 }
 
 // IntPtr is a helper for Result.RC.

@@ -175,6 +175,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		}
 		res = &modules.Result{Failed: true, Msg: err.Error()}
 	}
+	e.opt.Redactor.Add(res.Secrets...)
 	m := res.Map()
 	changed, failed := res.Changed, res.Failed
 	if len(t.ChangedWhen) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 
 	"github.com/runbook-dev/runbook/modules/transport"
 )
@@ -52,4 +53,15 @@ func (t *tracingTransport) WriteFile(ctx context.Context, path string, r io.Read
 func (t *tracingTransport) ReadFile(ctx context.Context, path string, w io.Writer) error {
 	t.logf(t.host, "FETCH %s", path)
 	return t.Transport.ReadFile(ctx, path, w)
+}
+
+// DialContext forwards to the connection when it can tunnel, so modules
+// that reach services through the host work at -vvv too.
+func (t *tracingTransport) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d, ok := t.Transport.(transport.Dialer)
+	if !ok {
+		return nil, fmt.Errorf("connection to %s cannot open tunnels", t.host)
+	}
+	t.logf(t.host, "TUNNEL %s %s", network, addr)
+	return d.DialContext(ctx, network, addr)
 }

@@ -170,3 +170,17 @@ func FuzzParsePlaybook(f *testing.F) {
 		_, _ = playbook.Parse("fuzz.yaml", []byte(data), "/nonexistent/fuzz.yaml")
 	})
 }
+
+func TestOctalLiteralsKeepTheirZero(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"site.yaml": "- hosts: all\n  tasks:\n    - file: {path: /x, mode: 0644}\n    - file: {path: /y, mode: 755}\n"})
+	pb, err := playbook.Load(filepath.Join(dir, "site.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := pb.Plays[0].Tasks[0].Args["mode"]; m != "0644" {
+		t.Errorf("mode: 0644 decoded as %#v, want the string \"0644\"", m)
+	}
+	if m := pb.Plays[0].Tasks[1].Args["mode"]; m != 755 {
+		t.Errorf("mode: 755 decoded as %#v", m)
+	}
+}

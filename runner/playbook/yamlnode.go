@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,8 @@ import (
 
 	"github.com/runbook-dev/runbook/modules"
 )
+
+var octalLiteral = regexp.MustCompile(`^0[0-7]+$`)
 
 // decoder turns goyaml.v3 nodes into Go values, remembering the file so that
 // every error carries file:line:column.
@@ -270,6 +273,11 @@ func (d *decoder) value(n *yaml.Node) (any, error) {
 		}
 		return l, nil
 	case yaml.ScalarNode:
+		// An octal-looking literal (mode: 0644) stays as written: decoded
+		// as a number it would lose the leading zero that says "octal".
+		if n.Tag == "!!int" && octalLiteral.MatchString(n.Value) {
+			return n.Value, nil
+		}
 		var v any
 		if err := n.Decode(&v); err != nil {
 			return nil, &Error{Pos: d.pos(n), Msg: "invalid value", Err: err}
