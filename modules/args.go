@@ -197,8 +197,8 @@ func coerce(p *Param, v any) (any, error) {
 		switch x := v.(type) {
 		case []any:
 			out = x
-		case string:
-			out = []any{x}
+		case string, int, int64, float64, bool:
+			out = []any{x} // a single value is a one-item list
 		default:
 			return nil, fmt.Errorf("must be a list, got %s", typeName(v))
 		}
