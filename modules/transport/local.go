@@ -90,7 +90,7 @@ func (localTransport) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 	c.Args[0] = argv[0]
 	c.Env, c.Dir, c.Stdin = env, cmd.Dir, stdin
 	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
+	c.Stdout, c.Stderr = Outputs(cmd, &stdout, &stderr)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.Cancel = func() error {
 		// The whole process group: a shell's children must not outlive it.

@@ -424,3 +424,14 @@ func TestLocalSudoWriteScriptRejectsShortInput(t *testing.T) {
 	}
 	checkFile(t, p, "exact", 0o600)
 }
+
+func TestLocalRunStreamsOutput(t *testing.T) {
+	var out, errb bytes.Buffer
+	res, err := NewLocal().Run(context.Background(), &Cmd{Shell: "head -c 3000000 /dev/zero; echo oops >&2", Stdout: &out, Stderr: &errb})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatal(err, res)
+	}
+	if out.Len() != 3000000 || errb.String() != "oops\n" || len(res.Stdout) != 0 || len(res.Stderr) != 0 {
+		t.Errorf("streamed %d bytes, stderr %q; result kept %d/%d bytes", out.Len(), errb.String(), len(res.Stdout), len(res.Stderr))
+	}
+}

@@ -35,6 +35,11 @@ type Cmd struct {
 	Dir string
 	// Become, when non-nil, runs the command through sudo.
 	Become *Become
+	// Stdout and Stderr, when non-nil, receive the command's output as it
+	// is produced instead of Result.Stdout/Stderr (which stay empty), so
+	// bulk data streams without being held in memory.
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 // Result is what a finished command produced. A non-zero exit status is not

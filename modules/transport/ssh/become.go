@@ -87,7 +87,7 @@ func (c *Conn) runBecome(ctx context.Context, cmd *transport.Cmd) (*transport.Re
 			stdin = io.MultiReader(first, stdin)
 		}
 	}
-	res, err := c.exec(ctx, line, stdin)
+	res, err := c.exec(ctx, line, stdin, cmd)
 	if err != nil {
 		return nil, c.scrubErr(err, pw)
 	}
@@ -117,7 +117,7 @@ func (c *Conn) sudoNeedsPassword(ctx context.Context, st *sudoState, user string
 	if st.probed {
 		return st.needsPw, nil
 	}
-	res, err := c.exec(ctx, sudoArgs(user, "-n"), nil)
+	res, err := c.exec(ctx, sudoArgs(user, "-n"), nil, nil)
 	if err != nil {
 		return false, err
 	}
@@ -146,7 +146,7 @@ func (c *Conn) verifySudoPassword(ctx context.Context, st *sudoState, user, pw s
 	if st.verified[digest] {
 		return nil
 	}
-	res, err := c.exec(ctx, sudoArgs(user, "-k", "-S", "-p", ""), strings.NewReader(pw+"\n"))
+	res, err := c.exec(ctx, sudoArgs(user, "-k", "-S", "-p", ""), strings.NewReader(pw+"\n"), nil)
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,12 @@ func (c *Conn) Run(ctx context.Context, cmd *transport.Cmd) (_ *transport.Result
 	if err != nil {
 		return nil, err
 	}
-	return c.exec(ctx, line, cmd.Stdin)
+	return c.exec(ctx, line, cmd.Stdin, cmd)
 }
 
-// exec runs one command line in a new session.
-func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transport.Result, error) {
+// exec runs one command line in a new session; out, when non-nil, says
+// where stdout and stderr stream (see transport.Cmd).
+func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader, out *transport.Cmd) (*transport.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -46,7 +47,10 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader) (*transpo
 	defer s.Close()
 
 	var stdout, stderr bytes.Buffer
-	s.Stdout, s.Stderr = &stdout, &stderr
+	if out == nil {
+		out = &transport.Cmd{}
+	}
+	s.Stdout, s.Stderr = transport.Outputs(out, &stdout, &stderr)
 	src := &recordingReader{r: stdin}
 	if stdin != nil {
 		// Copied by us rather than by the session, so Wait does not wait

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -228,5 +229,18 @@ func TestDialContextTunnelsThroughTheHost(t *testing.T) {
 	}
 	if _, err := c.DialContext(context.Background(), "udp", "127.0.0.1:53"); err == nil {
 		t.Error("udp cannot be tunnelled")
+	}
+}
+
+func TestRunStreamsStdout(t *testing.T) {
+	_, cfg := keyServer(t)
+	c := dial(t, cfg)
+	var out, errb bytes.Buffer
+	res, err := c.Run(ctxTimeout(t, 20*time.Second), &transport.Cmd{Shell: "head -c 3000000 /dev/zero; echo oops >&2", Stdout: &out, Stderr: &errb})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatal(err, res)
+	}
+	if out.Len() != 3000000 || errb.String() != "oops\n" || len(res.Stdout) != 0 {
+		t.Errorf("streamed %d bytes, stderr %q; result kept %d bytes", out.Len(), errb.String(), len(res.Stdout))
 	}
 }

@@ -71,3 +71,16 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Outputs returns where a command's stdout and stderr go: the Cmd's own
+// writers when set, else the given buffers (collected into the Result).
+func Outputs(cmd *Cmd, stdout, stderr io.Writer) (io.Writer, io.Writer) {
+	o, e := io.Writer(stdout), io.Writer(stderr)
+	if cmd.Stdout != nil {
+		o = cmd.Stdout
+	}
+	if cmd.Stderr != nil {
+		e = cmd.Stderr
+	}
+	return o, e
+}
