@@ -8,8 +8,14 @@ import (
 	"strings"
 )
 
-// maxRangeHosts bounds how many names one host pattern may expand to.
-const maxRangeHosts = 100000
+// maxRangeHosts bounds how many names one host pattern may expand to, and
+// maxHosts how many hosts one inventory may hold: far above any real fleet,
+// low enough that a typo like web[0:99999999] is an error, not an
+// out-of-memory.
+const (
+	maxRangeHosts = 20000
+	maxHosts      = 200000
+)
 
 const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -134,6 +134,9 @@ func (p *iniParser) hostLine(section, line string, lineNo int) error {
 		return nil
 	}
 	names, port, err := parseHostEntry(toks[0].text)
+	if err == nil {
+		err = p.inv.roomFor(len(names))
+	}
 	if err != nil {
 		return p.errf(lineNo, "[%s] host %v", section, err)
 	}

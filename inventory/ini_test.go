@@ -157,7 +157,7 @@ func TestINIErrors(t *testing.T) {
 		{"padding mismatch", "[g]\nweb[01:100]\n",
 			"hosts.ini:2: ", []string{"equal length"}},
 		{"huge range", "[g]\nweb[0:99999999]\n",
-			"hosts.ini:2: ", []string{"more than 100000 names"}},
+			"hosts.ini:2: ", []string{"more than 20000 names"}},
 		{"bad port", "[g]\nweb:http\n",
 			"hosts.ini:2: ", []string{`invalid port "http"`}},
 		{"unterminated quote", "[g]\nh a=\"b\n",

@@ -87,6 +87,14 @@ func (inv *Inventory) addHost(name string) *Host {
 	return h
 }
 
+// roomFor fails when n more hosts would exceed maxHosts.
+func (inv *Inventory) roomFor(n int) error {
+	if len(inv.order)+n > maxHosts {
+		return fmt.Errorf("more than %d hosts in the inventory", maxHosts)
+	}
+	return nil
+}
+
 // addGroup returns the named group, creating it when needed.
 func (inv *Inventory) addGroup(name string) *group {
 	if g, ok := inv.groups[name]; ok {

@@ -91,6 +91,9 @@ func (inv *Inventory) loadHostList(src string) error {
 			continue
 		}
 		names, port, err := parseHostEntry(item)
+		if err == nil {
+			err = inv.roomFor(len(names))
+		}
 		if err != nil {
 			return &Error{File: src, Msg: fmt.Sprintf("host list: %v", err)}
 		}

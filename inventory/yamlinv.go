@@ -140,6 +140,9 @@ func (p *yamlInvParser) hosts(grp string, n *yaml.Node, path string) error {
 	}
 	for _, e := range es {
 		names, port, err := parseHostEntry(e.Key)
+		if err == nil {
+			err = p.inv.roomFor(len(names))
+		}
 		if err != nil {
 			return p.d.errf(e.KeyN, "%s: host %v", path, err)
 		}

@@ -1,0 +1,53 @@
+# test/lab/ci.sh — sourced by .ci/run (bash, set -euo pipefail, cwd = repo
+# root) before `make test`. Installs what the lab needs, builds or reuses the
+# cache (/var/cache/runbook-lab), starts the lab, makes the lab tests
+# mandatory (RUNBOOK_LAB=required) and tears the lab down on exit, whatever
+# happens, chaining any EXIT trap already set.
+
+_lab_pkgs=()
+command -v systemd-nspawn >/dev/null 2>&1 || _lab_pkgs+=(systemd-container)
+command -v debootstrap >/dev/null 2>&1 || _lab_pkgs+=(debootstrap)
+command -v zstd >/dev/null 2>&1 || _lab_pkgs+=(zstd)
+command -v nsenter >/dev/null 2>&1 || _lab_pkgs+=(util-linux)
+if [ ${#_lab_pkgs[@]} -gt 0 ]; then
+  echo "lab: installing ${_lab_pkgs[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${_lab_pkgs[@]}" >/dev/null
+fi
+unset _lab_pkgs
+
+export RUNBOOK_LAB=required
+
+# Chain the EXIT trap: ours stops the lab, then the one set before runs with
+# the same exit status.
+_lab_prev_trap=$(trap -p EXIT)
+_lab_prev_trap=${_lab_prev_trap#trap -- }
+_lab_prev_trap=${_lab_prev_trap% EXIT}
+_lab_prev_exit=
+if [ -n "$_lab_prev_trap" ]; then eval "_lab_prev_exit=$_lab_prev_trap"; fi
+unset _lab_prev_trap
+_lab_on_exit() {
+  local rc=$?
+  set +e
+  echo "lab: tearing down" >&2
+  if ! timeout 300 make -s lab-down; then
+    echo "lab: make lab-down failed; killing what is left" >&2
+    # Every node's init carries RUNBOOK_LAB_NODE in its environment.
+    for p in /proc/[0-9]*; do
+      if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -q '^RUNBOOK_LAB_NODE='; then
+        kill -KILL "${p#/proc/}" 2>/dev/null
+      fi
+    done
+  fi
+  if [ -n "$_lab_prev_exit" ]; then
+    (exit "$rc")
+    eval "$_lab_prev_exit"
+  fi
+  exit "$rc"
+}
+trap _lab_on_exit EXIT
+
+_lab_start=$(date +%s)
+make -s lab-up
+echo "lab: up in $(( $(date +%s) - _lab_start ))s" >&2
+unset _lab_start
