@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/modules/transport/ssh"
+	"github.com/runbook-dev/runbook/test/lab"
 	"github.com/runbook-dev/runbook/test/sshd"
 )
 
@@ -29,6 +30,9 @@ func TestMain(m *testing.M) {
 	}
 	if sshdServer != nil {
 		sshdServer.Close()
+	}
+	if err := lab.AfterTests(); err != nil && code == 0 {
+		code = 1
 	}
 	os.Exit(code)
 }

@@ -100,23 +100,34 @@ func markStartedByTest(l *Lab) {
 }
 
 // Main runs a package's tests (call it from TestMain) and afterwards stops
-// the lab if one of them started it from fully down and no other test
-// process is using it, so `go test` leaves the machine as it found it. A lab
-// started by `make lab-up` is left running.
+// the lab if one of them started it (see AfterTests).
 func Main(m *testing.M) {
 	code := m.Run()
-	if l := startedByTest; l != nil {
-		if use := tryLockFile(l.useLockPath()); use != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			if err := l.Down(ctx); err != nil {
-				fmt.Fprintln(os.Stderr, "lab: stopping the lab the tests started:", err)
-				if code == 0 {
-					code = 1
-				}
-			}
-			cancel()
-			use.unlock()
-		}
+	if err := AfterTests(); err != nil && code == 0 {
+		code = 1
 	}
 	os.Exit(code)
+}
+
+// AfterTests stops the lab if a test of this process started it from fully
+// down and no other test process is using it, so `go test` leaves the
+// machine as it found it. A lab started by `make lab-up` is left running.
+// Packages with their own TestMain call it after m.Run.
+func AfterTests() error {
+	l := startedByTest
+	if l == nil {
+		return nil
+	}
+	use := tryLockFile(l.useLockPath())
+	if use == nil {
+		return nil
+	}
+	defer use.unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := l.Down(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "lab: stopping the lab the tests started:", err)
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,109 @@
+package modules_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/test/lab"
+)
+
+func unitText(desc string) string {
+	return "[Unit]\nDescription=" + desc + "\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n"
+}
+
+// labState reads a unit's state on a lab node.
+func labState(t *testing.T, l *lab.Lab, node, unit string) string {
+	t.Helper()
+	out, _, _, err := l.Run(node, fmt.Sprintf("systemctl is-active %[1]s; systemctl is-enabled %[1]s; systemctl show -p Description --value %[1]s", unit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(strings.Fields(out), " ")
+}
+
+func TestSystemdOnTheLab(t *testing.T) {
+	l := lab.Require(t)
+	node := l.Node("node1")
+	mc := labContext(t, l, node.IP)
+	unit := fmt.Sprintf("rbtest%d", time.Now().UnixNano()%1e6)
+	t.Cleanup(func() {
+		_, _, _, _ = l.Run("node1", "systemctl disable --now "+unit+"; systemctl unmask "+unit+"; rm -f /usr/lib/systemd/system/"+unit+".service; systemctl daemon-reload")
+	})
+	run := func(check bool, args map[string]any) *modules.Result {
+		t.Helper()
+		mc.Check = check
+		args["name"], args["unit_dir"] = unit, "/usr/lib/systemd/system" // a packaged unit can be masked
+		return helperMustRun(t, mc, "systemd", args)
+	}
+	install := map[string]any{"unit_content": unitText("first"), "enabled": true, "state": "started"}
+
+	// Check mode on a unit that does not exist yet but this task installs.
+	if r := run(true, copyArgs(install)); !r.Changed || !strings.Contains(r.Msg, "would") {
+		t.Errorf("check on a new unit: changed=%v msg=%q", r.Changed, r.Msg)
+	}
+	if s := labState(t, l, "node1", unit); !strings.HasPrefix(s, "inactive") {
+		t.Fatalf("check mode touched the node: %s", s)
+	}
+	if r := run(false, copyArgs(install)); !r.Changed {
+		t.Error("install+enable+start must change")
+	}
+	if s := labState(t, l, "node1", unit); s != "active enabled first" {
+		t.Fatalf("after install: %q", s)
+	}
+	if r := run(false, copyArgs(install)); r.Changed {
+		t.Errorf("second run must be ok: %s", r.Msg)
+	}
+	// A changed unit file is installed and reloaded; check mode predicts it.
+	changed := map[string]any{"unit_content": unitText("second"), "state": "restarted"}
+	if r := run(true, copyArgs(changed)); !r.Changed {
+		t.Error("check: a changed unit would change")
+	}
+	if s := labState(t, l, "node1", unit); s != "active enabled first" {
+		t.Fatalf("check mode changed the unit: %s", s)
+	}
+	run(false, copyArgs(changed))
+	if s := labState(t, l, "node1", unit); s != "active enabled second" {
+		t.Fatalf("after change: %q (daemon-reload must pick up the new unit)", s)
+	}
+	if r := run(false, map[string]any{"masked": true, "state": "stopped"}); !r.Changed {
+		t.Error("mask+stop must change")
+	}
+	if s := labState(t, l, "node1", unit); !strings.HasPrefix(s, "inactive masked") {
+		t.Errorf("after mask: %q", s)
+	}
+	if r := run(false, map[string]any{"masked": false}); !r.Changed {
+		t.Error("unmask must change")
+	}
+	run(false, map[string]any{"enabled": false, "state": "stopped"})
+	if s := labState(t, l, "node1", unit); !strings.HasPrefix(s, "inactive disabled") {
+		t.Errorf("after disable+stop: %q", s)
+	}
+}
+
+func TestSystemdCheckModeTrustsEarlierTasks(t *testing.T) {
+	l := lab.Require(t)
+	mc := labContext(t, l, l.Node("node1").IP)
+	mc.Check = true
+	unit := "rbmissing-unit"
+	if _, err := helperRun(t, mc, "systemd", map[string]any{"name": unit, "state": "started"}); err == nil {
+		t.Fatal("a unit nothing installs must fail in check mode too")
+	}
+	// An earlier copy task would have written the unit file.
+	mc.Predicted = &modules.Predictions{}
+	mc.Predicted.Add("/etc/systemd/system/" + unit + ".service")
+	r, err := helperRun(t, mc, "systemd", map[string]any{"name": unit, "state": "started", "enabled": true})
+	if err != nil || !r.Changed {
+		t.Errorf("predicted unit: %v, %+v", err, r)
+	}
+}
+
+func copyArgs(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
