@@ -66,14 +66,9 @@ var blockinfileSpec = &Spec{
 func (blockinfileModule) Spec() *Spec { return blockinfileSpec }
 
 func (blockinfileModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
-	var ins *regexp.Regexp
-	for _, k := range []string{"insertafter", "insertbefore"} {
-		if v := args.String(k); args.Has(k) && v != "EOF" && v != "BOF" {
-			var err error
-			if ins, err = textRegexp("blockinfile", k, v); err != nil {
-				return nil, err
-			}
-		}
+	ins, err := textInsertRegexp("blockinfile", args)
+	if err != nil {
+		return nil, err
 	}
 	p, err := textHostPath(ctx, mc, "blockinfile", args.String("path"))
 	if err != nil {

@@ -185,7 +185,7 @@ func (f *fileRun) attrsOn(ctx context.Context, p string, fi transport.FileInfo, 
 	if err := applyPlans(ctx, f.mc, []attrPlan{pl}); err != nil { // nothing in check mode
 		return fi, err
 	}
-	fi.Mode = fi.Mode&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) | goMode(pl.newMode)
+	fi.Mode = fi.Mode&^modeBits | goMode(pl.newMode)
 	fi.UID, fi.GID = pl.newUID, pl.newGID
 	return fi, nil
 }
@@ -374,7 +374,6 @@ func (f *fileRun) recurse(ctx context.Context, root string) error {
 	if len(plans) > 100 {
 		fmt.Fprintf(&after, "... and %d more\n", len(plans)-100)
 	}
-	h := f.mc.Host + ":" + root + " (recursive attributes)"
-	f.change(Diff{BeforeHeader: h, AfterHeader: h, Before: before.String(), After: after.String()})
+	f.change(pathDiff(f.mc.Host, root, "recursive attributes", before.String(), after.String()))
 	return applyPlans(ctx, f.mc, plans)
 }

@@ -67,14 +67,7 @@ func TestHostsCases(t *testing.T) {
 		for _, tc := range hostsCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				p := filepath.Join(t.TempDir(), "hosts")
-				if tc.before != nil {
-					writeText(t, p, *tc.before)
-				}
-				raw := map[string]any{"path": p}
-				for k, v := range tc.args {
-					raw[k] = v
-				}
-				r := textRunThrice(t, connContext(t, c, nil), "hosts", p, raw)
+				r := textRunCase(t, c, "hosts", p, tc.before, tc.args)
 				if got := textFileState(t, p); got != tc.after {
 					t.Errorf("file:\n%s\nwant:\n%s", got, tc.after)
 				}

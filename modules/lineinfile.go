@@ -117,13 +117,9 @@ func (lineinfileModule) Run(ctx context.Context, mc *Context, args Args) (*Resul
 		return &Result{Failed: true, Msg: fmt.Sprintf("Destination %s does not exist on %s (set create: true to create it)", p, mc.Host),
 			Data: map[string]any{"rc": 257}}, nil
 	}
-	var ins *regexp.Regexp
-	for _, k := range []string{"insertafter", "insertbefore"} {
-		if v := args.String(k); args.Has(k) && v != "EOF" && v != "BOF" {
-			if ins, err = textRegexp("lineinfile", k, v); err != nil {
-				return nil, err
-			}
-		}
+	ins, err := textInsertRegexp("lineinfile", args)
+	if err != nil {
+		return nil, err
 	}
 	out, msg, err := lineinfilePresent(lines, re, ins, args)
 	if err != nil {
@@ -253,6 +249,17 @@ func textRegexp(module, param, expr string) (*regexp.Regexp, error) {
 		return nil, &ArgError{Module: module, Param: param, Msg: fmt.Sprintf("invalid regular expression (Go RE2 syntax): %v", err)}
 	}
 	return re, nil
+}
+
+// textInsertRegexp compiles insertafter or insertbefore, whichever is given,
+// unless it is EOF or BOF.
+func textInsertRegexp(module string, args Args) (*regexp.Regexp, error) {
+	for _, k := range []string{"insertafter", "insertbefore"} {
+		if v := args.String(k); args.Has(k) && v != "EOF" && v != "BOF" {
+			return textRegexp(module, k, v)
+		}
+	}
+	return nil, nil
 }
 
 // pyExpand expands a Python re replacement template: \1..\99, \g<N> and

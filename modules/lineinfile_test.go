@@ -1,7 +1,6 @@
 package modules_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,17 +76,7 @@ func TestLineinfileCases(t *testing.T) {
 		for _, tc := range lineinfileCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				p := filepath.Join(t.TempDir(), "sub", "file")
-				if tc.before != nil {
-					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					writeText(t, p, *tc.before)
-				}
-				raw := map[string]any{"path": p}
-				for k, v := range tc.args {
-					raw[k] = v
-				}
-				r := textRunThrice(t, connContext(t, c, nil), "lineinfile", p, raw)
+				r := textRunCase(t, c, "lineinfile", p, tc.before, tc.args)
 				if got := textFileState(t, p); got != tc.after {
 					t.Errorf("file = %q, want %q", got, tc.after)
 				}

@@ -112,15 +112,12 @@ func (c *scriptConn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Re
 	if cmd != c.cmd {
 		return c.Transport.Run(ctx, cmd)
 	}
-	mk, err := c.Transport.Run(ctx, &transport.Cmd{
-		Shell:  `mktemp -d "${TMPDIR:-/tmp}/runbook-script-XXXXXXXX"`,
-		Become: c.mc.Become,
-	})
+	mk, err := hostRun(ctx, c.mc, "", &transport.Cmd{Shell: `mktemp -d "${TMPDIR:-/tmp}/runbook-script-XXXXXXXX"`})
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory on %s: %w", c.mc.Host, err)
 	}
 	dir := strings.TrimSpace(string(mk.Stdout))
-	if mk.ExitCode != 0 || !path.IsAbs(dir) {
+	if !path.IsAbs(dir) {
 		return nil, fmt.Errorf("creating a temporary directory on %s: %s", c.mc.Host, textStderr(mk))
 	}
 	defer func() {

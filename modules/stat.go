@@ -120,7 +120,7 @@ func hostStat(ctx context.Context, mc *Context, p string) (transport.FileInfo, e
 	case res.ExitCode == 3:
 		return fi, nil
 	case res.ExitCode != 0:
-		return fi, fmt.Errorf("stat %s: %s", p, strings.TrimSpace(string(res.Stderr)))
+		return fi, fmt.Errorf("stat %s: %w", p, exitError(res))
 	}
 	line, target, _ := strings.Cut(string(res.Stdout), "\n")
 	var raw uint32
@@ -151,13 +151,16 @@ func hostChecksum(ctx context.Context, mc *Context, p string) (string, error) {
 	return sum, nil
 }
 
-// resolveLink follows symbolic links from p (at most 40) and describes the
-// final path; Exists is false for a dangling link.
+// resolveLink follows symbolic links from p (at most 40, as Linux does) and
+// describes the final path; Exists is false for a dangling link.
 func resolveLink(ctx context.Context, mc *Context, p string) (string, transport.FileInfo, error) {
-	for range 40 {
+	for hops := 0; ; hops++ {
 		fi, err := hostStat(ctx, mc, p)
 		if err != nil || !fi.Exists || fi.Mode&fs.ModeSymlink == 0 {
 			return p, fi, err
+		}
+		if hops == 40 {
+			return p, transport.FileInfo{}, fmt.Errorf("%s: too many levels of symbolic links", p)
 		}
 		t := fi.LinkTarget
 		if !path.IsAbs(t) {
@@ -165,7 +168,6 @@ func resolveLink(ctx context.Context, mc *Context, p string) (string, transport.
 		}
 		p = t
 	}
-	return p, transport.FileInfo{}, fmt.Errorf("%s: too many levels of symbolic links", p)
 }
 
 var sha256sumUnescape = strings.NewReplacer(`\\`, `\`, `\n`, "\n", `\r`, "\r")

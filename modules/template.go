@@ -13,7 +13,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/runbook-dev/runbook/modules/transport"
 )
@@ -153,21 +152,15 @@ func bytesSource(name string, b []byte, perm uint32) copySource {
 
 // localSource hashes a controller file by streaming it; it is opened again to send it.
 func localSource(p string) (copySource, error) {
-	f, err := os.Open(p)
+	st, err := os.Stat(p)
 	if err != nil {
 		return copySource{}, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	sum, n, err := fileSHA256(p)
 	if err != nil {
 		return copySource{}, err
 	}
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return copySource{}, err
-	}
-	return copySource{name: p, size: n, sum: hex.EncodeToString(h.Sum(nil)), perm: unixPerm(st.Mode()),
+	return copySource{name: p, size: n, sum: sum, perm: unixPerm(st.Mode()),
 		open: func() (io.ReadCloser, error) { return os.Open(p) }}, nil
 }
 
@@ -219,11 +212,9 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 	if fi.Exists {
 		base, o.uid, o.gid = unixPerm(fi.Mode), fi.UID, fi.GID
 	}
-	mode := base
-	if attrs.mode != "" {
-		if mode, err = parseMode(attrs.mode, base, false); err != nil {
-			return o, w.fail(dest, err)
-		}
+	mode, err := attrs.modeFrom(base, false)
+	if err != nil {
+		return o, w.fail(dest, err)
 	}
 	var diffs []Diff
 	if mc.Diff {
@@ -243,9 +234,8 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 		return o, nil
 	}
 	if w.backup && fi.Exists {
-		o.backup = fmt.Sprintf("%s.%d.%s", dest, os.Getpid(), time.Now().Format("2006-01-02@15:04:05~"))
-		if _, err := hostRun(ctx, mc, "making the backup", &transport.Cmd{Args: []string{"cp", "-p", "--", dest, o.backup}}); err != nil {
-			return o, w.fail(dest, err)
+		if o.backup, err = hostBackup(ctx, mc, dest); err != nil {
+			return o, w.fail(dest, fmt.Errorf("making the backup: %w", err))
 		}
 	}
 	if err := w.write(ctx, s, dest, attrs, mode); err != nil {
@@ -315,22 +305,16 @@ func (w *copyWriter) write(ctx context.Context, s copySource, dest string, attrs
 		return err
 	}
 	defer r.Close()
-	opts := transport.KeepOwner()
-	opts.UID, opts.GID, opts.Become = attrs.uid, attrs.gid, w.mc.Become
-	if attrs.mode != "" {
-		opts.Mode = goMode(mode)
-	}
-	return w.mc.Conn.WriteFile(ctx, dest, r, opts)
+	return w.mc.Conn.WriteFile(ctx, dest, r, attrs.writeOptions(w.mc, mode))
 }
 
 // contentDiff shows dest's content before and after (and its attributes
 // when they change too).
 func (w *copyWriter) contentDiff(ctx context.Context, s copySource, dest string, fi transport.FileInfo, destSum string, attrs fileAttrs) ([]Diff, error) {
-	h := w.mc.Host + ":" + dest
-	d := Diff{BeforeHeader: h + " (absent)", AfterHeader: h + " (content)"}
+	d := Diff{BeforeHeader: diffHeader(w.mc.Host, dest, "absent"), AfterHeader: diffHeader(w.mc.Host, dest, "content")}
 	var err error
 	if fi.Exists {
-		d.BeforeHeader = h + " (content)"
+		d.BeforeHeader = d.AfterHeader
 		d.Before, err = diffSide(fi.Size, destSum, func(wr io.Writer) error { return hostRead(ctx, w.mc, dest, wr) })
 		if err != nil {
 			return nil, err

@@ -6,19 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/runbook-dev/runbook/modules/transport"
 )
 
 // This file holds what the text-editing modules (lineinfile, blockinfile,
-// hosts) share: reading the current file from the host, writing it back
-// atomically with its mode and owner, file attributes, backups and diffs.
+// hosts) share: reading the current file from the host, and writing it back
+// atomically with its mode and owner. Mode and owner are fileAttrs
+// (fileattrs.go), as for the file modules; the diffs are in diffs.go.
 
 // Parameters shared by the text modules.
 var (
@@ -104,25 +103,13 @@ func readTextFile(ctx context.Context, mc *Context, module, p string) (*textFile
 	return tf, nil
 }
 
+// textReadDirect reads as the login user, following symbolic links.
 func textReadDirect(ctx context.Context, mc *Context, tf *textFile) error {
-	var fi transport.FileInfo
-	for hops := 0; ; hops++ {
-		var err error
-		if fi, err = mc.Conn.Stat(ctx, tf.Real); err != nil {
-			return err
-		}
-		if !fi.Exists || fi.Mode&fs.ModeSymlink == 0 {
-			break
-		}
-		if hops == 40 {
-			return errors.New("too many levels of symbolic links")
-		}
-		t := fi.LinkTarget
-		if !path.IsAbs(t) {
-			t = path.Join(path.Dir(tf.Real), t)
-		}
-		tf.Real = t
+	final, fi, err := resolveLink(ctx, mc, tf.Path)
+	if err != nil {
+		return err
 	}
+	tf.Real = final
 	if !fi.Exists {
 		return nil
 	}
@@ -130,21 +117,20 @@ func textReadDirect(ctx context.Context, mc *Context, tf *textFile) error {
 		return fmt.Errorf("%s is a directory", tf.Real)
 	}
 	var buf bytes.Buffer
-	if err := mc.Conn.ReadFile(ctx, tf.Real, &buf); err != nil {
+	if err := hostRead(ctx, mc, tf.Real, &buf); err != nil {
 		return err
 	}
 	tf.Exists, tf.Data = true, buf.Bytes()
-	tf.Mode, tf.UID, tf.GID = textPermBits(fi.Mode), fi.UID, fi.GID
+	tf.Mode, tf.UID, tf.GID = fi.Mode&modeBits, fi.UID, fi.GID
 	return nil
 }
 
+// textReadBecome reads as the become user, in one command: the task's
+// rights, not the login user's, decide what it may read (and write).
 func textReadBecome(ctx context.Context, mc *Context, tf *textFile) error {
-	res, err := mc.Conn.Run(ctx, &transport.Cmd{Args: []string{"/bin/sh", "-c", textReadScript, "runbook-read", tf.Path}, Become: mc.Become})
+	res, err := hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", textReadScript, "runbook-read", tf.Path}})
 	if err != nil {
 		return err
-	}
-	if res.ExitCode != 0 {
-		return textExitErr(res)
 	}
 	kind, rest, _ := bytes.Cut(res.Stdout, []byte("\n"))
 	real, data, ok := bytes.Cut(rest, []byte("\n"))
@@ -167,64 +153,28 @@ func textReadBecome(ctx context.Context, mc *Context, tf *textFile) error {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return fmt.Errorf("unexpected stat output %q: %w", kind, err)
 	}
-	tf.Exists, tf.Data, tf.Mode, tf.UID, tf.GID = true, data, textUnixToMode(uint32(m)), u, g
+	tf.Exists, tf.Data, tf.Mode, tf.UID, tf.GID = true, data, goMode(uint32(m)), u, g
 	return nil
 }
 
-// textAttrs are the mode, owner and group a task asks for.
-type textAttrs struct {
-	mode     string // as given (octal or symbolic); "" keeps
-	uid, gid int    // -1 keeps
+// textAttrs is fileAttrs under the name that writeTextFile's callers in
+// containerd_registry.go and tls_cert.go use.
+type textAttrs = fileAttrs
+
+// textResolveAttrs checks the mode parameter (a text module's Validate does
+// not) and resolves mode/owner/group as taskAttrs does.
+func textResolveAttrs(ctx context.Context, mc *Context, module string, args Args) (fileAttrs, error) {
+	if mode := args.String("mode"); mode != "" {
+		if _, err := parseMode(mode, 0o644, false); err != nil {
+			return fileAttrs{}, &ArgError{Module: module, Param: "mode", Msg: err.Error()}
+		}
+	}
+	return taskAttrs(ctx, mc, module, args)
 }
 
-// textResolveAttrs reads mode/owner/group from args and turns user and group
-// names into ids on the host.
-func textResolveAttrs(ctx context.Context, mc *Context, module string, args Args) (textAttrs, error) {
-	a := textAttrs{mode: args.String("mode"), uid: -1, gid: -1}
-	if a.mode != "" {
-		if _, err := textApplyMode(a.mode, 0o644); err != nil {
-			return a, &ArgError{Module: module, Param: "mode", Msg: err.Error()}
-		}
-	}
-	for _, w := range []struct {
-		param, cmd string
-		id         *int
-	}{{"owner", `id -u -- "$1"`, &a.uid}, {"group", `getent group "$1" | cut -d: -f3`, &a.gid}} {
-		name := strings.TrimSpace(args.String(w.param))
-		if name == "" {
-			continue
-		}
-		if n, err := strconv.Atoi(name); err == nil && n >= 0 {
-			*w.id = n
-			continue
-		}
-		res, err := mc.Conn.Run(ctx, &transport.Cmd{Args: []string{"/bin/sh", "-c", w.cmd, "runbook-id", name}, Become: mc.Become})
-		if err != nil {
-			return a, fmt.Errorf("%s: looking up %s %q on %s: %w", module, w.param, name, mc.Host, err)
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(string(res.Stdout)))
-		if res.ExitCode != 0 || err != nil {
-			return a, fmt.Errorf("%s: %s %q does not exist on %s", module, w.param, name, mc.Host)
-		}
-		*w.id = n
-	}
-	return a, nil
-}
-
-// want returns the mode, uid and gid an existing file should have, and
-// whether that differs from what it has.
-func (a textAttrs) want(tf *textFile) (mode fs.FileMode, uid, gid int, differs bool) {
-	mode, uid, gid = tf.Mode, tf.UID, tf.GID
-	if a.mode != "" {
-		mode, _ = textApplyMode(a.mode, tf.Mode)
-	}
-	if a.uid >= 0 {
-		uid = a.uid
-	}
-	if a.gid >= 0 {
-		gid = a.gid
-	}
-	return mode, uid, gid, mode != tf.Mode || uid != tf.UID || gid != tf.GID
+// info describes the file as hostStat would, for attrPlan.
+func (tf *textFile) info() transport.FileInfo {
+	return transport.FileInfo{Path: tf.Real, Exists: tf.Exists, Mode: tf.Mode, UID: tf.UID, GID: tf.GID}
 }
 
 // textChange is the outcome a text module computed; finishText carries it out.
@@ -246,8 +196,11 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 	if err != nil {
 		return nil, err
 	}
-	mode, uid, gid, attrsChanged := attrs.want(tf)
-	attrsChanged = attrsChanged && tf.Exists
+	pl, err := attrs.plan(tf.Real, tf.info())
+	if err != nil {
+		return nil, err
+	}
+	attrsChanged := tf.Exists && pl.changed()
 	data := ch.data
 	if data == nil {
 		data = map[string]any{}
@@ -265,51 +218,28 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 	if mc.Diff && r.Changed {
 		r.Diff = append(r.Diff, textContentDiff(mc, tf, ch.after))
 		if attrsChanged {
-			r.Diff = append(r.Diff, Diff{
-				BeforeHeader: mc.Host + ":" + tf.Path + " (file attributes)", AfterHeader: mc.Host + ":" + tf.Path + " (file attributes)",
-				Before: textAttrText(tf.Mode, tf.UID, tf.GID), After: textAttrText(mode, uid, gid),
-			})
+			r.Diff = append(r.Diff, textAttrDiff(mc.Host, tf.Path, pl))
 		}
 	}
 	if mc.Check || !r.Changed {
 		return r, nil
 	}
 	if ch.changed && tf.Exists && args.Bool("backup") && ch.backupKey != "" {
-		b, err := backupTextFile(ctx, mc, ch.module, tf)
+		b, err := hostBackup(ctx, mc, tf.Real)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: backing up %s on %s: %w", ch.module, tf.Real, mc.Host, err)
 		}
 		data[ch.backupKey] = b
 	}
 	if ch.changed {
 		err = writeTextFile(ctx, mc, ch.module, tf, ch.after, attrs)
 	} else {
-		err = textSetAttrs(ctx, mc, ch.module, tf.Real, mode, attrs)
+		err = textSetAttrs(ctx, mc, ch.module, pl)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
-}
-
-func textAttrText(m fs.FileMode, uid, gid int) string {
-	return fmt.Sprintf("mode: %04o\nowner: %d\ngroup: %d\n", textModeToUnix(m), uid, gid)
-}
-
-// textDiffLimit bounds the content kept in a diff; the reporter shows
-// nothing beyond 100 KiB anyway.
-const textDiffLimit = 1 << 20
-
-// textContentDiff is the before/after of a file's content, headed
-// "HOST:PATH (content)".
-func textContentDiff(mc *Context, tf *textFile, after []byte) Diff {
-	h := mc.Host + ":" + tf.Path + " (content)"
-	d := Diff{BeforeHeader: h, AfterHeader: h, Before: string(tf.Data), After: string(after)}
-	if len(tf.Data) > textDiffLimit || len(after) > textDiffLimit {
-		d.Before = fmt.Sprintf("(%d bytes: diff not shown)\n", len(tf.Data))
-		d.After = fmt.Sprintf("(%d bytes: diff not shown)\n", len(after))
-	}
-	return d
 }
 
 // writeTextFile writes data to the file atomically, keeping the mode and
@@ -318,36 +248,30 @@ func textContentDiff(mc *Context, tf *textFile, after []byte) Diff {
 // container's /etc/hosts) cannot be replaced by rename; it is rewritten in
 // place instead.
 func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile, data []byte, attrs textAttrs) error {
-	opts := transport.KeepOwner()
-	opts.Become, opts.UID, opts.GID = mc.Become, attrs.uid, attrs.gid
-	if attrs.mode != "" {
-		opts.Mode, _ = textApplyMode(attrs.mode, textBase(tf))
+	base := uint32(0o644) // a new file's
+	if tf.Exists {
+		base = unixPerm(tf.Mode)
 	}
+	mode, _ := attrs.modeFrom(base, false) // checked by textResolveAttrs, or a constant
 	if !tf.Exists {
 		if dir := path.Dir(tf.Real); dir != "/" {
-			if err := textRun(ctx, mc, nil, "mkdir", "-p", "--", dir); err != nil {
+			if _, err := hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"mkdir", "-p", "--", dir}}); err != nil {
 				return fmt.Errorf("%s: creating directory %s on %s: %w", module, dir, mc.Host, err)
 			}
 		}
 	}
-	err := mc.Conn.WriteFile(ctx, tf.Real, bytes.NewReader(data), opts)
+	err := mc.Conn.WriteFile(ctx, tf.Real, bytes.NewReader(data), attrs.writeOptions(mc, mode))
 	if err != nil && tf.Exists && (errors.Is(err, syscall.EBUSY) || textIsMountPoint(ctx, mc, tf.Real)) {
-		err = textRun(ctx, mc, data, "/bin/sh", "-c", `cat > "$1"`, "runbook-write", tf.Real)
-		if mode, _, _, differs := attrs.want(tf); err == nil && differs {
-			return textSetAttrs(ctx, mc, module, tf.Real, mode, attrs)
+		_, err = hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", `cat > "$1"`, "runbook-write", tf.Real},
+			Stdin: bytes.NewReader(data)})
+		if pl, perr := attrs.plan(tf.Real, tf.info()); err == nil && perr == nil && pl.changed() {
+			return textSetAttrs(ctx, mc, module, pl)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("%s: writing %s on %s: %w", module, tf.Real, mc.Host, err)
 	}
 	return nil
-}
-
-func textBase(tf *textFile) fs.FileMode {
-	if tf.Exists {
-		return tf.Mode
-	}
-	return 0o644
 }
 
 // textIsMountPoint reports whether p is a mount point on the host.
@@ -357,31 +281,12 @@ func textIsMountPoint(ctx context.Context, mc *Context, p string) bool {
 	return err == nil && res.ExitCode == 0
 }
 
-// textSetAttrs changes only the mode and owner of p.
-func textSetAttrs(ctx context.Context, mc *Context, module, p string, mode fs.FileMode, attrs textAttrs) error {
-	own := ""
-	if attrs.uid >= 0 {
-		own = strconv.Itoa(attrs.uid)
-	}
-	if attrs.gid >= 0 {
-		own += ":" + strconv.Itoa(attrs.gid)
-	}
-	// Owner first: chown clears set-id bits.
-	script := `if [ -n "$2" ]; then chown -- "$2" "$1" || exit; fi; chmod -- "$3" "$1"`
-	if err := textRun(ctx, mc, nil, "/bin/sh", "-c", script, "runbook-attrs", p, own,
-		strconv.FormatUint(uint64(textModeToUnix(mode)), 8)); err != nil {
-		return fmt.Errorf("%s: setting mode and owner of %s on %s: %w", module, p, mc.Host, err)
+// textSetAttrs changes only the mode and owner of the file, as pl plans.
+func textSetAttrs(ctx context.Context, mc *Context, module string, pl attrPlan) error {
+	if err := applyPlans(ctx, mc, []attrPlan{pl}); err != nil {
+		return fmt.Errorf("%s: setting mode and owner of %s on %s: %w", module, pl.path, mc.Host, err)
 	}
 	return nil
-}
-
-// backupTextFile copies the file next to itself as Ansible names backups.
-func backupTextFile(ctx context.Context, mc *Context, module string, tf *textFile) (string, error) {
-	dest := fmt.Sprintf("%s.%d.%s~", tf.Real, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-	if err := textRun(ctx, mc, nil, "cp", "-p", "--", tf.Real, dest); err != nil {
-		return "", fmt.Errorf("%s: backing up %s on %s: %w", module, tf.Real, mc.Host, err)
-	}
-	return dest, nil
 }
 
 // textLines splits data after each \n, as Python's readlines does on bytes;
@@ -401,113 +306,7 @@ func textLines(data []byte) []string {
 	return out
 }
 
-// textRun runs argv on the host as the become user; a non-zero exit status
-// is an error carrying stderr.
-func textRun(ctx context.Context, mc *Context, stdin []byte, argv ...string) error {
-	cmd := &transport.Cmd{Args: argv, Become: mc.Become}
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	res, err := mc.Conn.Run(ctx, cmd)
-	if err == nil && res.ExitCode != 0 {
-		err = textExitErr(res)
-	}
-	return err
-}
-
-// textExitErr turns a failed command into an error that wraps
-// fs.ErrPermission or fs.ErrNotExist when its stderr says so.
-func textExitErr(res *transport.Result) error {
-	msg := textStderr(res)
-	switch {
-	case strings.Contains(msg, "Permission denied"), strings.Contains(msg, "Operation not permitted"):
-		return fmt.Errorf("%s: %w", msg, fs.ErrPermission)
-	case strings.Contains(msg, "No such file"):
-		return fmt.Errorf("%s: %w", msg, fs.ErrNotExist)
-	}
-	return errors.New(msg)
-}
-
-func textStderr(res *transport.Result) string {
-	if s := strings.TrimSpace(string(res.Stderr)); s != "" {
-		return s
-	}
-	return fmt.Sprintf("exit status %d", res.ExitCode)
-}
-
 func textFirstLine(b []byte) string {
 	s, _, _ := strings.Cut(string(b), "\n")
 	return s
-}
-
-// textApplyMode applies an octal or symbolic (chmod-style) mode to base.
-func textApplyMode(spec string, base fs.FileMode) (fs.FileMode, error) {
-	if strings.Trim(spec, "01234567") == "" {
-		n, err := strconv.ParseUint(spec, 8, 32)
-		if err != nil || n > 0o7777 {
-			return 0, fmt.Errorf("invalid mode %q", spec)
-		}
-		return textUnixToMode(uint32(n)), nil
-	}
-	cur := textModeToUnix(base)
-	for _, clause := range strings.Split(spec, ",") {
-		who, i := uint32(0), 0
-		for ; i < len(clause) && strings.IndexByte("ugoa", clause[i]) >= 0; i++ {
-			who |= map[byte]uint32{'u': 0o4700, 'g': 0o2070, 'o': 0o1007, 'a': 0o7777}[clause[i]]
-		}
-		if who == 0 {
-			who = 0o7777
-		}
-		if i == len(clause) {
-			return 0, fmt.Errorf("invalid mode %q: expected +, - or = in %q", spec, clause)
-		}
-		for i < len(clause) {
-			op := clause[i]
-			if op != '+' && op != '-' && op != '=' {
-				return 0, fmt.Errorf("invalid mode %q: unexpected %q in %q", spec, op, clause)
-			}
-			bits := uint32(0)
-			for i++; i < len(clause) && strings.IndexByte("rwxXst", clause[i]) >= 0; i++ {
-				if clause[i] == 'X' && cur&0o111 != 0 {
-					bits |= 0o111
-				}
-				bits |= map[byte]uint32{'r': 0o444, 'w': 0o222, 'x': 0o111, 's': 0o6000, 't': 0o1000}[clause[i]]
-			}
-			switch bits &= who; op {
-			case '+':
-				cur |= bits
-			case '-':
-				cur &^= bits
-			default:
-				cur = cur&^who | bits
-			}
-		}
-	}
-	return textUnixToMode(cur), nil
-}
-
-func textPermBits(m fs.FileMode) fs.FileMode {
-	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-}
-
-var textSpecial = [3]fs.FileMode{fs.ModeSticky, fs.ModeSetgid, fs.ModeSetuid} // 01000, 02000, 04000
-
-func textModeToUnix(m fs.FileMode) uint32 {
-	u := uint32(m.Perm())
-	for i, b := range textSpecial {
-		if m&b != 0 {
-			u |= 0o1000 << i
-		}
-	}
-	return u
-}
-
-func textUnixToMode(u uint32) fs.FileMode {
-	m := fs.FileMode(u & 0o777)
-	for i, b := range textSpecial {
-		if u&(0o1000<<i) != 0 {
-			m |= b
-		}
-	}
-	return m
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -55,6 +56,21 @@ func textRunThrice(t *testing.T, mc *modules.Context, module, p string, raw map[
 		t.Errorf("second run: changed=%v failed=%v msg=%q; file %q", again.Changed, again.Failed, again.Msg, textFileState(t, p))
 	}
 	return r
+}
+
+// textRunCase writes before to p, creating its directory (nil leaves p
+// missing), and runs module with path p and args through textRunThrice.
+func textRunCase(t *testing.T, c testConn, module, p string, before *string, args map[string]any) *modules.Result {
+	t.Helper()
+	if before != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeText(t, p, *before)
+	}
+	raw := map[string]any{"path": p}
+	maps.Copy(raw, args)
+	return textRunThrice(t, connContext(t, c, nil), module, p, raw)
 }
 
 func writeText(t *testing.T, p, content string) {
