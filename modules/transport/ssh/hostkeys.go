@@ -66,6 +66,20 @@ func (p *hostKeyPolicy) callback(ep *endpoint) gossh.HostKeyCallback {
 // load reads the known_hosts file afresh (a missing file is empty), so keys
 // recorded by other connections are seen.
 func (p *hostKeyPolicy) load() (gossh.HostKeyCallback, error) {
+	st, err := os.Stat(p.file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return knownhosts.New()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("known_hosts file %s: %w", p.file, err)
+	}
+	// Parsing known_hosts costs as much as the rest of a connect on a large
+	// fleet (each of N hosts parsing N lines), so the parsed file is shared
+	// while it is unchanged; an accept-new append changes its size.
+	key := knownHostsKey{path: p.file, size: st.Size(), mtime: st.ModTime().UnixNano()}
+	if cb, ok := knownHostsCache.Load(key); ok {
+		return cb.(gossh.HostKeyCallback), nil
+	}
 	cb, err := knownhosts.New(p.file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return knownhosts.New()
@@ -73,8 +87,20 @@ func (p *hostKeyPolicy) load() (gossh.HostKeyCallback, error) {
 	if err != nil {
 		return nil, fmt.Errorf("known_hosts file %s: %w", p.file, err)
 	}
+	knownHostsCache.Store(key, cb)
 	return cb, nil
 }
+
+// knownHostsKey identifies one version of a known_hosts file.
+type knownHostsKey struct {
+	path  string
+	size  int64
+	mtime int64
+}
+
+// knownHostsCache maps knownHostsKey to its parsed callback (read-only, so
+// safe to share between connections).
+var knownHostsCache sync.Map
 
 func (p *hostKeyPolicy) check(ep *endpoint, hostname string, remote net.Addr, key gossh.PublicKey) error {
 	cb, err := p.load()
