@@ -9,21 +9,28 @@ import (
 )
 
 // maxAliasDepth bounds alias and merge-key chains; maxNodeVisits bounds how
-// many nodes the reading of one file may visit, so alias bombs end in an
-// error instead of exhausting memory or time.
+// many nodes the reading of one file may visit, and maxAliasVisits how many of
+// those may be reached through aliases or merge keys. A real inventory reuses
+// an anchor a few hundred times; an alias bomb multiplies it exponentially and
+// its expanded values would then be copied into every host's vars, so it ends
+// in an error long before it costs seconds.
 const (
-	maxAliasDepth = 64
-	maxNodeVisits = 4 << 20
+	maxAliasDepth  = 64
+	maxNodeVisits  = 4 << 20
+	maxAliasVisits = 1 << 15
 )
 
 // ydec reads the nodes of one YAML file. It carries the file name for errors
 // and the visit budget shared by every read of that file.
 type ydec struct {
-	file   string
-	budget int
+	file        string
+	budget      int
+	aliasBudget int
 }
 
-func newYdec(file string) *ydec { return &ydec{file: file, budget: maxNodeVisits} }
+func newYdec(file string) *ydec {
+	return &ydec{file: file, budget: maxNodeVisits, aliasBudget: maxAliasVisits}
+}
 
 // errf builds an *Error positioned at n.
 func (d *ydec) errf(n *yaml.Node, format string, args ...any) error {
@@ -37,6 +44,16 @@ func (d *ydec) spend(n *yaml.Node) error {
 		return d.errf(n, "document too large after alias expansion")
 	}
 	return nil
+}
+
+// spendAliased takes one visit from both budgets, for a node reached through
+// an alias or a merge key.
+func (d *ydec) spendAliased(n *yaml.Node) error {
+	d.aliasBudget--
+	if d.aliasBudget < 0 {
+		return d.errf(n, "too many values reached through aliases (more than %d); an alias bomb?", maxAliasVisits)
+	}
+	return d.spend(n)
 }
 
 // docRoot returns the content node of a document node, or nil when empty.
@@ -97,10 +114,11 @@ type entry struct {
 // mapEntries lists the pairs of mapping n in order, expanding merge keys
 // ("<<"); explicit keys win over merged ones, later keys over earlier ones.
 func (d *ydec) mapEntries(n *yaml.Node) ([]entry, error) {
-	return d.mapEntriesDepth(n, 0)
+	return d.mapEntriesDepth(n, 0, false)
 }
 
-func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int) ([]entry, error) {
+func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int, aliased bool) ([]entry, error) {
+	aliased = aliased || depth > 0 || (orig != nil && orig.Kind == yaml.AliasNode)
 	n := resolveAlias(orig)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, d.errf(orig, "expected a mapping, got %s", kindName(n))
@@ -109,8 +127,12 @@ func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int) ([]entry, error) {
 		return nil, d.errf(orig, "merge keys nested too deeply")
 	}
 	var merged, own []entry
+	spend := d.spend
+	if aliased {
+		spend = d.spendAliased
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if err := d.spend(n.Content[i]); err != nil {
+		if err := spend(n.Content[i]); err != nil {
 			return nil, err
 		}
 		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
@@ -123,7 +145,7 @@ func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int) ([]entry, error) {
 				srcs = rv.Content
 			}
 			for _, s := range srcs {
-				es, err := d.mapEntriesDepth(s, depth+1)
+				es, err := d.mapEntriesDepth(s, depth+1, aliased)
 				if err != nil {
 					return nil, err
 				}
@@ -159,10 +181,10 @@ func dedupEntries(es []entry) []entry {
 // string, int, float64, bool and nil. Non-finite floats stay strings so the
 // result can always be encoded as JSON.
 func (d *ydec) toValue(n *yaml.Node) (any, error) {
-	return d.toValueDepth(n, 0)
+	return d.toValueDepth(n, 0, false)
 }
 
-func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
+func (d *ydec) toValueDepth(orig *yaml.Node, depth int, aliased bool) (any, error) {
 	n := resolveAlias(orig)
 	if n == nil {
 		if orig != nil {
@@ -170,7 +192,12 @@ func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
 		}
 		return nil, nil
 	}
-	if err := d.spend(orig); err != nil {
+	aliased = aliased || orig.Kind == yaml.AliasNode
+	spend := d.spend
+	if aliased {
+		spend = d.spendAliased
+	}
+	if err := spend(orig); err != nil {
 		return nil, err
 	}
 	if depth > 256 {
@@ -182,7 +209,7 @@ func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := d.toValueDepth(c, depth+1)
+			v, err := d.toValueDepth(c, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
@@ -190,13 +217,13 @@ func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		es, err := d.mapEntries(n)
+		es, err := d.mapEntriesDepth(n, 0, aliased)
 		if err != nil {
 			return nil, err
 		}
 		out := make(map[string]any, len(es))
 		for _, e := range es {
-			v, err := d.toValueDepth(e.Value, depth+1)
+			v, err := d.toValueDepth(e.Value, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
@@ -207,7 +234,7 @@ func (d *ydec) toValueDepth(orig *yaml.Node, depth int) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return d.toValueDepth(n.Content[0], depth+1)
+		return d.toValueDepth(n.Content[0], depth+1, aliased)
 	}
 	return nil, d.errf(orig, "unsupported YAML node")
 }

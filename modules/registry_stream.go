@@ -221,49 +221,88 @@ func (st *regStream) close(feedErr error) (done <-chan error, err error) {
 // errRegNoHost ends a feed nobody reads any more.
 var errRegNoHost = errors.New("every receiving host stopped")
 
-// regFeed reads files from src once and writes them into every stream; a
-// stream whose host fails is dropped and the others go on. The bytes are
-// hashed on their way when a host does not verify them itself.
+// regPiece is what a feed hands each stream's writer: a file's header
+// (data nil, !last), some of its bytes, or its end (last, with the verdict).
+type regPiece struct {
+	f        regFile
+	data     []byte
+	last, ok bool
+}
+
+// regFeed reads files from src once and writes them into every stream,
+// each written by its own goroutine from a short queue, so hosts take the
+// bytes at once; a stream whose host fails is dropped and the others go
+// on. The bytes are hashed on their way when a host does not verify them.
 func regFeed(ctx context.Context, src regSource, files []regFile, streams []*regStream) error {
 	hash := false
-	for _, st := range streams {
+	queues := make([]chan regPiece, len(streams))
+	var live atomic.Int32
+	live.Store(int32(len(streams)))
+	var wg sync.WaitGroup
+	for i, st := range streams {
 		hash = hash || !st.s.verify
+		queues[i] = make(chan regPiece, 16)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range queues[i] {
+				dead := st.err != nil
+				switch {
+				case p.last:
+					st.end(p.f, p.ok || st.s.verify)
+				case p.data == nil:
+					st.begin(p.f)
+				default:
+					st.write(p.data)
+				}
+				if !dead && st.err != nil {
+					live.Add(-1)
+				}
+			}
+		}()
 	}
-	buf := make([]byte, 256<<10)
-	return src.read(ctx, files, func(f regFile, r io.Reader) error {
-		for _, st := range streams {
-			st.begin(f)
+	send := func(p regPiece) error {
+		if live.Load() == 0 {
+			return errRegNoHost
+		}
+		for _, q := range queues {
+			q <- p
+		}
+		return nil
+	}
+	err := src.read(ctx, files, func(f regFile, r io.Reader) error {
+		if err := send(regPiece{f: f}); err != nil {
+			return err
 		}
 		h := sha256.New()
-		for {
-			n, err := r.Read(buf)
+		for done := false; !done; {
+			buf := make([]byte, 256<<10) // read-only once queued: every writer shares it
+			n, err := 0, error(nil)
+			for n < len(buf) && err == nil {
+				var m int
+				m, err = r.Read(buf[n:])
+				n += m
+			}
+			if err != nil && err != io.EOF {
+				return err
+			}
 			if n > 0 {
 				if hash {
 					h.Write(buf[:n])
 				}
-				live := 0
-				for _, st := range streams {
-					if st.write(buf[:n]); st.err == nil {
-						live++
-					}
-				}
-				if live == 0 {
-					return errRegNoHost
+				if err := send(regPiece{f: f, data: buf[:n]}); err != nil {
+					return err
 				}
 			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
+			done = err == io.EOF
 		}
-		ok := !hash || hex.EncodeToString(h.Sum(nil)) == f.sum
-		for _, st := range streams {
-			st.end(f, ok || st.s.verify)
-		}
-		return nil
+		return send(regPiece{f: f, last: true, ok: !hash || hex.EncodeToString(h.Sum(nil)) == f.sum})
 	})
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	return err
 }
 
 // regHub lets the runs of one task that copy the same source at the same

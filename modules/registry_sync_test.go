@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -798,7 +799,8 @@ func BenchmarkRegistrySyncLab(b *testing.B) {
 	r := mustSync(b, pool(master0.IP), map[string]any{"src": local, "dest": src})
 	fmt.Fprintf(os.Stderr, "controller -> master0: %s\n", r.Msg)
 	all := func(args map[string]any) time.Duration {
-		t0 := time.Now()
+		c0, t0 := benchCPU(), time.Now()
+		defer func() { fmt.Fprintf(os.Stderr, "  CPU %.1fs\n", benchCPU()-c0) }()
 		var wg sync.WaitGroup
 		for i := range targets {
 			wg.Add(1)
@@ -856,42 +858,36 @@ func labPool(b *testing.B, l *lab.Lab) (ctx func(host string) *modules.Context) 
 }
 
 // labBaselines copies src from master0 to every target at once with the
-// tools operators use (through an agent holding the lab key): rsync -a -e
-// ssh when the nodes have it, and scp -r; twice each, the second time with
-// nothing changed. It returns a line comparing them with first and again.
+// tools operators use: rsync -a -e ssh and scp -r, each twice, the second
+// time with nothing changed (master0 logs in to the others with the lab key,
+// staged in the scratch directory). It returns a line comparing them with
+// registry_sync's first and again.
 func labBaselines(b *testing.B, l *lab.Lab, src, scratch string, targets []lab.Node) func(first, again time.Duration) string {
-	dir := b.TempDir()
-	sock := filepath.Join(dir, "agent")
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = agent.Process.Kill(); _ = agent.Wait() }()
-	for range 50 {
-		if _, err := os.Stat(sock); err == nil {
-			break
+	stage := func(node, from, name string, mode string) {
+		fh, err := os.Open(from)
+		if err != nil {
+			b.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		defer fh.Close()
+		dst := scratch + "/bin/" + name
+		if _, stderr, code, err := l.RunContext(context.Background(), node, "mkdir -p "+scratch+"/bin && cat > "+dst+" && chmod "+mode+" "+dst, fh); err != nil || code != 0 {
+			b.Fatalf("staging %s on %s: %v %s", name, node, err, stderr)
+		}
 	}
-	env := append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-	add := exec.Command("ssh-add", l.KeyPath())
-	add.Env = env
-	if out, err := add.CombinedOutput(); err != nil {
-		b.Fatalf("ssh-add: %v %s", err, out)
-	}
-	hop := "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error"
+	stage(l.Master0().Name, l.KeyPath(), "key", "600")
+	hop := "-i " + scratch + "/bin/key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error"
 	run := func(tool func(n lab.Node) string) time.Duration {
-		t0 := time.Now()
+		c0, t0 := benchCPU(), time.Now()
+		defer func() { fmt.Fprintf(os.Stderr, "  CPU %.1fs\n", benchCPU()-c0) }()
 		var wg sync.WaitGroup
 		for _, n := range targets {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd := exec.Command("ssh", "-A", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile="+l.KnownHostsPath(), "-i", l.KeyPath(),
-					"root@"+l.Master0().IP, tool(n))
-				cmd.Env = env
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Errorf("%s: %v %s", tool(n), err, out)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				defer cancel()
+				if _, stderr, code, err := l.RunContext(ctx, l.Master0().Name, tool(n), nil); err != nil || code != 0 {
+					b.Errorf("%s: %v %s", tool(n), err, stderr)
 				}
 			}()
 		}
@@ -904,17 +900,92 @@ func labBaselines(b *testing.B, l *lab.Lab, src, scratch string, targets []lab.N
 		line += fmt.Sprintf("; %s %.2fs, no change %.3fs (registry_sync %.2fx and %.1fx faster)", name, f.Seconds(), a.Seconds(),
 			f.Seconds()/first.Seconds(), a.Seconds()/again.Seconds())
 	}
-	return func(first, again time.Duration) string {
-		if _, _, code, _ := l.Run(l.Master0().Name, "command -v rsync"); code == 0 {
-			cmp("rsync -a -e ssh", func(n lab.Node) string {
-				return "rsync -a -e 'ssh " + hop + "' " + src + "/ root@" + n.IP + ":" + scratch + "/rsync/"
-			}, first, again)
-		} else {
-			line += "; rsync: not installed on the lab nodes"
+	// The lab nodes have no rsync: this machine's (same Debian) is staged
+	// on every node, with the one library they lack.
+	rsync := "rsync"
+	if _, _, code, _ := l.Run(l.Master0().Name, "command -v rsync"); code != 0 {
+		rsync = "LD_LIBRARY_PATH=" + scratch + "/bin " + scratch + "/bin/rsync"
+		for _, n := range l.Nodes() {
+			stage(n.Name, "/usr/bin/rsync", "rsync", "755")
+			stage(n.Name, "/lib/x86_64-linux-gnu/libpopt.so.0", "libpopt.so.0", "644")
 		}
+	}
+	return func(first, again time.Duration) string {
+		cmp("rsync -a -e ssh", func(n lab.Node) string {
+			return rsync + " -a --rsync-path='" + rsync + "' -e 'ssh " + hop + "' " + src + "/ root@" + n.IP + ":" + scratch + "/rsync/"
+		}, first, again)
 		cmp("scp -r", func(n lab.Node) string {
 			return "ssh " + hop + " root@" + n.IP + " mkdir -p " + scratch + "/scp && scp -q -r " + hop + " " + src + " root@" + n.IP + ":" + scratch + "/scp/"
 		}, first, again)
 		return line
 	}
+}
+
+func BenchmarkTMPProbe(b *testing.B) {
+	l := lab.Require(b)
+	pool := labPool(b, l)
+	mc := pool(l.Node("master1").IP)
+	ctx := context.Background()
+	data := make([]byte, 256<<20)
+	_, _ = rand.Read(data)
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	for k := 0; k < 512; k++ {
+		_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("d/%03d/data", k), Size: 512 << 10, Mode: 0o644})
+		_, _ = tw.Write(data[k*(512<<10) : (k+1)*(512<<10)])
+	}
+	_ = tw.Close()
+	run := func(name string, cmd *transport.Cmd) {
+		c0, t0 := benchCPU(), time.Now()
+		res, err := mc.Conn.Run(ctx, cmd)
+		if err != nil || res.ExitCode != 0 {
+			b.Fatalf("%s: %v %v", name, err, res)
+		}
+		fmt.Fprintf(os.Stderr, "PROBE %-40s %6.2fs wall %5.2f CPU-s\n", name, time.Since(t0).Seconds(), benchCPU()-c0)
+	}
+	for range 2 {
+		run("cat > /dev/null 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "cat > /dev/null"}, Stdin: bytes.NewReader(data)})
+		run("cat > file 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "cat > /var/tmp/probe-x"}, Stdin: bytes.NewReader(data)})
+		run("tar -x 512 files 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
+		run("tar -x -b 256 -B", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x -b 256 -B --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
+		run("tar -x -b 2048 -B", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x -b 2048 -B --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
+		run("openssl 512 files", &transport.Cmd{Args: []string{"sh", "-c", "cd /var/tmp/pt && find d -type f | xargs openssl dgst -sha256 -r > /dev/null"}})
+		run("sha256sum 512 files", &transport.Cmd{Args: []string{"sh", "-c", "cd /var/tmp/pt && find d -type f | xargs sha256sum > /dev/null"}})
+		run("cat file download (buffered)", &transport.Cmd{Args: []string{"sh", "-c", "cat /var/tmp/probe-x"}})
+	}
+	_, _, _, _ = l.Run("master1", "rm -rf /var/tmp/pt /var/tmp/probe-x")
+}
+
+type timedConn struct{ transport.Transport }
+
+func (c *timedConn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
+	t0 := time.Now()
+	r, err := c.Transport.Run(ctx, cmd)
+	fmt.Fprintf(os.Stderr, "RUN %p %s %v start %s\n", c.Transport, cmd.Args[3], time.Since(t0), t0.Format("05.000"))
+	return r, err
+}
+
+// benchCPU is the CPU time, in seconds, of this process and its children
+// plus every sshd on the machine (the lab nodes' included) with the commands
+// their sessions ran: what a copy through SSH costs, whoever does it.
+func benchCPU() float64 {
+	var ru, ch syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ch)
+	total := float64(ru.Utime.Nano()+ru.Stime.Nano()+ch.Utime.Nano()+ch.Stime.Nano()) / 1e9
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil || !bytes.Contains(b, []byte("(sshd)")) {
+			continue
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		t := 0.0
+		for _, i := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+			v, _ := strconv.Atoi(f[i])
+			t += float64(v) / 100
+		}
+		total += t
+	}
+	return total
 }

@@ -85,15 +85,15 @@ func (t *regTree) dropUnhashed() {
 }
 
 // regListScript lists a tree on a host with one walk: "caps OPENSSL
-// RENAMER", "SIZE PATH" per file (upload sessions are not data), "meta",
-// then sha256sum's lines for the repositories metadata. With $2=1 it
-// removes leftover temporary files.
-const regListScript = `cd "$1" 2>/dev/null || { echo none; exit 0; }
-o=0; command -v openssl >/dev/null 2>&1 && o=1
+// RENAMER", then "none" when there is no tree, else "SIZE PATH" per file
+// (upload sessions are not data), "meta", and sha256sum's lines for the
+// repositories metadata. With $2=1 it removes leftover temporary files.
+const regListScript = `o=0; command -v openssl >/dev/null 2>&1 && o=1
 r=-
 if command -v rename.ul >/dev/null 2>&1; then r=rename.ul
 elif rename --version 2>/dev/null | grep -q util-linux; then r=rename; fi
 echo "caps $o $r"
+cd "$1" 2>/dev/null || { echo none; exit 0; }
 l=$(mktemp) || exit 1
 trap 'rm -f -- "$l"' EXIT
 find . -path '*/_uploads' -prune -o -type f -printf '%s %P\n' > "$l" || exit 1
@@ -123,16 +123,16 @@ func regListHost(ctx context.Context, conn transport.Transport, become *transpor
 func parseRegList(out string) (*regTree, error) {
 	t := newRegTree()
 	head, rest, _ := strings.Cut(out, "\n")
-	if head == "none" {
-		return t, nil
-	}
 	f := strings.Fields(head)
 	if len(f) != 3 || f[0] != "caps" {
 		return nil, fmt.Errorf("unexpected listing output %q", head)
 	}
-	t.exists, t.openssl = true, f[1] == "1"
+	t.openssl = f[1] == "1"
 	if f[2] != "-" {
 		t.renamer = f[2]
+	}
+	if t.exists = !strings.HasPrefix(rest, "none\n"); !t.exists {
+		return t, nil
 	}
 	files, sums, _ := strings.Cut("\n"+rest, "\nmeta\n")
 	for _, line := range strings.Split(files, "\n") {
