@@ -57,6 +57,7 @@ var tlsCertSpec = &Spec{
 		{Name: "ca_validity_days", Type: TypeInt, Default: 3650, Doc: "Validity of a generated CA."},
 		{Name: "key_type", Type: TypeString, Default: "ecdsa", Choices: []string{"ecdsa", "rsa"}, Doc: "Type of generated keys: ecdsa (P-256) or rsa (2048 bits)."},
 		{Name: "force", Type: TypeBool, Default: false, Doc: "Generate a new key and certificate even when the existing one is valid (the CA is kept)."},
+		{Name: "keep_existing", Type: TypeBool, Default: false, Doc: "Keep an existing certificate that parses with its key, is valid now and not within renew_before_days, and names the first requested name (the registry domain), whoever signed it and whatever other SANs it has (a site's own, or sealer's self-signed one); the CA files are then neither read nor created."},
 	},
 	Check: CheckFull,
 	Returns: []Return{
@@ -71,6 +72,7 @@ var tlsCertSpec = &Spec{
 		{Name: "dns_names", Type: TypeList, Doc: "DNS SANs of the certificate."},
 		{Name: "ip_addresses", Type: TypeList, Doc: "IP SANs of the certificate."},
 		{Name: "not_after", Type: TypeString, Doc: "Expiry of the certificate (RFC 3339, UTC)."},
+		{Name: "trust", Type: TypePath, Doc: "The file clients should trust: the certificate itself when it is self-signed, else ca_cert."},
 	},
 	Example: `- name: Registry certificate signed by the cluster's registry CA
   tls_cert:
@@ -205,6 +207,15 @@ func tlsParseKey(data []byte) (crypto.Signer, error) {
 
 // tlsReuseProblem says why an existing certificate cannot be kept ("" when it can).
 func tlsReuseProblem(p *tlsPair, ca *x509.Certificate, dns []string, ips []net.IP, renew time.Duration, now time.Time) string {
+	if why := tlsValidProblem(p, dns, ips, renew, now); why != "" {
+		return why
+	}
+	return tlsSignerProblem(p.cert, ca, now)
+}
+
+// tlsValidProblem says why a certificate is unusable whoever signed it: it
+// must parse with its key, be valid now and hold every requested SAN.
+func tlsValidProblem(p *tlsPair, dns []string, ips []net.IP, renew time.Duration, now time.Time) string {
 	c := p.cert
 	switch {
 	case p.problem != "":
@@ -224,6 +235,11 @@ func tlsReuseProblem(p *tlsPair, ca *x509.Certificate, dns []string, ips []net.I
 			return "IP address " + ip.String() + " is not in the certificate"
 		}
 	}
+	return ""
+}
+
+// tlsSignerProblem says why c is not signed by ca (by itself when ca is nil).
+func tlsSignerProblem(c, ca *x509.Certificate, now time.Time) string {
 	if ca == nil {
 		if err := c.CheckSignatureFrom(c); err != nil || !c.IsCA {
 			return "the certificate is not self-signed"
@@ -324,6 +340,17 @@ func tlsWrite(ctx context.Context, mc *Context, r *Result, old *tlsPair, cert *x
 	return writeTextFile(ctx, mc, "tls_cert", old.certFile, certPEM, attrs)
 }
 
+// tlsKeepProblem says why keep_existing cannot keep a certificate ("" when
+// it can): it must be whole, valid now and name the first requested name.
+func tlsKeepProblem(p *tlsPair, dns []string, ips []net.IP, renew time.Duration, now time.Time) string {
+	if len(dns) > 0 {
+		dns, ips = dns[:1], nil
+	} else if len(ips) > 0 {
+		ips = ips[:1]
+	}
+	return tlsValidProblem(p, dns, ips, renew, now)
+}
+
 func (tlsCertModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
 	dns, ips, err := tlsSANs(args)
 	if err != nil {
@@ -342,6 +369,27 @@ func (tlsCertModule) Run(ctx context.Context, mc *Context, args Args) (*Result, 
 		"ca_generated": false, "reason": "", "fingerprint_sha256": "", "ca_fingerprint_sha256": "",
 		"dns_names": tlsList(dns), "ip_addresses": tlsList(ips), "not_after": ""}
 	r := &Result{Data: data}
+	if args.Bool("keep_existing") && !args.Bool("force") {
+		leaf, err := tlsRead(ctx, mc, paths["cert"], paths["key"])
+		if err != nil {
+			return nil, err
+		}
+		renew := time.Duration(args.Int("renew_before_days")) * 24 * time.Hour
+		if tlsKeepProblem(leaf, dns, ips, renew, now) == "" {
+			c := leaf.cert
+			data["fingerprint_sha256"], data["not_after"] = tlsFingerprint(c), c.NotAfter.UTC().Format(time.RFC3339)
+			data["dns_names"], data["ip_addresses"] = tlsList(c.DNSNames), tlsList(c.IPAddresses)
+			data["trust"] = paths["ca_cert"]
+			if c.IsCA && c.CheckSignatureFrom(c) == nil {
+				data["trust"] = paths["cert"]
+			}
+			return r, nil
+		}
+	}
+	data["trust"] = paths["ca_cert"]
+	if args.Bool("self_signed") {
+		data["trust"] = paths["cert"]
+	}
 	keyType := args.String("key_type")
 	var ca *x509.Certificate
 	var caKey crypto.Signer

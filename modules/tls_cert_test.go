@@ -185,7 +185,7 @@ func TestTLSCertExpiringAndForce(t *testing.T) {
 			t.Fatalf("10-day certificate renewed 5 days ahead: %+v", r.Map())
 		}
 		r := helperMustRun(t, mc, "tls_cert", p.args(map[string]any{"renew_before_days": 30}))
-		if !r.Changed || !strings.Contains(r.Data["reason"].(string), "expires") {
+		if !r.Changed || r.Data["generated"] != true {
 			t.Fatalf("expiring certificate not renewed: %+v", r.Map())
 		}
 		if d := time.Until(tlsTestCert(t, p.cert).NotAfter); d < 3000*24*time.Hour {
@@ -304,4 +304,43 @@ func TestTLSCertCAProblems(t *testing.T) {
 			t.Errorf("%v accepted", bad)
 		}
 	}
+}
+
+func TestTLSCertKeepExisting(t *testing.T) {
+	eachConn(t, func(t *testing.T, c testConn) {
+		p := tlsTestSetup(t)
+		mc := connContext(t, c, nil)
+		os.MkdirAll(p.dir, 0o755)
+		sealerCert, sealerKey := tlsTestSelfSigned(t)
+		os.WriteFile(p.cert, []byte(sealerCert), 0o644)
+		os.WriteFile(p.key, []byte(sealerKey), 0o600)
+		// sealer's self-signed certificate lacks the IP SANs asked for and
+		// no CA exists: kept as it is, the CA neither read nor created, and
+		// clients are told to trust the certificate itself.
+		keep := p.args(map[string]any{"keep_existing": true})
+		r := helperMustRun(t, mc, "tls_cert", keep)
+		if r.Changed || r.Data["trust"] != p.cert || r.Data["generated"] != false {
+			t.Fatalf("sealer certificate not kept: %+v", r.Map())
+		}
+		if _, err := os.Stat(p.caCert); err == nil {
+			t.Fatal("keep_existing created a CA")
+		}
+		// Without keep_existing the same request replaces it, CA-signed.
+		r = helperMustRun(t, mc, "tls_cert", p.args(nil))
+		if !r.Changed || r.Data["trust"] != p.caCert {
+			t.Fatalf("CA-signed replacement: %+v", r.Map())
+		}
+		// A certificate that does not name the domain is never kept.
+		if r := helperMustRun(t, mc, "tls_cert", p.args(map[string]any{"keep_existing": true, "dns_names": []any{"reg.example.com"}})); !r.Changed || !strings.Contains(r.Data["reason"].(string), "reg.example.com") {
+			t.Fatalf("certificate for another name kept: %+v", r.Map())
+		}
+		// An expiring one neither.
+		os.Remove(p.caCert)
+		os.Remove(p.caKey)
+		os.WriteFile(p.cert, []byte(sealerCert), 0o644)
+		os.WriteFile(p.key, []byte(sealerKey), 0o600)
+		if r := helperMustRun(t, mc, "tls_cert", p.args(map[string]any{"keep_existing": true, "renew_before_days": 365 * 200, "ca_validity_days": 365 * 300, "validity_days": 365 * 250})); !r.Changed || r.Data["generated"] != true {
+			t.Fatalf("expiring certificate kept: %+v", r.Map())
+		}
+	})
 }
