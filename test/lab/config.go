@@ -47,6 +47,9 @@ var BasePackages = []string{
 	"systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2", "containerd",
 	"sudo", "ca-certificates", "curl", "docker-registry", "etcd-server",
 	"openssl", "procps", "less", "netbase",
+	// For the side-by-side benchmarks (test/bench): ansible-playbook needs
+	// Python on its targets, and rsync is the registry copy's baseline.
+	"python3", "rsync",
 }
 
 // Config says where the lab lives and how big it is.
