@@ -60,11 +60,13 @@ type Outcome struct {
 }
 
 // ExitCode maps the outcome to the process exit code: unreachable hosts win
-// over failed ones, as in Ansible.
+// over failed ones, as in Ansible. A host found unreachable by a task with
+// ignore_unreachable is counted in the recap but does not make the exit
+// code 4: the playbook said it expected that (a dead master0).
 func (o *Outcome) ExitCode() int {
 	unreachable, failed := false, false
 	for _, s := range o.Stats {
-		unreachable = unreachable || s.Unreachable > 0
+		unreachable = unreachable || s.Unreachable > s.IgnoredUnreachable
 		failed = failed || s.Failed > 0
 	}
 	switch {
@@ -107,8 +109,12 @@ type hostState struct {
 	// Per play:
 	failed      bool // a task failed and was not rescued: the host leaves the play
 	unreachable bool
-	ended       bool            // meta: end_host
-	notified    map[string]bool // handler names and listen topics
+	// lost: unreachable in a task with ignore_unreachable. The host stays
+	// in the play, as in Ansible, but later plays leave it out instead of
+	// waiting for it again at every task.
+	lost     bool
+	ended    bool            // meta: end_host
+	notified map[string]bool // handler names and listen topics
 	// predicted are the paths check-mode tasks would have written.
 	predicted modules.Predictions
 }
@@ -126,6 +132,9 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 			return nil, fmt.Errorf("empty inventory: %w", err)
 		}
 		opt.Inventory = inv
+	}
+	if err := CheckRequiredVars(pb, opt.Inventory, opt.ExtraVars); err != nil {
+		return nil, err
 	}
 	if opt.Reporter == nil {
 		opt.Reporter = nopReporter{}

@@ -67,7 +67,7 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 	pr := &playRun{play: play, playVars: play.Vars}
 	for _, n := range names {
 		h := e.host(n)
-		if !h.failed && !h.unreachable {
+		if !h.failed && !h.unreachable && !h.lost {
 			h.ended = false
 			h.notified = map[string]bool{}
 			pr.all = append(pr.all, h)

@@ -198,6 +198,12 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 	defer e.mu.Unlock()
 	s := &h.stats
 	switch {
+	case out.status == report.StatusUnreachable && out.ignored:
+		// Shown as unreachable (and ignored) in the recap; not exit code 4.
+		s.Unreachable++
+		s.Ignored++
+		s.IgnoredUnreachable++
+		h.lost = true
 	case out.ignored:
 		s.Ignored++
 	case out.status == report.StatusUnreachable:

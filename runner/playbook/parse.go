@@ -196,6 +196,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
+	"required_vars",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -219,6 +220,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.Vars, err = d.mapping(v, kv.key)
 		case "vars_files":
 			play.VarsFiles, err = p.varsFiles(d, v, dir)
+		case "required_vars":
+			play.RequiredVars, err = d.requiredVars(v)
 		case "tasks":
 			play.Tasks, err = p.taskList(d, v, dir, kv.key, false)
 		case "pre_tasks":
@@ -425,4 +428,22 @@ func checkHandlerNames(play *Play) error {
 		}
 	}
 	return nil
+}
+
+// requiredVars reads required_vars: a mapping of variable name to a short
+// description of what to give, e.g. host: "the master to recover onto".
+func (d *decoder) requiredVars(n *yaml.Node) ([]RequiredVar, error) {
+	ps, err := d.pairs(n, "required_vars")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RequiredVar, 0, len(ps))
+	for _, kv := range ps {
+		help, err := d.str(kv.value, kv.key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, RequiredVar{Pos: d.pos(kv.value), Name: kv.key, Help: help})
+	}
+	return out, nil
 }

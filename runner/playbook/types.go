@@ -87,6 +87,16 @@ type Play struct {
 	IgnoreUnreachable bool
 	ForceHandlers     bool
 	NoLog             bool
+	// RequiredVars are variables the play cannot run without (a runbook
+	// extension): each must be set, non-empty, before anything runs.
+	RequiredVars []RequiredVar
+}
+
+// RequiredVar is one entry of a play's required_vars.
+type RequiredVar struct {
+	Pos  Pos
+	Name string
+	Help string // what to give, for the error message
 }
 
 // LoopControl is a task's loop_control.

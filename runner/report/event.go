@@ -78,6 +78,10 @@ type HostStats struct {
 	Skipped     int    `json:"skipped"`
 	Rescued     int    `json:"rescued"`
 	Ignored     int    `json:"ignored"`
+	// IgnoredUnreachable counts the unreachable results of tasks with
+	// ignore_unreachable (included in Unreachable and Ignored); they do not
+	// make the exit code 4.
+	IgnoredUnreachable int `json:"ignored_unreachable,omitempty"`
 }
 
 // Reporter receives every event of a run. Emit is called from many

@@ -1,0 +1,128 @@
+package playbooks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/runbook-dev/runbook/templates"
+)
+
+// sources are the file systems an export is made of, each under its
+// directory in the exported tree.
+func sources() []struct {
+	dir string
+	fs  fs.FS
+} {
+	return []struct {
+		dir string
+		fs  fs.FS
+	}{{".", files}, {"templates", templates.FS()}}
+}
+
+// ErrExists is returned by Export for a file that exists with other
+// content: an operator's edits are never overwritten silently.
+var ErrExists = errors.New("exists with different content (use --force to overwrite)")
+
+// Export writes the built-in playbooks, their task files, the examples and
+// the templates into dir (created when missing) and returns the paths it
+// wrote. A file already there with the same content is left alone; one
+// with different content is an error unless overwrite is set, and then
+// nothing has been written yet: every conflict is found first.
+func Export(dir string, overwrite bool) (written []string, err error) {
+	type file struct {
+		path string
+		data []byte
+	}
+	var todo []file
+	var conflicts []error
+	for _, src := range sources() {
+		err = fs.WalkDir(src.fs, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src.fs, p)
+			if err != nil {
+				return err
+			}
+			dst := filepath.Join(dir, src.dir, filepath.FromSlash(p))
+			old, rerr := os.ReadFile(dst)
+			switch {
+			case rerr == nil && bytes.Equal(old, data):
+				return nil
+			case rerr == nil && !overwrite:
+				conflicts = append(conflicts, fmt.Errorf("%s: %w", dst, ErrExists))
+				return nil
+			case rerr != nil && !errors.Is(rerr, fs.ErrNotExist):
+				return fmt.Errorf("reading %s: %w", dst, rerr)
+			}
+			todo = append(todo, file{dst, data})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing the built-in playbooks: %w", err)
+		}
+	}
+	if len(conflicts) > 0 {
+		return nil, errors.Join(conflicts...)
+	}
+	for _, f := range todo {
+		if err := writeAtomic(f.path, f.data); err != nil {
+			return written, err
+		}
+		written = append(written, f.path)
+	}
+	return written, nil
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// directory, so an interrupted export never leaves half a playbook.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Materialize writes the built-in tree into a new temporary directory and
+// returns the path of playbook name in it, so a built-in runs exactly like
+// an exported copy (relative task files, templates and vars files resolve
+// the same way). cleanup removes the directory.
+func Materialize(name string) (path string, cleanup func(), err error) {
+	n, ok := canonical(name)
+	if !ok {
+		return "", nil, fmt.Errorf("%q is not a built-in playbook (built-ins: %v)", name, Names())
+	}
+	dir, err := os.MkdirTemp("", "runbook-builtin-")
+	if err != nil {
+		return "", nil, fmt.Errorf("materialising the built-in playbooks: %w", err)
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	if _, err := Export(dir, false); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return filepath.Join(dir, n), cleanup, nil
+}

@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/runner/playbook"
+)
+
+// MissingVarError is returned, before anything runs, when a play's
+// required_vars names a variable that is not set (or set to ""). It is a
+// usage error: the command line lacks something.
+type MissingVarError struct {
+	Play string
+	Var  playbook.RequiredVar
+}
+
+func (e *MissingVarError) Error() string {
+	help := ""
+	if e.Var.Help != "" {
+		help = " (" + e.Var.Help + ")"
+	}
+	return fmt.Sprintf("%s: play %q needs the variable %q%s: give it with -e %s=VALUE",
+		e.Var.Pos, e.Play, e.Var.Name, help, e.Var.Name)
+}
+
+// CheckRequiredVars returns a *MissingVarError for the first required
+// variable of any play that neither the extra vars, the play's vars nor the
+// inventory's group "all" set to a non-empty value. Run calls it before the
+// first play; commands that only list (--list-hosts) may call it too.
+func CheckRequiredVars(pb *playbook.Playbook, inv *inventory.Inventory, extra map[string]any) error {
+	var all map[string]any
+	if inv != nil {
+		if g, ok := inv.Group("all"); ok {
+			all = g.Vars
+		}
+	}
+	for _, play := range pb.Plays {
+		for _, rv := range play.RequiredVars {
+			if !setNonEmpty(extra, rv.Name) && !setNonEmpty(play.Vars, rv.Name) && !setNonEmpty(all, rv.Name) {
+				return &MissingVarError{Play: play.Name, Var: rv}
+			}
+		}
+	}
+	return nil
+}
+
+func setNonEmpty(vars map[string]any, name string) bool {
+	v, ok := vars[name]
+	if !ok || v == nil {
+		return false
+	}
+	if s, isStr := v.(string); isStr && strings.TrimSpace(s) == "" {
+		return false
+	}
+	return true
+}
