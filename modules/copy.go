@@ -329,7 +329,10 @@ func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) 
 		dfi, err := hostStat(ctx, w.mc, dir)
 		switch {
 		case err == nil && !dfi.Exists:
-			err = fmt.Errorf("destination directory %s: %w", dir, fs.ErrNotExist)
+			// In check mode an earlier task may have made it (file: state=directory).
+			if !w.mc.Check || !w.mc.Predicted.Has(dir) {
+				err = fmt.Errorf("destination directory %s: %w", dir, fs.ErrNotExist)
+			}
 		case err == nil && !dfi.IsDir():
 			err = fmt.Errorf("%s is not a directory", dir)
 		}
@@ -340,6 +343,9 @@ func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) 
 	o, err := w.put(ctx, s, target)
 	if err != nil {
 		return nil, err
+	}
+	if w.mc.Check && w.res.Changed {
+		w.mc.Predicted.Add(o.dest) // a later task may use it (a unit file, a config)
 	}
 	d := map[string]any{"dest": o.dest, "state": "file", "size": o.size}
 	for k, v := range map[string]string{"src": s.name, "checksum": o.sum, "backup_file": o.backup,

@@ -194,6 +194,7 @@ func (f *fileRun) attrsOn(ctx context.Context, p string, fi transport.FileInfo, 
 // prediction: a new path of the given type, with an unknown owner.
 func (f *fileRun) restat(ctx context.Context, p string, predicted fs.FileMode) (transport.FileInfo, error) {
 	if f.mc.Check {
+		f.mc.Predicted.Add(p) // later check-mode tasks may write into it
 		return transport.FileInfo{Path: p, Exists: true, Mode: predicted, UID: -1, GID: -1}, nil
 	}
 	return hostStat(ctx, f.mc, p)

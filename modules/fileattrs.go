@@ -227,6 +227,9 @@ func ensureDirs(ctx context.Context, mc *Context, dirs []string, attrs fileAttrs
 		}
 	}
 	if len(missing) == 0 || mc.Check {
+		for _, d := range missing {
+			mc.Predicted.Add(d)
+		}
 		return missing, nil
 	}
 	mkdir := &transport.Cmd{Args: []string{"xargs", "-0", "mkdir", "-p", "--"}, Stdin: strings.NewReader(strings.Join(missing, "\x00"))}

@@ -39,6 +39,10 @@ type Context struct {
 	Env map[string]string
 	// PlaybookDir is the directory of the playbook file that holds the task.
 	PlaybookDir string
+	// ProjectDir is the directory of the playbook that was run; relative
+	// controller files not found next to the task's own file are looked
+	// for there (and in its templates/ or files/).
+	ProjectDir string
 	// Vars are the variables visible to the task on this host (read only).
 	Vars map[string]any
 	// Eval evaluates a bare expression (as in when:) with the task's variables.
@@ -55,6 +59,21 @@ type Context struct {
 	// would have written in check mode, so a later task can predict instead
 	// of failing (a unit file a copy would install). Nil-safe.
 	Predicted *Predictions
+	// Progress, when set, receives the advance of long work: total and done
+	// bytes (total 0 when unknown) and a short label that must never hold a
+	// secret. Modules call ReportProgress instead, which needs no nil check;
+	// they space their calls (a few per second at most is plenty) and make
+	// one last call when done.
+	Progress func(total, done int64, label string)
+}
+
+// ReportProgress passes the advance of long work to mc.Progress, if any.
+// It is safe on a nil Context or with no Progress set.
+func (mc *Context) ReportProgress(total, done int64, label string) {
+	if mc == nil || mc.Progress == nil {
+		return
+	}
+	mc.Progress(total, done, label)
 }
 
 // Predictions is a concurrency-safe set of paths a check-mode run predicted

@@ -21,11 +21,6 @@ func init() { Register(templateModule{}) }
 
 type templateModule struct{}
 
-// BuiltinTemplate, when set, finds a template embedded in the binary (the
-// top-level templates/ directory); it is consulted after the playbook's
-// directory and its templates/ directory.
-var BuiltinTemplate func(name string) ([]byte, bool)
-
 // newlineSequences maps the accepted newline_sequence values, literal or
 // written with backslashes as in Ansible, to the newline they stand for.
 var newlineSequences = map[string]string{"\n": "\n", "\r": "\r", "\r\n": "\r\n", `\n`: "\n", `\r`: "\r", `\r\n`: "\r\n"}
@@ -85,7 +80,7 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	return w.file(ctx, bytesSource(where, []byte(out), perm), args.String("dest"), path.Base(src))
 }
 
-// findTemplate reads a template: a path on the controller, or a built-in.
+// findTemplate reads a template file on the controller.
 func findTemplate(mc *Context, src string) (text []byte, where string, perm uint32, err error) {
 	p, err := findLocal(mc, src, "templates")
 	if err == nil {
@@ -101,23 +96,24 @@ func findTemplate(mc *Context, src string) (text []byte, where string, perm uint
 		}
 		return text, p, unixPerm(st.Mode()), nil
 	}
-	if errors.Is(err, fs.ErrNotExist) && !filepath.IsAbs(src) && BuiltinTemplate != nil {
-		if b, ok := BuiltinTemplate(src); ok {
-			return b, "builtin:" + src, 0o644, nil
-		}
-		err = fmt.Errorf("%w, nor among the built-in templates", err)
-	}
 	return nil, src, 0, err
 }
 
-// findLocal finds a relative controller path next to the playbook, then in its sub directory.
+// findLocal finds a relative controller path next to the file of the task,
+// then in its sub directory (templates/, files/), then the same in the
+// directory of the playbook that was run, as Ansible searches for task
+// files imported from elsewhere.
 func findLocal(mc *Context, name, sub string) (string, error) {
 	if filepath.IsAbs(name) {
 		_, err := os.Stat(name)
 		return name, err
 	}
 	var tried []string
-	for _, dir := range []string{mc.PlaybookDir, filepath.Join(mc.PlaybookDir, sub)} {
+	dirs := []string{mc.PlaybookDir, filepath.Join(mc.PlaybookDir, sub)}
+	if mc.ProjectDir != "" && filepath.Clean(mc.ProjectDir) != filepath.Clean(mc.PlaybookDir) {
+		dirs = append(dirs, mc.ProjectDir, filepath.Join(mc.ProjectDir, sub))
+	}
+	for _, dir := range dirs {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
@@ -126,7 +122,7 @@ func findLocal(mc *Context, name, sub string) (string, error) {
 		}
 		tried = append(tried, p)
 	}
-	return "", fmt.Errorf("not found on the controller (looked for %s): %w", strings.Join(tried, " and "), fs.ErrNotExist)
+	return "", fmt.Errorf("not found on the controller (looked for %s): %w", strings.Join(tried, ", "), fs.ErrNotExist)
 }
 
 // The writer that copy and template share, per file: the content (a

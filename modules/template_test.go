@@ -62,14 +62,11 @@ func TestTemplateRendersIdempotentWithCheckMode(t *testing.T) {
 	})
 }
 
-func TestTemplateLookupOrderAndBuiltins(t *testing.T) {
+func TestTemplateLookupOrder(t *testing.T) {
 	pb, dir := t.TempDir(), t.TempDir()
 	writeString(t, filepath.Join(pb, "a.tmpl"), "next to the playbook", 0o644)
 	writeString(t, filepath.Join(pb, "templates", "a.tmpl"), "in templates/", 0o644)
 	writeString(t, filepath.Join(pb, "templates", "b.tmpl"), "b in templates/", 0o600)
-	old := modules.BuiltinTemplate
-	t.Cleanup(func() { modules.BuiltinTemplate = old })
-	modules.BuiltinTemplate = nil
 	mc := templateContext(t, testConns(t)[0], pb, nil)
 	for src, want := range map[string]string{"a.tmpl": "next to the playbook", "b.tmpl": "b in templates/"} {
 		helperMustRun(t, mc, "template", map[string]any{"src": src, "dest": dir + "/"})
@@ -85,17 +82,12 @@ func TestTemplateLookupOrderAndBuiltins(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(pb, "templates", "builtin.tmpl")) || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing template: %v", err)
 	}
-	modules.BuiltinTemplate = func(name string) ([]byte, bool) {
-		return []byte("built-in {{ .x }}"), name == "builtin.tmpl"
-	}
-	mc = templateContext(t, testConns(t)[0], pb, map[string]any{"x": 1})
-	r = helperMustRun(t, mc, "template", map[string]any{"src": "builtin.tmpl", "dest": filepath.Join(dir, "x")})
-	if readString(t, filepath.Join(dir, "x")) != "built-in 1" || r.Data["src"] != "builtin:builtin.tmpl" {
-		t.Errorf("builtin: %v", r.Data)
-	}
-	_, err = helperRun(t, mc, "template", map[string]any{"src": "other.tmpl", "dest": filepath.Join(dir, "y")})
-	if err == nil || !strings.Contains(err.Error(), "nor among the built-in templates") {
-		t.Errorf("missing builtin: %v", err)
+	// A task file in a sub directory finds the project's templates/.
+	mc = templateContext(t, testConns(t)[0], filepath.Join(pb, "tasks"), map[string]any{"x": 1})
+	mc.ProjectDir = pb
+	r = helperMustRun(t, mc, "template", map[string]any{"src": "b.tmpl", "dest": filepath.Join(dir, "c")})
+	if readString(t, filepath.Join(dir, "c")) != "b in templates/" {
+		t.Errorf("project templates/: %v", r.Data)
 	}
 }
 

@@ -234,6 +234,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		Check:       check,
 		Diff:        e.diffOn(sc, t),
 		PlaybookDir: sc.dir,
+		ProjectDir:  e.playbookDir(),
 		Vars:        vars,
 		Eval:        func(expr string) (any, error) { return eval.Eval(expr, vars) },
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },

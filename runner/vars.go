@@ -58,29 +58,42 @@ func (l *varLayers) merge() map[string]any {
 }
 
 // resolveTemplatedVars renders variables whose values hold {{ }} so that
-// `a: "{{ b }}-x"` reads as its value everywhere. A value that cannot be
-// rendered yet (it names an undefined variable) is left as it is: it only
-// fails if something actually uses it, when it is rendered again.
+// `a: "{{ b }}-x"` reads as its value everywhere. Each is rendered after
+// the templated variables it refers to (depth first, a cycle is cut), so a
+// value is never computed from another variable's unrendered text. A value
+// that cannot be rendered yet (it names an undefined variable) is left as
+// it is: it only fails if something actually uses it, when it is rendered
+// again.
 func resolveTemplatedVars(vars map[string]any, names []string) {
 	if len(names) == 0 {
 		return
 	}
-	// A few passes resolve chains (a -> b -> c) without risking a loop on
-	// self-reference.
-	for pass := 0; pass < 4 && len(names) > 0; pass++ {
-		pending := names[:0]
-		for _, k := range names {
-			v, err := eval.RenderValue(vars[k], vars)
-			if err != nil {
-				pending = append(pending, k)
-				continue
-			}
-			vars[k] = v
-			if holdsTemplate(v) {
-				pending = append(pending, k)
+	const (
+		visiting = 1
+		done     = 2
+	)
+	pending := make(map[string]int, len(names))
+	for _, k := range names {
+		pending[k] = 0
+	}
+	var resolve func(k string)
+	resolve = func(k string) {
+		if pending[k] != 0 {
+			return // done, or a cycle: render with what is there
+		}
+		pending[k] = visiting
+		for _, dep := range eval.References(vars[k]) {
+			if _, ok := pending[dep]; ok && dep != k {
+				resolve(dep)
 			}
 		}
-		names = pending
+		if v, err := renderDeep(vars[k], vars); err == nil {
+			vars[k] = v
+		}
+		pending[k] = done
+	}
+	for _, k := range names {
+		resolve(k)
 	}
 }
 

@@ -83,9 +83,11 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	if f.forks < 1 {
 		return withCode(exitUsage, fmt.Errorf("--forks must be at least 1, got %d", f.forks))
 	}
-	if _, err := os.Stat(path); err != nil {
-		return withCode(exitInvalid, fmt.Errorf("the playbook %s could not be found: %w", path, err))
+	path, cleanup, err := resolvePlaybook(path)
+	if err != nil {
+		return withCode(exitInvalid, err)
 	}
+	defer cleanup()
 	pb, err := playbook.Load(path)
 	if err != nil {
 		return withCode(exitInvalid, err)
@@ -130,6 +132,10 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		var pe *playbook.Error
 		if errors.As(err, &pe) {
 			return withCode(exitInvalid, err)
+		}
+		var mv *runner.MissingVarError
+		if errors.As(err, &mv) {
+			return withCode(exitUsage, err)
 		}
 		return withCode(exitError1, err)
 	}

@@ -172,6 +172,7 @@ type compiled struct {
 	prog     *vm.Program // compiled program
 	required []string    // variables that must be defined before running
 	path     []string    // for a plain a.b.c: its parts, looked up without the VM
+	refs     []string    // every variable named, required or not (References)
 }
 
 // compileResult is what the program cache holds: a program or the error
@@ -222,7 +223,7 @@ func compileUncached(src string) (c *compiled, err error) {
 	if err != nil {
 		return nil, newError(src, true, err)
 	}
-	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node)}, nil
+	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node)}, nil
 }
 
 // plainPath returns ["a", "b", "c"] for an expression that is just a.b.c
