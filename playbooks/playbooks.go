@@ -1,6 +1,7 @@
 // Package playbooks holds the playbooks shipped inside the runbook binary:
 // registry-deploy, pre-distribute, post-distribute and recover-master0,
-// the task files they share (tasks/) and examples (examples/). Operators
+// the plays, task files and variables they share (common/, tasks/, vars/)
+// and examples (examples/). Operators
 // export them with the templates they use to edit them for their sites; an
 // exported copy runs the same way as the built-in one.
 package playbooks
@@ -12,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed *.yaml tasks vars examples
+//go:embed *.yaml common tasks vars examples
 var files embed.FS
 
 // Names lists the shipped playbooks (the top-level *.yaml files), sorted.
