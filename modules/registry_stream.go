@@ -91,6 +91,9 @@ type regSender struct {
 	logMu   sync.Mutex
 	lastLog time.Time
 	start   time.Time
+	// nextReport is when the next progress report is due, in nanoseconds
+	// since start.
+	nextReport atomic.Int64
 }
 
 // errRegReceived marks a receiving command that finished well.
@@ -155,6 +158,7 @@ func (st *regStream) write(p []byte) {
 		n, err := st.tw.Write(p)
 		st.s.bytes.Add(int64(n))
 		st.fail(err)
+		st.s.progress(false)
 	}
 }
 
@@ -167,7 +171,6 @@ func (st *regStream) end(f regFile, ok bool) {
 		fmt.Fprintf(&st.keep, "- %s%s\n", f.rel, regTmpSuffix)
 		st.bad = append(st.bad, f.rel)
 	}
-	st.s.progress()
 }
 
 // close ends the archive with the batch's list (unless feeding failed) and

@@ -164,6 +164,7 @@ func (registrySyncModule) Run(ctx context.Context, mc *Context, args Args) (*Res
 		// Tags and links only once every blob they may name is in place.
 		err = s.send(ctx, src, hub, member, batches, len(nb), len(batches))
 	}
+	s.progress(true)
 	sendTime := time.Since(s.start)
 	data["bytes_sent"] = s.bytes.Load()
 	data["rate"] = int64(float64(s.bytes.Load()) / sendTime.Seconds())
@@ -192,16 +193,28 @@ func (registrySyncModule) Run(ctx context.Context, mc *Context, args Args) (*Res
 	return finish(), nil
 }
 
-// progress logs bytes and rate every few seconds of a long transfer (the
-// module contract has no progress callback yet).
-func (s *regSender) progress() {
+// regProgressEvery spaces registry_sync's progress reports. The check
+// that a report is due is one clock read and one atomic load per chunk of
+// up to 256 KiB (about 100 µs of copying): nothing measurable.
+const regProgressEvery = 250 * time.Millisecond
+
+// progress reports the bytes sent so far to the run (mc.Progress) when a
+// report is due, and logs them every few seconds; final reports the end of
+// the transfer whatever the time.
+func (s *regSender) progress(final bool) {
+	el := int64(time.Since(s.start))
+	next := s.nextReport.Load()
+	if !final && (el < next || !s.nextReport.CompareAndSwap(next, el+int64(regProgressEvery))) {
+		return
+	}
+	sent := s.bytes.Load()
+	s.mc.ReportProgress(s.total, sent, "registry_sync")
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	if s.mc.Log == nil || time.Since(s.lastLog) < 5*time.Second {
 		return
 	}
 	s.lastLog = time.Now()
-	sent := s.bytes.Load()
 	s.mc.Log("registry_sync %s: %s of %s sent (%s/s)", s.mc.Host, regHuman(sent), regHuman(s.total),
 		regHuman(int64(float64(sent)/time.Since(s.start).Seconds())))
 }
