@@ -257,9 +257,19 @@ func TestAnyErrorsFatalEndsPlayForAll(t *testing.T) {
       when: inventory_hostname == "h2"
     - name: next
       command: "true"
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: later play
+      command: "true"
 `}.do(t)
 	if n := len(rec.results("next")); n != 0 {
 		t.Errorf("'next' ran on %d hosts after a fatal error", n)
+	}
+	// As in Ansible, the run is over for every host of the play: a later
+	// play must not change hosts after a check that failed.
+	if n := len(rec.results("later play")); n != 0 {
+		t.Errorf("a later play ran on %d hosts after a fatal error", n)
 	}
 	if out.ExitCode() != runner.ExitHostFailed {
 		t.Errorf("exit %d", out.ExitCode())

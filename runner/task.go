@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/runner/eval"
@@ -101,13 +102,25 @@ func (e *engine) checkFailureLimits(pr *playRun, ran []*hostState, sc *scope) {
 		return
 	}
 	if pr.play.AnyErrorsFatal {
-		pr.aborted = true
+		e.abortRun(pr)
 		e.warn("any_errors_fatal: a host failed, ending the play for all hosts")
 		return
 	}
 	if p := pr.play.MaxFailPercentage; p != nil && float64(failed)*100/float64(len(pr.batch)) > *p {
-		pr.aborted = true
+		e.abortRun(pr)
 		e.warn("max_fail_percentage %v%% exceeded: %d of %d hosts failed, ending the play", *p, failed, len(pr.batch))
+	}
+}
+
+// abortRun ends the play and, as Ansible does, counts every host of the
+// play as failed for the rest of the run (without a recap failure for the
+// hosts that did not fail themselves): no later play runs on any of them.
+func (e *engine) abortRun(pr *playRun) {
+	pr.aborted = true
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, h := range pr.all {
+		h.failed = true
 	}
 }
 
@@ -127,6 +140,7 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 
 // runOnHost runs the task (all loop items) on one host and accounts for it.
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
+	start := time.Now() // monotonic: the result's Duration
 	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
 	delegate, err := e.delegateFor(sc, t, vars)
 	if err != nil {
@@ -134,6 +148,8 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		return
 	}
 	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
+	watch := e.watchTask(h, t, delegate, noLog, start)
+	ctx = withWatch(ctx, watch)
 	var out outcome
 	if !t.HasLoop {
 		r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
@@ -141,6 +157,7 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	} else {
 		out = e.runLoop(ctx, pr, h, t, sc, vars, check, delegate, noLog)
 	}
+	watch.stop()
 	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
 		out.ignored = true
 	}
@@ -149,7 +166,8 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	}
 	e.record(pr, h, t, sc, out)
 	ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
-		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result}
+		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result,
+		TaskPath: t.Pos.String(), Duration: time.Since(start).Seconds()}
 	if t.HasLoop {
 		ev.Loop = true
 	}
@@ -242,7 +260,8 @@ func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 		out.ignored = true
 	}
 	e.record(pr, h, t, sc, out)
-	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored})
+	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored,
+		TaskPath: t.Pos.String()})
 }
 
 // skipHost reports a task skipped by its conditions.

@@ -3,6 +3,8 @@
 package test
 
 import (
+	"github.com/runbook-dev/runbook/test/lab"
+
 	"bytes"
 	"fmt"
 	"os"
@@ -33,6 +35,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if err := lab.AfterTests(); err != nil && code == 0 { // stop a lab these tests started
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	_ = os.RemoveAll(dir) // best effort; the test result is what matters
 	os.Exit(code)
 }
