@@ -38,6 +38,11 @@ func TestBuiltinPlaybooksListExportAndRun(t *testing.T) {
 			t.Errorf("built-in %s: %s", pb, r)
 		}
 	}
+	for _, ex := range []string{"examples/registry-mirrors.yaml", "examples/standby-dns-switch.yaml"} {
+		if r := runbook(t, out, "play", ex, "--syntax-check"); r.code != 0 {
+			t.Errorf("%s: %s", ex, r)
+		}
+	}
 	// Re-exporting over an edit is refused, and nothing is overwritten.
 	edited := filepath.Join(out, "recover-master0.yaml")
 	data, _ := os.ReadFile(edited)

@@ -13,7 +13,7 @@
 LABCTL ?= $(GO) run -buildvcs=false ./test/lab/cmd/labctl
 NODE   ?= master0
 
-.PHONY: lab-up lab-down lab-status lab-seed lab-reset lab-cache lab-test lab-shell
+.PHONY: lab-up lab-down lab-status lab-seed lab-reset lab-cache lab-test lab-shell demo
 
 lab-up: ## start the lab (builds the cache on first use)
 	@$(LABCTL) up
@@ -38,3 +38,6 @@ lab-test: ## run the lab's own tests against a real lab
 
 lab-shell: ## root shell in NODE (default master0)
 	@cmd="$$($(LABCTL) shell $(NODE))" && exec $$cmd
+
+demo: build ## the recovery story on the lab: seed, deploy, pre-distribute, kill master0, recover onto master1, pull from node1
+	@LABCTL="$(LABCTL)" RUNBOOK=bin/runbook bash test/lab/demo.sh
