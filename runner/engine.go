@@ -51,6 +51,11 @@ type Options struct {
 	// Stop, when closed, asks the run to start no new task (Ctrl-C). Tasks
 	// already running finish; ctx cancellation aborts them.
 	Stop <-chan struct{}
+	// ProgressInterval is how often a task that runs long on a host
+	// reports its elapsed time (progress events), the first time after
+	// twice this; 0 means 1s. Modules' byte progress is reported as it
+	// comes, a few times a second at most.
+	ProgressInterval time.Duration
 }
 
 // Outcome summarises a run.

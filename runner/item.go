@@ -240,6 +240,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
 		Predicted:   &h.predicted,
+		Progress:    progressHook(ctx),
 		Connect: func(ctx context.Context, host string) (transport.Transport, error) {
 			return e.conns.get(ctx, host, e.delegateVars(host), noLog)
 		},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/runner/eval"
@@ -139,6 +140,7 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 
 // runOnHost runs the task (all loop items) on one host and accounts for it.
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
+	start := time.Now() // monotonic: the result's Duration
 	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
 	delegate, err := e.delegateFor(sc, t, vars)
 	if err != nil {
@@ -146,6 +148,8 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		return
 	}
 	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
+	watch := e.watchTask(h, t, delegate, noLog, start)
+	ctx = withWatch(ctx, watch)
 	var out outcome
 	if !t.HasLoop {
 		r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
@@ -153,6 +157,7 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	} else {
 		out = e.runLoop(ctx, pr, h, t, sc, vars, check, delegate, noLog)
 	}
+	watch.stop()
 	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
 		out.ignored = true
 	}
@@ -161,7 +166,8 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	}
 	e.record(pr, h, t, sc, out)
 	ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
-		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result}
+		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result,
+		TaskPath: t.Pos.String(), Duration: time.Since(start).Seconds()}
 	if t.HasLoop {
 		ev.Loop = true
 	}
@@ -254,7 +260,8 @@ func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 		out.ignored = true
 	}
 	e.record(pr, h, t, sc, out)
-	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored})
+	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored,
+		TaskPath: t.Pos.String()})
 }
 
 // skipHost reports a task skipped by its conditions.

@@ -36,6 +36,7 @@ type playFlags struct {
 	verbosity   int
 	output      string
 	force       bool
+	timing      bool
 	conn        connFlags
 }
 
@@ -72,6 +73,7 @@ usage; 130 interrupted.`,
 	fl.CountVarP(&f.verbosity, "verbose", "v", "more output: -v results, -vv task paths, -vvv connection details")
 	fl.StringVar(&f.output, "output", "text", "output format: text or json (one JSON object per event per line)")
 	fl.BoolVar(&f.force, "force-handlers", false, "run notified handlers even on hosts that failed")
+	fl.BoolVar(&f.timing, "timing", false, "after the recap, list the slowest tasks and hosts")
 	f.conn.register(c)
 	return c
 }
@@ -108,12 +110,11 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		return listPlaybook(stdout, pb, inv, extra, f)
 	}
 	redactor := &report.Redactor{}
-	var rep report.Reporter
-	if f.output == "json" {
-		rep = report.NewJSONLines(stdout, redactor)
-	} else {
-		rep = report.NewText(textOptions(stdout, stderr, f.verbosity, redactor))
+	rep, doneReporting, err := newReporter(f, stdout, stderr, redactor)
+	if err != nil {
+		return withCode(exitUsage, err)
 	}
+	defer doneReporting()
 	connector, err := f.conn.connector()
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -176,6 +177,7 @@ func textOptions(stdout, stderr io.Writer, verbosity int, r *report.Redactor) re
 	opt := report.TextOptions{Out: stdout, Err: stderr, Verbosity: verbosity, Redactor: r}
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opt.Color = os.Getenv("NO_COLOR") == ""
+		opt.Terminal = os.Getenv("TERM") != "dumb" // progress bars move the cursor
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
 			opt.Width = w
 		}

@@ -21,6 +21,12 @@ const (
 	EventRecap         = "recap"
 	// EventDebug is connection tracing, emitted at -vvv.
 	EventDebug = "debug"
+	// EventProgress is the advance of a task that runs long on a host:
+	// bytes of a transfer, or only the time it has been running.
+	EventProgress = "progress"
+	// EventTiming is the summary of the slowest tasks and hosts (--timing),
+	// emitted after the recap.
+	EventTiming = "timing"
 )
 
 // Host result statuses.
@@ -65,6 +71,11 @@ type Event struct {
 	// Verbosity, for debug results, is the -v level needed to show it.
 	Verbosity int    `json:"-"`
 	Module    string `json:"module,omitempty"`
+	// Duration, in a host result, is how long the task took on the host, in
+	// seconds (monotonic clock, all loop items and retries together).
+	Duration float64   `json:"duration,omitempty"`
+	Progress *Progress `json:"progress,omitempty"`
+	Timing   *Timing   `json:"timing,omitempty"`
 }
 
 // HostStats are one host's counters for the PLAY RECAP. OK includes changed

@@ -11,10 +11,13 @@ import (
 )
 
 // JSONLines writes one JSON object per event per line, for machines.
+// Progress events are rate-limited as plain text is: at most one per host
+// and task every interval (SetProgressInterval), none for shorter tasks.
 type JSONLines struct {
 	mu       sync.Mutex
 	out      io.Writer
 	redactor *Redactor
+	gate     progressGate
 }
 
 // NewJSONLines returns a JSON-lines reporter.
@@ -22,10 +25,21 @@ func NewJSONLines(out io.Writer, r *Redactor) *JSONLines {
 	return &JSONLines{out: out, redactor: r}
 }
 
+// SetProgressInterval sets how often, at most, progress events of one
+// host and task are written (DefaultProgressInterval when 0).
+func (j *JSONLines) SetProgressInterval(d time.Duration) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.gate.every = d
+}
+
 // Emit writes one event.
 func (j *JSONLines) Emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if !j.pass(e) {
+		return
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
@@ -34,6 +48,14 @@ func (j *JSONLines) Emit(e Event) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	_, _ = io.WriteString(j.out, j.redactor.Redact(string(data))+"\n") // nowhere better to report a broken pipe
+}
+
+// pass applies the progress rate limit.
+func (j *JSONLines) pass(e Event) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.gate.done(e)
+	return e.Type != EventProgress || j.gate.allow(e)
 }
 
 // CompactJSON renders v the way Ansible prints results: sorted keys,

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // TextOptions configures the text reporter.
@@ -18,6 +19,12 @@ type TextOptions struct {
 	// Ansible, so the default (no terminal) gives 80-character lines.
 	Width    int
 	Redactor *Redactor
+	// Terminal draws the progress of long tasks as bars (Out must be a
+	// terminal, or something that interprets its cursor movements). Else
+	// progress is printed as plain lines, at most one per host and task
+	// every ProgressInterval (DefaultProgressInterval when 0).
+	Terminal         bool
+	ProgressInterval time.Duration
 }
 
 // Text writes Ansible-shaped output: banners, per-host lines and the recap
@@ -28,14 +35,52 @@ type Text struct {
 	// lastTask remembers the banner printed, so results of a task that
 	// arrive late still read in context.
 	sawPlay bool
+	bars    *barSet // Terminal: Out writes through it
+	gate    progressGate
 }
 
-// NewText returns a text reporter.
+// NewText returns a text reporter. Call Close when the run is over, so
+// progress bars still shown (a run that ended in an error) are cleared.
 func NewText(opt TextOptions) *Text {
 	if opt.Err == nil {
 		opt.Err = opt.Out
 	}
-	return &Text{opt: opt}
+	t := &Text{opt: opt, gate: progressGate{every: opt.ProgressInterval}}
+	if opt.Terminal && opt.Out != nil {
+		t.bars = newBarSet(opt.Out, opt.Width, opt.Redactor.Redact)
+		t.opt.Out = t.bars
+	}
+	return t
+}
+
+// Close clears the progress bars still shown. The reporter may still be
+// used after it.
+func (t *Text) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bars != nil {
+		t.bars.end()
+	}
+	return nil
+}
+
+// progress shows a progress event: bars on a terminal, else a plain line
+// when one is due.
+func (t *Text) progress(e Event) {
+	switch {
+	case t.bars != nil:
+		t.bars.update(e)
+	case t.gate.allow(e):
+		t.write(t.opt.Out, ProgressLine(e)+"\n")
+	}
+}
+
+// endBars removes bars left over when the next task starts or the run
+// ends (results normally remove them one by one).
+func (t *Text) endBars() {
+	if t.bars != nil {
+		t.bars.end()
+	}
 }
 
 const (
@@ -73,6 +118,7 @@ func (t *Text) Emit(e Event) {
 			t.write(t.opt.Out, "playbook: "+e.Playbook+"\n")
 		}
 	case EventPlayStart:
+		t.endBars()
 		t.sawPlay = true
 		if e.Play == "" {
 			t.write(t.opt.Out, t.banner("PLAY"))
@@ -80,6 +126,7 @@ func (t *Text) Emit(e Event) {
 			t.write(t.opt.Out, t.banner("PLAY ["+e.Play+"]"))
 		}
 	case EventTaskStart:
+		t.endBars()
 		kind := "TASK"
 		if e.Handler {
 			kind = "RUNNING HANDLER"
@@ -94,6 +141,10 @@ func (t *Text) Emit(e Event) {
 		}
 		t.write(t.opt.Out, s)
 	case EventHostResult:
+		if t.bars != nil {
+			t.bars.done(e)
+		}
+		t.gate.done(e)
 		t.write(t.opt.Out, t.hostLine(e))
 	case EventRetry:
 		t.write(t.opt.Out, t.paint(colorRed, fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", e.Host, e.Task, e.RetriesLeft))+"\n")
@@ -104,7 +155,12 @@ func (t *Text) Emit(e Event) {
 	case EventNoHosts:
 		t.write(t.opt.Out, t.paint(colorCyan, "skipping: no hosts matched")+"\n")
 	case EventRecap:
+		t.endBars()
 		t.write(t.opt.Out, t.recap(e))
+	case EventProgress:
+		t.progress(e)
+	case EventTiming:
+		t.write(t.opt.Out, t.timing(e))
 	case EventDebug:
 		t.write(t.opt.Out, "<"+e.Host+"> "+e.Msg+"\n")
 	}

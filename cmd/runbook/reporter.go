@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// progressIntervalEnv overrides how often, at most, plain-text and JSON
+// output report the progress of one task on one host (a Go duration).
+const progressIntervalEnv = "RUNBOOK_PROGRESS_INTERVAL"
+
+// newReporter builds the reporter of a play run: Ansible-shaped text, with
+// progress bars on a terminal and plain progress lines elsewhere, or JSON
+// lines; --timing wraps it in a report.Timer. Call done when the run is
+// over: it clears progress bars a failed run may have left.
+func newReporter(f *playFlags, stdout, stderr io.Writer, redactor *report.Redactor) (rep report.Reporter, done func(), err error) {
+	every := time.Duration(0)
+	if v := os.Getenv(progressIntervalEnv); v != "" {
+		if every, err = time.ParseDuration(v); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", progressIntervalEnv, err)
+		}
+		if every <= 0 {
+			return nil, nil, fmt.Errorf("%s=%q: want a positive duration such as 10s", progressIntervalEnv, v)
+		}
+	}
+	done = func() {}
+	if f.output == "json" {
+		j := report.NewJSONLines(stdout, redactor)
+		j.SetProgressInterval(every)
+		rep = j
+	} else {
+		opt := textOptions(stdout, stderr, f.verbosity, redactor)
+		opt.ProgressInterval = every
+		t := report.NewText(opt)
+		rep, done = t, func() { _ = t.Close() } // Close cannot fail
+	}
+	if f.timing {
+		rep = report.NewTimer(rep)
+	}
+	return rep, done, nil
+}
