@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 PKGS     := ./...
 
-.PHONY: all build test fuzz bench bench-micro vet clean
+.PHONY: all build test fuzz bench bench-micro vet clean docs
 
 all: build
 
@@ -28,6 +28,9 @@ bench: build bench-micro ## micro-benchmarks, then the side-by-side comparisons 
 
 bench-micro: ## Go micro-benchmarks of the engine hot paths
 	$(GO) test -run='^$$' -bench=. -benchmem ./runner/... ./modules/...
+
+docs: ## regenerate README.md's module reference from the module declarations
+	$(GO) run ./internal/cmd/gendocs README.md
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -3,12 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/runbook-dev/runbook/internal/moddoc"
 	"github.com/runbook-dev/runbook/modules"
 )
 
@@ -29,17 +28,42 @@ func newModulesCmd(stdout io.Writer) *cobra.Command {
 }
 
 func newDocCmd(stdout io.Writer) *cobra.Command {
-	var markdown bool
+	var markdown, all bool
 	c := &cobra.Command{
-		Use:   "doc MODULE",
+		Use:   "doc MODULE | --all",
 		Short: "Show a module's parameters, return values and an example",
 		Long: `Show a module's documentation. It is generated from the same declarations
-the playbook validator checks tasks against, so it is always current.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return modules.Names(), cobra.ShellCompDirectiveNoFileComp
-		},
+the playbook validator checks tasks against, so it is always current.
+--all documents every module; 'runbook doc --all --markdown' is the README's
+module reference.`,
+		Args: usageArgs(func(c *cobra.Command, args []string) error {
+			if all && len(args) > 0 {
+				return fmt.Errorf("--all documents every module: give no module name (got %q)", args[0])
+			}
+			if all {
+				return nil
+			}
+			return cobra.ExactArgs(1)(c, args)
+		}),
 		RunE: func(_ *cobra.Command, args []string) error {
+			write := moddoc.Text
+			if markdown {
+				write = moddoc.Markdown
+			}
+			if all {
+				if markdown {
+					moddoc.Reference(stdout)
+					return nil
+				}
+				for i, name := range modules.Names() {
+					if i > 0 {
+						fmt.Fprintln(stdout)
+					}
+					m, _ := modules.Lookup(name)
+					write(stdout, m.Spec())
+				}
+				return nil
+			}
 			m, ok := modules.Lookup(args[0])
 			if !ok {
 				msg := fmt.Sprintf("no module named %q", args[0])
@@ -48,135 +72,11 @@ the playbook validator checks tasks against, so it is always current.`,
 				}
 				return withCode(exitUsage, fmt.Errorf("%s; 'runbook modules' lists them", msg))
 			}
-			if markdown {
-				writeMarkdownDoc(stdout, m.Spec())
-			} else {
-				writeTextDoc(stdout, m.Spec())
-			}
+			write(stdout, m.Spec())
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&markdown, "markdown", false, "print Markdown (as in the README's module reference)")
+	c.Flags().BoolVar(&all, "all", false, "document every module")
 	return c
-}
-
-func checkSupport(c modules.CheckSupport) string {
-	switch c {
-	case modules.CheckFull:
-		return "full: predicts exactly, changes nothing"
-	case modules.CheckPartial:
-		return "partial: predicts when it can, says when it cannot"
-	}
-	return "none: skipped under --check"
-}
-
-func paramDefault(p modules.Param) string {
-	if p.Default == nil {
-		return ""
-	}
-	return fmt.Sprint(p.Default)
-}
-
-func writeTextDoc(w io.Writer, s *modules.Spec) {
-	fmt.Fprintf(w, "%s — %s\n\n", s.Name, s.Short)
-	if s.Doc != "" {
-		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(s.Doc))
-	}
-	fmt.Fprintf(w, "CHECK MODE: %s\n", checkSupport(s.Check))
-	if s.FreeForm != "" {
-		fmt.Fprintf(w, "FREE FORM: a plain string is the %q parameter\n", s.FreeForm)
-	}
-	if s.AnyParams {
-		fmt.Fprintln(w, "PARAMETERS: any key: value pairs")
-	}
-	fmt.Fprintln(w, "\nPARAMETERS")
-	for _, p := range sortedParams(s) {
-		var attrs []string
-		attrs = append(attrs, string(p.Type))
-		if p.Required {
-			attrs = append(attrs, "required")
-		}
-		if d := paramDefault(p); d != "" {
-			attrs = append(attrs, "default "+d)
-		}
-		if len(p.Choices) > 0 {
-			attrs = append(attrs, "choices "+strings.Join(p.Choices, "|"))
-		}
-		if len(p.Aliases) > 0 {
-			attrs = append(attrs, "aliases "+strings.Join(p.Aliases, ", "))
-		}
-		if p.NoLog {
-			attrs = append(attrs, "secret")
-		}
-		fmt.Fprintf(w, "  %s (%s)\n      %s\n", p.Name, strings.Join(attrs, "; "), p.Doc)
-	}
-	if len(s.Returns) > 0 {
-		fmt.Fprintln(w, "\nRETURNS (besides changed, failed, skipped, msg)")
-		for _, r := range s.Returns {
-			fmt.Fprintf(w, "  %s (%s)\n      %s\n", r.Name, r.Type, r.Doc)
-		}
-	}
-	if s.Example != "" {
-		fmt.Fprintf(w, "\nEXAMPLE\n%s\n", indent(strings.TrimRight(s.Example, "\n"), "  "))
-	}
-}
-
-func writeMarkdownDoc(w io.Writer, s *modules.Spec) {
-	fmt.Fprintf(w, "### `%s` — %s\n\n", s.Name, s.Short)
-	if s.Doc != "" {
-		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(s.Doc))
-	}
-	fmt.Fprintf(w, "Check mode: %s.\n\n", checkSupport(s.Check))
-	if len(s.Params) > 0 {
-		fmt.Fprintln(w, "| parameter | type | required | default | choices | description |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|")
-		for _, p := range sortedParams(s) {
-			name := "`" + p.Name + "`"
-			if len(p.Aliases) > 0 {
-				name += " (" + strings.Join(p.Aliases, ", ") + ")"
-			}
-			req := ""
-			if p.Required {
-				req = "yes"
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", name, p.Type, req, paramDefault(p), strings.Join(p.Choices, ", "), strings.ReplaceAll(p.Doc, "|", `\|`))
-		}
-		fmt.Fprintln(w)
-	}
-	if len(s.Returns) > 0 {
-		fmt.Fprintln(w, "Returns: "+returnList(s)+".")
-		fmt.Fprintln(w)
-	}
-	if s.Example != "" {
-		fmt.Fprintf(w, "```yaml\n%s\n```\n\n", strings.TrimRight(s.Example, "\n"))
-	}
-}
-
-func returnList(s *modules.Spec) string {
-	var parts []string
-	for _, r := range s.Returns {
-		parts = append(parts, fmt.Sprintf("`%s` (%s) %s", r.Name, r.Type, r.Doc))
-	}
-	return strings.Join(parts, "; ")
-}
-
-func sortedParams(s *modules.Spec) []modules.Param {
-	ps := append([]modules.Param{}, s.Params...)
-	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].Required != ps[j].Required {
-			return ps[i].Required
-		}
-		return ps[i].Name < ps[j].Name
-	})
-	return ps
-}
-
-func indent(s, prefix string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = prefix + l
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -76,7 +76,8 @@ Ansible inventory, with built-in Go modules over one SSH connection per host.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(exitUsage, fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
 	})
-	root.AddCommand(newPlayCmd(stdout, stderr), newPlaybooksCmd(stdout), newInventoryCmd(stdout), newModulesCmd(stdout), newDocCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newPlayCmd(stdout, stderr), newPlaybooksCmd(stdout), newInventoryCmd(stdout), newModulesCmd(stdout), newDocCmd(stdout), newSchemaCmd(stdout), newVersionCmd(stdout))
+	registerCompletions(root)
 	return root
 }
 

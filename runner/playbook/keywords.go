@@ -1,0 +1,29 @@
+package playbook
+
+// The keyword lists below are what the parser accepts; tools that describe
+// playbooks (the JSON Schema behind `runbook schema`, editor support) read
+// them from here so that they never drift from the parser.
+
+// importPlaybookKeywords are the keys of a `- import_playbook: FILE` entry.
+var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags"}
+
+// loopControlKeywords are the keys of a task's loop_control.
+var loopControlKeywords = []string{"loop_var", "index_var", "label"}
+
+// PlayKeywords returns the keys a play may hold, in the parser's order.
+func PlayKeywords() []string { return clone(playKeywords) }
+
+// TaskKeywords returns the keys a task may hold besides its module: the
+// task keywords proper and the actions block, rescue, always,
+// include_tasks, import_tasks and meta. listen is among them although only
+// handlers may use it.
+func TaskKeywords() []string { return clone(taskKeywords) }
+
+// ImportPlaybookKeywords returns the keys of a `- import_playbook: FILE`
+// entry between plays.
+func ImportPlaybookKeywords() []string { return clone(importPlaybookKeywords) }
+
+// LoopControlKeywords returns the keys of a task's loop_control.
+func LoopControlKeywords() []string { return clone(loopControlKeywords) }
+
+func clone(s []string) []string { return append([]string(nil), s...) }
