@@ -22,6 +22,12 @@ import (
 // the only copy of its data, as sealer leaves a cluster.
 func labReset(t *testing.T, l *lab.Lab) {
 	t.Helper()
+	ctx := context.Background()
+	for _, n := range l.Nodes() { // a previous test may have killed one
+		if err := l.Start(ctx, n.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
 	R := lab.Rootfs()
 	for _, n := range l.Nodes() {
 		script := fmt.Sprintf(`set -e
@@ -36,7 +42,6 @@ fi`, R, lab.RegistryURL(), n.Name, l.Master0().Name, lab.RegistryDomain)
 			t.Fatalf("resetting %s: %v %s", n.Name, err, stderr)
 		}
 	}
-	ctx := context.Background()
 	for _, cm := range []string{"sealer-registry", "sealer-apps"} {
 		if _, _, err := l.Kube(ctx, "DELETE", "/api/v1/namespaces/kube-system/configmaps/"+cm, nil); err != nil {
 			t.Fatal(err)
@@ -208,4 +213,67 @@ func writePlay(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+// Without runbook's own records (no registry-deploy), recovery reads
+// sealer's sealer-registry ConfigMap, in both key styles sealer has written
+// (kyaml's lower-case field names and the intended camelCase JSON), and
+// uses the files pre-distribute put on the host.
+func TestRecoverMaster0ReadsSealerFormat(t *testing.T) {
+	l := lab.Require(t)
+	ctx := context.Background()
+	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	var deploy []string
+	for _, m := range l.Masters() {
+		deploy = append(deploy, m.IP)
+	}
+	formats := map[string]string{
+		"lower-case": fmt.Sprintf("external: null\nlocal:\n  localregistry:\n    registryconfig:\n      domain: %s\n      port: %d\n      username: %s\n"+
+			"    ha: true\n    insecure: false\n    cert:\n      subjectaltname: null\n  deployhosts:\n  - %s\n  vip: 10.103.97.2\n",
+			lab.RegistryDomain, lab.RegistryPort, lab.RegistryUser, strings.Join(deploy, "\n  - ")),
+		"camelCase": fmt.Sprintf(`{"local":{"domain":%q,"port":%d,"username":%q,"ha":true,"insecure":false,"cert":{},"deployHosts":["%s"],"vip":"10.103.97.2"}}`,
+			lab.RegistryDomain, lab.RegistryPort, lab.RegistryUser, strings.Join(deploy, `","`)),
+	}
+	for i, style := range []string{"lower-case", "camelCase"} {
+		t.Run(style, func(t *testing.T) {
+			labReset(t, l)
+			if err := l.ApplyConfigMap(ctx, "kube-system", "sealer-registry", map[string]string{"registry": formats[style]}); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			apps := labApps(t, dir)
+			if style == "lower-case" {
+				// sealer's own boot history: one JSON document appended per
+				// launch, concatenated (not an array).
+				hist := `{"schemaVersion":"v1alpha1","type":"app-installer","applications":[{"name":"nginx","type":"helm","version":"v1","cmds":["helm install nginx apps/nginx/"]}],"launch":{"app_names":["nginx"]}}
+{"schemaVersion":"v1alpha1","type":"app-installer","applications":[{"name":"dashboard","type":"kube","version":"v2","cmds":["kubectl apply -f apps/dashboard/"]}],"launch":{"app_names":["dashboard"]}}
+`
+				if _, stderr, code, err := l.Run(l.Master0().Name, "mkdir -p /root/.sealer && cat > /root/.sealer/application.json <<'EOF'\n"+hist+"EOF"); err != nil || code != 0 {
+					t.Fatalf("application.json: %v %s", err, stderr)
+				}
+				apps = `{"registry_images": ` + seedImagesJSON() + `}`
+			}
+			mustExit(t, labPlay(t, l, dir, "pre-distribute.yaml", "-e", apps), 0, "pre-distribute")
+			if style == "lower-case" {
+				cm, _, err := l.GetConfigMap(ctx, "kube-system", "sealer-apps")
+				got := cm.Data["apps.json"]
+				for _, want := range []string{`"launch_cmd": "helm install nginx apps/nginx/"`, `"app_names": [`, `"dashboard"`, `"pause:3.10"`, `"type": "app-installer"`} {
+					if err != nil || !strings.Contains(got, want) {
+						t.Errorf("sealer-apps from application.json lacks %s: %v\n%s", want, err, got)
+					}
+				}
+			}
+			m0, h := l.Master0(), l.Masters()[1+i]
+			if err := l.HardKill(ctx, m0.Name); err != nil {
+				t.Fatal(err)
+			}
+			r := labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+h.IP, "-v")
+			mustExit(t, r, 0, "recover-master0 from sealer's "+style+" ConfigMap")
+			pullEverywhere(t, l, m0.Name)
+			cm, _, err := l.GetConfigMap(ctx, "kube-system", "sealer-registry")
+			if err != nil || cm.Data["registry"] != formats[style] || cm.Data["master0"] != h.IP {
+				t.Errorf("sealer's key must be kept beside runbook's: %v %v", err, cm.Data)
+			}
+		})
+	}
 }
