@@ -2,6 +2,8 @@ package playbooks
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -106,23 +108,56 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// Materialize writes the built-in tree into a new temporary directory and
-// returns the path of playbook name in it, so a built-in runs exactly like
-// an exported copy (relative task files, templates and vars files resolve
-// the same way). cleanup removes the directory.
+// Materialize returns the path of built-in playbook name inside a copy of
+// the built-in tree on disk, so a built-in runs exactly like an exported
+// copy (relative task files, templates and vars files resolve the same
+// way) and the file:line in an error is a file the operator can open. The
+// copy lives in the user's cache directory under a name derived from the
+// tree's content (written once, shared by later runs of the same build);
+// without a cache directory it is a temporary directory that cleanup
+// removes.
 func Materialize(name string) (path string, cleanup func(), err error) {
 	n, ok := canonical(name)
 	if !ok {
 		return "", nil, fmt.Errorf("%q is not a built-in playbook (built-ins: %v)", name, Names())
 	}
-	dir, err := os.MkdirTemp("", "runbook-builtin-")
-	if err != nil {
-		return "", nil, fmt.Errorf("materialising the built-in playbooks: %w", err)
+	cleanup = func() {}
+	dir := ""
+	if cache, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(cache, "runbook", "builtin-"+treeHash())
 	}
-	cleanup = func() { _ = os.RemoveAll(dir) }
-	if _, err := Export(dir, false); err != nil {
+	if dir == "" || os.MkdirAll(dir, 0o755) != nil {
+		if dir, err = os.MkdirTemp("", "runbook-builtin-"); err != nil {
+			return "", nil, fmt.Errorf("materialising the built-in playbooks: %w", err)
+		}
+		tmp := dir
+		cleanup = func() { _ = os.RemoveAll(tmp) }
+	}
+	// overwrite: the directory is named after the content, so a file that
+	// differs was damaged (an interrupted write, an edit in the cache).
+	if _, err := Export(dir, true); err != nil {
 		cleanup()
 		return "", nil, err
 	}
 	return filepath.Join(dir, n), cleanup, nil
+}
+
+// treeHash is a short SHA-256 of every file of the built-in tree.
+func treeHash() string {
+	h := sha256.New()
+	for _, src := range sources() {
+		_ = fs.WalkDir(src.fs, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src.fs, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s/%s\x00%d\x00", src.dir, p, len(data))
+			h.Write(data)
+			return nil
+		})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
