@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/runbook-dev/runbook/templates"
@@ -23,6 +24,27 @@ func sources() []struct {
 		dir string
 		fs  fs.FS
 	}{{".", files}, {"templates", templates.FS()}}
+}
+
+// walkTree calls fn with the path (slash-separated, relative to the
+// exported tree) and content of every built-in file.
+func walkTree(fn func(rel string, data []byte) error) error {
+	for _, src := range sources() {
+		err := fs.WalkDir(src.fs, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src.fs, p)
+			if err != nil {
+				return err
+			}
+			return fn(path.Join(src.dir, p), data)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrExists is returned by Export for a file that exists with other
@@ -41,32 +63,23 @@ func Export(dir string, overwrite bool) (written []string, err error) {
 	}
 	var todo []file
 	var conflicts []error
-	for _, src := range sources() {
-		err = fs.WalkDir(src.fs, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := fs.ReadFile(src.fs, p)
-			if err != nil {
-				return err
-			}
-			dst := filepath.Join(dir, src.dir, filepath.FromSlash(p))
-			old, rerr := os.ReadFile(dst)
-			switch {
-			case rerr == nil && bytes.Equal(old, data):
-				return nil
-			case rerr == nil && !overwrite:
-				conflicts = append(conflicts, fmt.Errorf("%s: %w", dst, ErrExists))
-				return nil
-			case rerr != nil && !errors.Is(rerr, fs.ErrNotExist):
-				return fmt.Errorf("reading %s: %w", dst, rerr)
-			}
-			todo = append(todo, file{dst, data})
+	err = walkTree(func(rel string, data []byte) error {
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		old, rerr := os.ReadFile(dst)
+		switch {
+		case rerr == nil && bytes.Equal(old, data):
 			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("listing the built-in playbooks: %w", err)
+		case rerr == nil && !overwrite:
+			conflicts = append(conflicts, fmt.Errorf("%s: %w", dst, ErrExists))
+			return nil
+		case rerr != nil && !errors.Is(rerr, fs.ErrNotExist):
+			return fmt.Errorf("reading %s: %w", dst, rerr)
 		}
+		todo = append(todo, file{dst, data})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the built-in playbooks: %w", err)
 	}
 	if len(conflicts) > 0 {
 		return nil, errors.Join(conflicts...)
@@ -80,30 +93,30 @@ func Export(dir string, overwrite bool) (written []string, err error) {
 	return written, nil
 }
 
-// writeAtomic writes data to path through a temporary file in the same
+// writeAtomic writes data to dst through a temporary file in the same
 // directory, so an interrupted export never leaves half a playbook.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+func writeAtomic(dst string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	return nil
 }
@@ -116,7 +129,7 @@ func writeAtomic(path string, data []byte) error {
 // tree's content (written once, shared by later runs of the same build);
 // without a cache directory it is a temporary directory that cleanup
 // removes.
-func Materialize(name string) (path string, cleanup func(), err error) {
+func Materialize(name string) (file string, cleanup func(), err error) {
 	n, ok := canonical(name)
 	if !ok {
 		return "", nil, fmt.Errorf("%q is not a built-in playbook (built-ins: %v)", name, Names())
@@ -145,19 +158,10 @@ func Materialize(name string) (path string, cleanup func(), err error) {
 // treeHash is a short SHA-256 of every file of the built-in tree.
 func treeHash() string {
 	h := sha256.New()
-	for _, src := range sources() {
-		_ = fs.WalkDir(src.fs, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := fs.ReadFile(src.fs, p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%s/%s\x00%d\x00", src.dir, p, len(data))
-			h.Write(data)
-			return nil
-		})
-	}
+	_ = walkTree(func(rel string, data []byte) error { // embedded: cannot fail
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(data))
+		h.Write(data)
+		return nil
+	})
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -62,11 +62,7 @@ func lineDiff(a, b string) string {
 // On a freshly seeded lab, --check --diff of each playbook changes nothing
 // on any node and lists exactly the changed tasks of the real run.
 func TestRegistryPlaybooksDryRunIsHonest(t *testing.T) {
-	l := lab.Require(t)
-	labReset(t, l)
-	dir := t.TempDir()
-	ctx := context.Background()
-	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	l, dir, ctx := freshLab(t)
 	dryRunMatches(t, l, dir, "", "registry-deploy.yaml")
 	dryRunMatches(t, l, dir, "", "pre-distribute.yaml", "-e", labApps(t, dir))
 	m0 := l.Master0()

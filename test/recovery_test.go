@@ -55,6 +55,17 @@ fi`, R, lab.RegistryURL(), n.Name, l.Master0().Name, lab.RegistryDomain)
 	}
 }
 
+// freshLab is the start of every recovery test: the lab as sealer leaves
+// it, a work directory, and master0 started again when the test ends.
+func freshLab(t *testing.T) (*lab.Lab, string, context.Context) {
+	t.Helper()
+	l := lab.Require(t)
+	labReset(t, l)
+	ctx := context.Background()
+	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	return l, t.TempDir(), ctx
+}
+
 // labPlay runs a built-in playbook against the lab from an empty directory
 // (so the built-in, not a file, is run).
 func labPlay(t *testing.T, l *lab.Lab, dir, name string, args ...string) result {
@@ -126,11 +137,7 @@ func recapLine(out, host string) string {
 // master0 shows unreachable and the recovery exits 0; a second run changes
 // nothing.
 func TestRecoverMaster0PreDistributed(t *testing.T) {
-	l := lab.Require(t)
-	labReset(t, l)
-	dir := t.TempDir()
-	ctx := context.Background()
-	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	l, dir, ctx := freshLab(t)
 
 	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml"), 0, "registry-deploy")
 	mustBeIdempotent(t, labPlay(t, l, dir, "registry-deploy.yaml"), "registry-deploy")
@@ -165,11 +172,7 @@ func TestRecoverMaster0PreDistributed(t *testing.T) {
 // controller, recover-master0 then finds it there; post-distribute onto
 // master2 without a source finds master1 as the surviving copy.
 func TestRecoverMaster0PostDistributed(t *testing.T) {
-	l := lab.Require(t)
-	labReset(t, l)
-	dir := t.TempDir()
-	ctx := context.Background()
-	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	l, dir, ctx := freshLab(t)
 	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml"), 0, "registry-deploy")
 
 	// The operator's backup: master0's registry storage copied to the
