@@ -1,7 +1,6 @@
 package modules_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -758,11 +757,12 @@ func TestRegistrySyncOnTheLab(t *testing.T) {
 	labSameTree(t, labTree(t, l, master0.Name, big), labTree(t, l, n.Name, bigDest))
 }
 
-// BenchmarkRegistrySyncLab is issue 8's registry distribution on the lab
-// (RUNBOOK_BENCH=1): a generated tree (RUNBOOK_BENCH_MB, default 1024 MiB,
-// 2,000 blobs) copied to master0, then from master0 to every other node at
-// once, then again with nothing to do; rsync -a -e ssh from master0 (agent
-// forwarding) beside it.
+// BenchmarkRegistrySyncLab runs registry_sync in process on the lab
+// (RUNBOOK_BENCH=1), so it can be profiled (go test -cpuprofile): a
+// generated tree (RUNBOOK_BENCH_MB, default 1024 MiB, 2,000 blobs) copied to
+// master0, then from master0 to every other node at once, then again with
+// nothing to do. The comparison with rsync and scp, through the runbook
+// binary, is `make bench-compare` (test/bench/cmd/compare, BENCHMARKS.md).
 func BenchmarkRegistrySyncLab(b *testing.B) {
 	if os.Getenv("RUNBOOK_BENCH") != "1" {
 		b.Skip("set RUNBOOK_BENCH=1 (generates and copies a GiB)")
@@ -815,13 +815,12 @@ func BenchmarkRegistrySyncLab(b *testing.B) {
 	}
 	for range b.N {
 		for _, n := range targets {
-			_, _, _, _ = l.Run(n.Name, "rm -rf "+dest+" "+scratch+"/rsync "+scratch+"/scp")
+			_, _, _, _ = l.Run(n.Name, "rm -rf "+dest)
 		}
 		first := all(map[string]any{"src_host": master0.IP, "src": src, "dest": dest})
 		again := all(map[string]any{"src_host": master0.IP, "src": src, "dest": dest})
-		base := labBaselines(b, l, src, scratch, targets)
-		fmt.Fprintf(os.Stderr, "%d MiB to %d nodes at once: registry_sync %.2fs, no change %.3fs%s\n",
-			mb, len(targets), first.Seconds(), again.Seconds(), base(first, again))
+		fmt.Fprintf(os.Stderr, "%d MiB to %d nodes at once: registry_sync %.2fs, no change %.3fs\n",
+			mb, len(targets), first.Seconds(), again.Seconds())
 	}
 }
 
@@ -855,114 +854,6 @@ func labPool(b *testing.B, l *lab.Lab) (ctx func(host string) *modules.Context) 
 		}
 		return &modules.Context{Host: host, Conn: c, Connect: connect, Log: func(string, ...any) {}}
 	}
-}
-
-// labBaselines copies src from master0 to every target at once with the
-// tools operators use: rsync -a -e ssh and scp -r, each twice, the second
-// time with nothing changed (master0 logs in to the others with the lab key,
-// staged in the scratch directory). It returns a line comparing them with
-// registry_sync's first and again.
-func labBaselines(b *testing.B, l *lab.Lab, src, scratch string, targets []lab.Node) func(first, again time.Duration) string {
-	stage := func(node, from, name string, mode string) {
-		fh, err := os.Open(from)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer fh.Close()
-		dst := scratch + "/bin/" + name
-		if _, stderr, code, err := l.RunContext(context.Background(), node, "mkdir -p "+scratch+"/bin && cat > "+dst+" && chmod "+mode+" "+dst, fh); err != nil || code != 0 {
-			b.Fatalf("staging %s on %s: %v %s", name, node, err, stderr)
-		}
-	}
-	stage(l.Master0().Name, l.KeyPath(), "key", "600")
-	hop := "-i " + scratch + "/bin/key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error"
-	run := func(tool func(n lab.Node) string) time.Duration {
-		c0, t0 := benchCPU(), time.Now()
-		defer func() { fmt.Fprintf(os.Stderr, "  CPU %.1fs\n", benchCPU()-c0) }()
-		var wg sync.WaitGroup
-		for _, n := range targets {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-				defer cancel()
-				if _, stderr, code, err := l.RunContext(ctx, l.Master0().Name, tool(n), nil); err != nil || code != 0 {
-					b.Errorf("%s: %v %s", tool(n), err, stderr)
-				}
-			}()
-		}
-		wg.Wait()
-		return time.Since(t0)
-	}
-	var line string
-	cmp := func(name string, tool func(n lab.Node) string, first, again time.Duration) {
-		f, a := run(tool), run(tool)
-		line += fmt.Sprintf("; %s %.2fs, no change %.3fs (registry_sync %.2fx and %.1fx faster)", name, f.Seconds(), a.Seconds(),
-			f.Seconds()/first.Seconds(), a.Seconds()/again.Seconds())
-	}
-	// The lab nodes have no rsync: this machine's (same Debian) is staged
-	// on every node, with the one library they lack.
-	rsync := "rsync"
-	if _, _, code, _ := l.Run(l.Master0().Name, "command -v rsync"); code != 0 {
-		rsync = "LD_LIBRARY_PATH=" + scratch + "/bin " + scratch + "/bin/rsync"
-		for _, n := range l.Nodes() {
-			stage(n.Name, "/usr/bin/rsync", "rsync", "755")
-			stage(n.Name, "/lib/x86_64-linux-gnu/libpopt.so.0", "libpopt.so.0", "644")
-		}
-	}
-	return func(first, again time.Duration) string {
-		cmp("rsync -a -e ssh", func(n lab.Node) string {
-			return rsync + " -a --rsync-path='" + rsync + "' -e 'ssh " + hop + "' " + src + "/ root@" + n.IP + ":" + scratch + "/rsync/"
-		}, first, again)
-		cmp("scp -r", func(n lab.Node) string {
-			return "ssh " + hop + " root@" + n.IP + " mkdir -p " + scratch + "/scp && scp -q -r " + hop + " " + src + " root@" + n.IP + ":" + scratch + "/scp/"
-		}, first, again)
-		return line
-	}
-}
-
-func BenchmarkTMPProbe(b *testing.B) {
-	l := lab.Require(b)
-	pool := labPool(b, l)
-	mc := pool(l.Node("master1").IP)
-	ctx := context.Background()
-	data := make([]byte, 256<<20)
-	_, _ = rand.Read(data)
-	var tb bytes.Buffer
-	tw := tar.NewWriter(&tb)
-	for k := 0; k < 512; k++ {
-		_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("d/%03d/data", k), Size: 512 << 10, Mode: 0o644})
-		_, _ = tw.Write(data[k*(512<<10) : (k+1)*(512<<10)])
-	}
-	_ = tw.Close()
-	run := func(name string, cmd *transport.Cmd) {
-		c0, t0 := benchCPU(), time.Now()
-		res, err := mc.Conn.Run(ctx, cmd)
-		if err != nil || res.ExitCode != 0 {
-			b.Fatalf("%s: %v %v", name, err, res)
-		}
-		fmt.Fprintf(os.Stderr, "PROBE %-40s %6.2fs wall %5.2f CPU-s\n", name, time.Since(t0).Seconds(), benchCPU()-c0)
-	}
-	for range 2 {
-		run("cat > /dev/null 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "cat > /dev/null"}, Stdin: bytes.NewReader(data)})
-		run("cat > file 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "cat > /var/tmp/probe-x"}, Stdin: bytes.NewReader(data)})
-		run("tar -x 512 files 256MiB", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
-		run("tar -x -b 256 -B", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x -b 256 -B --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
-		run("tar -x -b 2048 -B", &transport.Cmd{Args: []string{"sh", "-c", "rm -rf /var/tmp/pt; mkdir -p /var/tmp/pt && cd /var/tmp/pt && tar -x -b 2048 -B --no-same-owner -f -"}, Stdin: bytes.NewReader(tb.Bytes())})
-		run("openssl 512 files", &transport.Cmd{Args: []string{"sh", "-c", "cd /var/tmp/pt && find d -type f | xargs openssl dgst -sha256 -r > /dev/null"}})
-		run("sha256sum 512 files", &transport.Cmd{Args: []string{"sh", "-c", "cd /var/tmp/pt && find d -type f | xargs sha256sum > /dev/null"}})
-		run("cat file download (buffered)", &transport.Cmd{Args: []string{"sh", "-c", "cat /var/tmp/probe-x"}})
-	}
-	_, _, _, _ = l.Run("master1", "rm -rf /var/tmp/pt /var/tmp/probe-x")
-}
-
-type timedConn struct{ transport.Transport }
-
-func (c *timedConn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
-	t0 := time.Now()
-	r, err := c.Transport.Run(ctx, cmd)
-	fmt.Fprintf(os.Stderr, "RUN %p %s %v start %s\n", c.Transport, cmd.Args[3], time.Since(t0), t0.Format("05.000"))
-	return r, err
 }
 
 // benchCPU is the CPU time, in seconds, of this process and its children

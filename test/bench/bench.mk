@@ -1,13 +1,26 @@
-# Side-by-side benchmarks (issue 8), included from the Makefile. Not part of
-# `make test`; `make bench` runs them after the micro-benchmarks.
+# Benchmarks of issue 8, included from the Makefile. Not part of `make test`;
+# `make bench` runs bench-compare, which runs everything and writes BENCHMARKS.md:
 #
-#   make bench-compare                      # everything; writes BENCHMARKS.md (about 25 minutes)
-#   make bench-compare BENCH_FLAGS='-sizes 50,200 -ansible-sizes 50'
+#   1. the engine's micro-benchmarks (what `make bench-micro` runs);
+#   2. task overhead: a 20-task playbook on the four lab nodes, runbook against
+#      ansible-playbook;
+#   3. fleet scale: 50-1000 in-process SSH hosts (127.0.12.x), runbook against
+#      ansible-playbook;
+#   4. registry distribution on the lab: registry_sync (the runbook binary)
+#      against rsync -a -e ssh and scp -r, a generated 1 GiB tree;
+#   5. recovery of master0 on the lab with the built-in playbooks.
+#
+#   make bench-compare                      # everything (about 30 minutes)
+#   make bench-compare BENCH_FLAGS='-only registry -registry-mb 256'
+#   make bench-compare BENCH_FLAGS='-sizes 50,200 -ansible-sizes 50 -only scale'
 #   make bench-profile                      # CPU profile of runner.Run on an in-process fleet
 #
-# Needs root (the real sshd hosts log in as root), Debian's ansible-core and
-# OpenSSH (installed by bench-setup when missing), and loopback only:
-# test/sshd hosts on 127.0.11.x, fleet hosts on 127.0.12.x.
+# Needs root, the lab (test/lab: systemd-nspawn, debootstrap, zstd, nsenter;
+# the first lab-up builds its cache), Debian's ansible-core and OpenSSH
+# (installed by bench-setup when missing), and loopback only: lab nodes on
+# 127.0.10.x, fleet hosts on 127.0.12.x. The lab is started and seeded if
+# needed (waiting for tests using it), stopped again if it was down, and
+# reset after the recovery benchmark.
 
 BENCH_FLAGS ?=
 BENCH_OUT   ?= BENCHMARKS.md
@@ -17,7 +30,7 @@ BENCH_PROF_DIR ?= /tmp/runbook-bench-profile
 
 .PHONY: bench-compare bench-setup bench-profile
 
-bench-compare: bench-setup ## runbook vs ansible-playbook: task overhead and fleet scale -> BENCHMARKS.md
+bench-compare: bench-setup ## every benchmark of issue 8 -> BENCHMARKS.md
 	@test "$$(id -u)" = 0 || { echo "bench-compare must run as root"; exit 1; }
 	ulimit -n 65536 2>/dev/null || ulimit -n "$$(ulimit -Hn)"; \
 	$(GO) run ./test/bench/cmd/compare -root "$(CURDIR)" -out "$(BENCH_OUT)" $(BENCH_FLAGS)

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -65,6 +67,40 @@ func Require(t testing.TB) *Lab {
 		t.Fatalf("lab: seed: %v", err)
 	}
 	return l
+}
+
+// Acquire is Require for programs (the benchmarks of test/bench): it waits
+// at most wait for other users of the lab, starts it (building a missing
+// cache), seeds it, and holds it until release is called. release stops the
+// lab again when Acquire started it from fully down. Progress goes to log.
+func (l *Lab) Acquire(ctx context.Context, log io.Writer, wait time.Duration) (release func(), err error) {
+	if p := HostProblem(); p != "" {
+		return nil, errors.New("lab: " + p)
+	}
+	use, err := lockFile(ctx, l.useLockPath(), wait)
+	if err != nil {
+		return nil, fmt.Errorf("lab: waiting for another user of the lab: %w", err)
+	}
+	if err := l.Up(ctx, log); err != nil {
+		use.unlock()
+		return nil, fmt.Errorf("lab: up: %w", err)
+	}
+	started := l.startedAll
+	release = func() {
+		if started {
+			c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := l.Down(c); err != nil {
+				fmt.Fprintln(log, "lab: stopping the lab:", err)
+			}
+		}
+		use.unlock()
+	}
+	if err := l.Seed(ctx); err != nil {
+		release()
+		return nil, fmt.Errorf("lab: seed: %w", err)
+	}
+	return release, nil
 }
 
 // requireTimeout leaves a minute of the test binary's deadline for the

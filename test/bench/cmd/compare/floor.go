@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/runbook-dev/runbook/test/sshd"
 )
 
 // execFloor is what OpenSSH's own client needs to run `true` on a host:
@@ -20,7 +18,13 @@ type execFloor struct {
 	mux   time.Duration // over a ControlMaster connection (median of 10)
 }
 
-func measureFloor(ctx context.Context, s *sshd.Server, knownHosts string) (execFloor, error) {
+// sshTarget is a host OpenSSH's client logs in to.
+type sshTarget struct {
+	host, user, key string
+	port            int
+}
+
+func measureFloor(ctx context.Context, s sshTarget, knownHosts string) (execFloor, error) {
 	ctl, err := os.MkdirTemp("", "rbfl-")
 	if err != nil {
 		return execFloor{}, err
@@ -28,11 +32,11 @@ func measureFloor(ctx context.Context, s *sshd.Server, knownHosts string) (execF
 	defer os.RemoveAll(ctl)
 	sock := filepath.Join(ctl, "m")
 	base := []string{"-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes",
-		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", s.KeyPath, "-p", strconv.Itoa(s.Port), "-l", "root"}
+		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", s.key, "-p", strconv.Itoa(s.port), "-l", s.user}
 	ssh := func(extra ...string) (time.Duration, error) {
 		c, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		args := slices.Concat(base, extra, []string{s.Host, "true"})
+		args := slices.Concat(base, extra, []string{s.host, "true"})
 		start := time.Now()
 		if out, err := exec.CommandContext(c, "ssh", args...).CombinedOutput(); err != nil {
 			return 0, fmt.Errorf("ssh %v: %w: %s", args, err, out)
@@ -54,7 +58,7 @@ func measureFloor(ctx context.Context, s *sshd.Server, knownHosts string) (execF
 	defer func() {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		_ = exec.CommandContext(c, "ssh", "-o", "ControlPath="+sock, "-O", "exit", s.Host).Run() // gone already is fine
+		_ = exec.CommandContext(c, "ssh", "-o", "ControlPath="+sock, "-O", "exit", s.host).Run() // gone already is fine
 		for _, pid := range pidsMentioning(ctl) {
 			_ = killPid(pid)
 		}

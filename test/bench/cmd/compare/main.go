@@ -1,7 +1,9 @@
-// Command compare runs the side-by-side benchmarks of issue 8 (task
-// overhead on real OpenSSH hosts, fleet scale on the in-process fleet)
-// with runbook and ansible-playbook, prints a table and writes
-// BENCHMARKS.md. Run it through `make bench-compare` as root.
+// Command compare runs the benchmarks of issue 8 — the engine's
+// micro-benchmarks, task overhead on the lab's nodes and fleet scale on the
+// in-process fleet (runbook against ansible-playbook), registry distribution
+// on the lab (registry_sync against rsync and scp) and master0 recovery —
+// prints a table and writes BENCHMARKS.md. Run it through `make
+// bench-compare` as root.
 package main
 
 import (
@@ -12,9 +14,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/runbook-dev/runbook/test/lab"
 )
 
 // bench holds what every benchmark needs.
@@ -24,8 +29,12 @@ type bench struct {
 	modules               map[string]bool
 	runs, fleetRuns       int
 	ansible               *ansible
+	lab                   *lab.Lab // started by needLab
+	labWasUp              bool     // some lab node ran before needLab
 	cleanups              []func()
 }
+
+func (b *bench) cores() int { return runtime.NumCPU() }
 
 func (b *bench) cleanup(f func()) { b.cleanups = append(b.cleanups, f) }
 
@@ -76,7 +85,7 @@ func mainErr(ctx context.Context, c config) error {
 	if err := b.build(ctx, c.runbookBin); err != nil {
 		return err
 	}
-	if !c.noAnsible {
+	if !c.noAnsible && (c.wants("overhead") || c.wants("scale")) {
 		if b.ansible, err = newAnsible(filepath.Join(b.tmp, "ansible")); err != nil {
 			return err
 		}
@@ -84,19 +93,32 @@ func mainErr(ctx context.Context, c config) error {
 	}
 	rep := &report{machine: describeMachine(root, b.ansible), config: c}
 	fmt.Printf("%s\n", rep.machine.summary())
-	if c.only != "scale" {
+	if c.wants("micro") {
+		fmt.Println("micro-benchmarks (go test -bench)")
+		rep.micro = b.runMicro(ctx)
+	}
+	if c.wants("overhead") {
+		fmt.Println("task overhead (lab)")
 		if rep.overhead, err = b.runOverhead(ctx, c); err != nil {
 			return fmt.Errorf("task overhead: %w", err)
 		}
 	}
-	if c.only != "overhead" {
+	if c.wants("scale") {
+		fmt.Println("fleet scale")
 		if rep.scale, err = b.runScale(ctx, c); err != nil {
 			return fmt.Errorf("fleet scale: %w", err)
 		}
 	}
-	for _, hook := range []func(context.Context) error{b.benchRegistry, b.benchRecovery} {
-		if err := hook(ctx); err != nil {
-			return err
+	if c.wants("registry") {
+		fmt.Println("registry distribution (lab)")
+		if rep.registry, err = b.benchRegistry(ctx, c); err != nil {
+			return fmt.Errorf("registry distribution: %w", err)
+		}
+	}
+	if c.wants("recovery") {
+		fmt.Println("recovery (lab)")
+		if rep.recovery, err = b.benchRecovery(ctx, c); err != nil {
+			return fmt.Errorf("recovery: %w", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/runbook-dev/runbook/test/bench/plays"
-	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/test/lab"
 )
 
 // runbookJob builds a `runbook play` run.
@@ -21,122 +22,80 @@ func (b *bench) runbookJob(name, playbook, inventory, knownHosts string, forks i
 		env: []string{"HOME=" + b.home}}
 }
 
-// hostSetup is one way of configuring the real sshd hosts.
-type hostSetup struct {
-	key, title, sshdExtra string
-}
-
-// The sshd hosts are measured twice. Root's login shell here is bash, and
-// bash run by sshd sources ~/.bashrc even for a plain command; this box's
-// /root/.bashrc runs `pyenv init` (about 300 ms a command). "clean" sets
-// SHLVL=1 for sessions (sshd SetEnv), which keeps bash from sourcing it, as
-// on a server whose root has a stock ~/.bashrc. "as-is" leaves it.
-var hostSetups = []hostSetup{
-	{"clean", "login shell without ~/.bashrc (sshd `SetEnv SHLVL=1`)", "SetEnv SHLVL=1"},
-	{"as-is", "login shell as configured on this box (root's ~/.bashrc runs `pyenv init`)", ""},
-}
-
-// overhead is the task-overhead result for one host setup.
+// overhead is the task-overhead result.
 type overhead struct {
-	setup                     hostSetup
 	hosts, tasks, forks, runs int
 	fallbacks                 []string
 	floor                     execFloor
 	runbook, ansible          []measure
 	ansibleErr                string
+	changed                   [2]string // PLAY RECAP changed= per host of the last timed run: runbook, ansible
 }
 
-// runOverhead runs the 20-task playbook on 4 real OpenSSH hosts for each
-// host setup.
-func (b *bench) runOverhead(ctx context.Context, c config) ([]*overhead, error) {
-	var out []*overhead
-	for i, hs := range hostSetups {
-		runs := c.runs
-		if i > 0 {
-			runs = c.asIsRuns
-		}
-		if runs == 0 {
-			continue
-		}
-		o, err := b.overheadOn(ctx, hs, runs)
-		if err != nil {
-			return nil, fmt.Errorf("%s hosts: %w", hs.key, err)
-		}
-		out = append(out, o)
+var recapLine = regexp.MustCompile(`(?m)^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)`)
+
+// recapChanged lists "host=N" for the changed= counts of a run's PLAY RECAP.
+func recapChanged(log string) string {
+	b, err := os.ReadFile(log)
+	if err != nil {
+		return "?"
 	}
-	return out, nil
+	var out []string
+	for _, m := range recapLine.FindAllStringSubmatch(string(b), -1) {
+		out = append(out, m[1]+"="+m[2])
+	}
+	return strings.Join(out, " ")
 }
 
-// overheadOn starts 4 sshd hosts, measures the exec floor, then runs
-// runbook and ansible-playbook alternately: one warm-up each, then runs
-// timed runs each. The hosts are stopped at the end.
-func (b *bench) overheadOn(ctx context.Context, hs hostSetup, runs int) (*overhead, error) {
-	const hosts = 4
-	o := &overhead{setup: hs, hosts: hosts, tasks: len(plays.Overhead), forks: hosts, runs: runs}
-	dir := filepath.Join(b.tmp, "overhead-"+hs.key)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// runOverhead runs the 20-task playbook on the four lab nodes with both
+// tools, alternately: one warm-up each, then c.runs timed runs each. Every
+// run writes into a fresh directory on the nodes (removed at the end).
+func (b *bench) runOverhead(ctx context.Context, c config) (*overhead, error) {
+	l, err := b.needLab(ctx, c.labWait)
+	if err != nil {
 		return nil, err
 	}
-	var servers []*sshd.Server
-	defer func() {
-		for _, s := range servers {
-			s.Close()
-		}
-	}()
-	var inv, kh strings.Builder
-	inv.WriteString("[bench]\n")
-	for i := 1; i <= hosts; i++ {
-		s, err := sshd.Launch(sshd.Options{Extra: hs.sshdExtra})
-		if err != nil {
-			return nil, err
-		}
-		servers = append(servers, s)
-		sandbox := filepath.Join(dir, "hosts", fmt.Sprintf("h%d", i))
-		if err := os.MkdirAll(sandbox, 0o755); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&inv, "h%d ansible_host=%s ansible_port=%d ansible_user=root ansible_ssh_private_key_file=%s sandbox=%s\n",
-			i, s.Host, s.Port, s.KeyPath, sandbox)
-		k, err := os.ReadFile(s.KnownHosts)
-		if err != nil {
-			return nil, err
-		}
-		kh.Write(k)
-	}
-	invPath, khPath := filepath.Join(dir, "hosts.ini"), filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(invPath, []byte(inv.String()), 0o644); err != nil {
+	nodes := l.Nodes()
+	o := &overhead{hosts: len(nodes), tasks: len(plays.Overhead), forks: len(nodes), runs: c.runs}
+	dir, err := b.labDir("overhead")
+	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(khPath, []byte(kh.String()), 0o644); err != nil {
+	inv := filepath.Join(dir, "hosts.ini")
+	if err := b.labINI(inv, "bench", labScratch+"/overhead"); err != nil {
 		return nil, err
 	}
-	var err error
-	if o.floor, err = measureFloor(ctx, servers[0], khPath); err != nil {
+	kh := l.KnownHostsPath()
+	m0 := l.Master0()
+	if o.floor, err = measureFloor(ctx, sshTarget{host: m0.IP, port: lab.SSHPort, user: "root", key: l.KeyPath()}, kh); err != nil {
 		return nil, err
 	}
-	fmt.Printf("  %s hosts: OpenSSH `ssh host true`: new connection %.0f ms, multiplexed %.0f ms\n",
-		hs.key, o.floor.fresh.Seconds()*1000, o.floor.mux.Seconds()*1000)
+	fmt.Printf("  OpenSSH `ssh %s true`: new connection %.0f ms, multiplexed %.0f ms\n",
+		m0.Name, o.floor.fresh.Seconds()*1000, o.floor.mux.Seconds()*1000)
 	a, err := plays.Write(dir, "bench", plays.Overhead, b.modules)
 	if err != nil {
 		return nil, err
 	}
 	o.fallbacks = a.Fallbacks
-	for round := 0; round <= runs; round++ { // round 0 is the warm-up
-		run := []string{"-e", fmt.Sprintf("run=r%d", round)}
-		j := b.runbookJob(fmt.Sprintf("runbook overhead (%s)", hs.key), a.Playbook, invPath, khPath, hosts, append(run, a.Runbook...),
-			filepath.Join(b.logs, fmt.Sprintf("overhead-%s-runbook-%d.log", hs.key, round)), 5*time.Minute)
+	for round := 0; round <= c.runs; round++ { // round 0 is the warm-up
+		// Each tool's run gets its own directory: neither finds the
+		// other's files in place.
+		run := func(tool string) []string { return []string{"-e", fmt.Sprintf("run=%s-r%d", tool, round)} }
+		j := b.runbookJob("runbook overhead (lab)", a.Playbook, inv, kh, o.forks, append(run("runbook"), a.Runbook...),
+			filepath.Join(b.logs, fmt.Sprintf("overhead-runbook-%d.log", round)), 5*time.Minute)
 		m, err := b.timed(ctx, j, 0)
 		if err != nil {
 			return nil, err
 		}
 		if round > 0 {
 			o.runbook = append(o.runbook, m)
+			o.changed[0] = recapChanged(j.log)
 		}
 		if b.ansible == nil || o.ansibleErr != "" {
 			continue
 		}
-		j, err = b.ansible.job(fmt.Sprintf("ansible-playbook overhead (%s)", hs.key), a.Playbook, invPath, khPath, hosts,
-			append(run, a.Ansible...), filepath.Join(b.logs, fmt.Sprintf("overhead-%s-ansible-%d.log", hs.key, round)), 10*time.Minute)
+		j, err = b.ansible.job("ansible-playbook overhead (lab)", a.Playbook, inv, kh, o.forks,
+			append(run("ansible"), a.Ansible...), filepath.Join(b.logs, fmt.Sprintf("overhead-ansible-%d.log", round)), 10*time.Minute)
 		if err != nil {
 			return nil, err
 		}
@@ -146,10 +105,14 @@ func (b *bench) overheadOn(ctx context.Context, hs hostSetup, runs int) (*overhe
 		}
 		if round > 0 {
 			o.ansible = append(o.ansible, m)
+			o.changed[1] = recapChanged(j.log)
 		}
 	}
 	if b.ansible != nil {
 		b.ansible.stopMasters(ctx)
+	}
+	for _, n := range nodes {
+		_, _, _, _ = l.Run(n.Name, "rm -rf "+labScratch+"/overhead") // best effort; the scratch dir goes at the end anyway
 	}
 	return o, nil
 }

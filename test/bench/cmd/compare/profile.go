@@ -29,6 +29,14 @@ var hotspots = []hotspot{
 	{[]string{`runtime.gcBgMarkWorker`, `runtime.gcAssistAlloc`}, "garbage collection (background marking plus the assists charged to allocating goroutines)",
 		"fewer short-lived allocations on the per-connection and per-task paths; or, in cmd/runbook/main.go, a higher " +
 			"GC percent for large runs (debug.SetGCPercent, or a soft memory limit with debug.SetMemoryLimit); see the GOGC=400 row above for the trade", 8},
+	{[]string{`ssh.(*mlkem768WithCurve25519sha256).Client`}, "the SSH key exchange, x/crypto/ssh's default mlkem768x25519-sha256 " +
+		"(post-quantum hybrid: ML-KEM-768 on top of X25519), once per host",
+		"none proposed: it is the price of key exchanges that recorded sessions cannot be decrypted from later; an operator who " +
+			"prefers the CPU could be offered curve25519-sha256 through ssh.Config's key exchanges (not done: a security trade, not a bug)", 5},
+	{[]string{`transport/ssh.(*link).keepalive.func1`}, "keepalive@openssh.com requests (every min(timeout/3, 5 s) per open connection, " +
+		"idle or not: a 1000-host run keeps 1000 connections open for its whole length)",
+		"modules/transport/ssh/link.go: skip the keepalive when the connection has received a packet within the interval " +
+			"(a busy connection proves the peer alive), so only idle connections are probed", 3},
 }
 
 // profileIfMissed CPU-profiles runbook's engine (TestProfileFleet, in

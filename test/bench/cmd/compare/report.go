@@ -12,8 +12,11 @@ import (
 type report struct {
 	machine  machine
 	config   config
-	overhead []*overhead
+	micro    *micro
+	overhead *overhead
 	scale    *scale
+	registry *registry
+	recovery *recovery
 	took     time.Duration
 }
 
@@ -23,6 +26,9 @@ const (
 	targetFleetN        = 1000
 	targetFleetWall     = 20.0  // seconds
 	targetFleetRSS      = 500.0 // MB
+	targetRegFirst      = 1.5   // registry_sync's first copy against rsync's
+	targetRegAgain      = 10.0  // and the no-change re-run
+	targetRecovery      = 15.0  // seconds, registry pre-distributed
 )
 
 func median(ms []measure, f func(measure) float64) float64 {
@@ -160,19 +166,28 @@ func (s *scale) ratio(n, forks int) (float64, string) {
 
 func (r *report) table() string {
 	var b strings.Builder
-	for _, o := range r.overhead {
-		overheadTable(&b, o)
+	if r.overhead != nil {
+		overheadTable(&b, r.overhead)
 	}
 	if r.scale != nil {
 		r.scaleTable(&b)
+	}
+	if r.registry != nil {
+		r.registry.table(&b)
+	}
+	if r.recovery != nil {
+		r.recovery.table(&b)
+	}
+	if r.micro != nil && r.micro.err != "" {
+		fmt.Fprintf(&b, "\nmicro-benchmarks: %s\n", r.micro.err)
 	}
 	fmt.Fprintf(&b, "\nbench-compare took %s\n", r.took.Round(time.Second))
 	return b.String()
 }
 
 func overheadTable(b *strings.Builder, o *overhead) {
-	fmt.Fprintf(b, "\nTask overhead, %s hosts: %d tasks × %d real sshd hosts, forks %d, median of %d (after a warm-up)\n",
-		o.setup.key, o.tasks, o.hosts, o.forks, o.runs)
+	fmt.Fprintf(b, "\nTask overhead: %d tasks × %d lab nodes, forks %d, median of %d (after a warm-up)\n",
+		o.tasks, o.hosts, o.forks, o.runs)
 	fmt.Fprintf(b, "  exec floor (OpenSSH `ssh host true`): new connection %.0f ms, multiplexed %.0f ms\n",
 		o.floor.fresh.Seconds()*1000, o.floor.mux.Seconds()*1000)
 	fmt.Fprintf(b, "  %-18s %9s %14s %9s\n", "tool", "wall s", "range s", "cpu s")

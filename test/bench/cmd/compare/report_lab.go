@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Reports of the registry, recovery and micro-benchmark parts.
+
+const mib = 1 << 20
+
+func mbps(bytes int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(bytes) / mib / d.Seconds()
+}
+
+// ratios is rsync's wall over registry_sync's, first copy and no change
+// (0 when either is missing).
+func (r *registry) ratios(tool string) (first, again float64) {
+	rb, other := r.row("runbook registry_sync"), r.row(tool)
+	if rb == nil || other == nil || rb.first.wall == 0 || rb.again.wall == 0 {
+		return 0, 0
+	}
+	return wall(other.first) / wall(rb.first), wall(other.again) / wall(rb.again)
+}
+
+func (r *registry) table(b *strings.Builder) {
+	fmt.Fprintf(b, "\nRegistry distribution: %.2f GiB, %d blobs, master0 → %d nodes at once\n",
+		float64(r.tree.bytes())/(1<<30), r.tree.blobs, len(r.targets))
+	fmt.Fprintf(b, "  %-24s %9s %9s %11s %10s %11s\n", "tool", "first s", "MiB/s", "machine s", "again s", "machine s")
+	for _, x := range r.rows {
+		fmt.Fprintf(b, "  %-24s %9.2f %9.1f %11.1f %10.3f %11.2f\n", x.tool, wall(x.first), mbps(r.delivered(), x.first.wall),
+			x.first.machine, wall(x.again), x.again.machine)
+	}
+	f, a := r.ratios("rsync -a -e ssh")
+	fmt.Fprintf(b, "  against rsync: first copy %.2f× (target ≥ %.1f×), no change %.1f× (target ≥ %.0f×)\n", f, targetRegFirst, a, targetRegAgain)
+	for _, l := range r.limits {
+		fmt.Fprintf(b, "  limit: %-90s %7.2f s %8.1f MiB/s %7.1f CPU-s\n", l.what, wall(l.m), mbps(l.bytes, l.m.wall), l.m.machine)
+	}
+}
+
+func (r *report) registryMarkdown(b *strings.Builder) {
+	g := r.registry
+	t := g.tree
+	fmt.Fprintf(b, "## 3. Registry distribution (issue 8 item 3)\n\n")
+	fmt.Fprintf(b, "A registry tree in distribution's filesystem layout (docker/registry/v2: %d content-addressed blobs of random\n"+
+		"content, %d–%d bytes, median %d, 5%% of them holding 80%% of the bytes; %d repositories metadata files: layer links,\n"+
+		"manifest revisions, tags; an upload session), %.2f GiB in all, generated on lab master0 (in %s, not timed) and copied\n"+
+		"from master0 to the %d other lab nodes (%s) at once, into an empty directory; then the same command again with\n"+
+		"nothing changed. Before each tool the targets' directories are emptied and the machine's dirty pages written out\n"+
+		"(`sync`); every copy is checked afterwards (every file, with its size, on every target). %.2f GiB is delivered per\n"+
+		"copy; MiB/s is that over the wall time. \"machine CPU\" is all CPU used on the box during the run (the tool, every\n"+
+		"node's sshd, tar, hashing, rsync's receivers): on %d cores no run can take less than machine CPU / %d.\n\n",
+		t.blobs, t.sizeLo, t.sizeHi, t.sizeMed, t.metaFiles, float64(t.bytes())/(1<<30), g.gen.Round(100*time.Millisecond),
+		len(g.targets), strings.Join(g.targets, ", "), float64(g.delivered())/(1<<30), g.cores, g.cores)
+	b.WriteString("| tool | first copy (s) | MiB/s delivered | tool CPU (s) | machine CPU (s) | no-change re-run (s) | tool CPU (s) | machine CPU (s) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, x := range g.rows {
+		fmt.Fprintf(b, "| %s | %.2f | %.1f | %.2f | %.1f | %.3f | %.2f | %.2f |\n", x.tool, wall(x.first), mbps(g.delivered(), x.first.wall),
+			cpu(x.first), x.first.machine, wall(x.again), cpu(x.again), x.again.machine)
+	}
+	b.WriteString("\n")
+	for _, x := range g.rows {
+		fmt.Fprintf(b, "- %s: %s\n", x.tool, x.how)
+	}
+	b.WriteString("- tool CPU: runbook's process; for rsync and scp the shell on master0 and what it waited for (rsync's\n" +
+		"  sender, the ssh clients), not the receiving side on the targets\n")
+	for _, tool := range []string{"rsync -a -e ssh", "scp -r"} {
+		f, a := g.ratios(tool)
+		if f == 0 {
+			continue
+		}
+		line := fmt.Sprintf("- registry_sync against %s: first copy **%.2f×** faster, no-change re-run **%.1f×** faster", tool, f, a)
+		if tool == "rsync -a -e ssh" {
+			line += fmt.Sprintf(" (targets ≥ %.1f×: %s; ≥ %.0f×: %s)", targetRegFirst, met(f >= targetRegFirst), targetRegAgain, met(a >= targetRegAgain))
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(g.limits) > 0 {
+		b.WriteString("\nWhat bounds a copy on this machine (each measured alone, right after the copies):\n\n")
+		b.WriteString("| measurement | wall (s) | MiB/s | machine CPU (s) | machine CPU per GiB (s) |\n|---|---|---|---|---|\n")
+		for _, l := range g.limits {
+			fmt.Fprintf(b, "| %s | %.2f | %.1f | %.1f | %.2f |\n", l.what, wall(l.m), mbps(l.bytes, l.m.wall), l.m.machine,
+				l.m.machine/(float64(l.bytes)/(1<<30)))
+		}
+		b.WriteString("\n")
+	}
+	g.explain(b, r.overhead)
+	b.WriteString("\n")
+}
+
+// explain writes, for each missed target, what the measurements say bounds it.
+func (g *registry) explain(b *strings.Builder, o *overhead) {
+	rb, rs := g.row("runbook registry_sync"), g.row("rsync -a -e ssh")
+	if rb == nil || rs == nil {
+		return
+	}
+	f, a := g.ratios("rsync -a -e ssh")
+	gib := float64(g.delivered()) / (1 << 30)
+	cores := float64(max(1, g.cores))
+	if f < targetRegFirst {
+		need := wall(rs.first) / targetRegFirst
+		fmt.Fprintf(b, "- **First copy, target missed.** %.1f× would mean %.2f s. The copy is CPU-bound on this box: registry_sync's run\n"+
+			"  used %.1f CPU-s of the machine (%.2f per GiB delivered; floor %.2f s on %d cores), rsync's %.1f (%.2f per GiB, floor %.2f s).\n",
+			targetRegFirst, need, rb.first.machine, rb.first.machine/gib, rb.first.machine/cores, g.cores,
+			rs.first.machine, rs.first.machine/gib, rs.first.machine/cores)
+		if rb.first.machine/cores > need {
+			fmt.Fprintf(b, "  Finishing in %.2f s would need the machine to spend at most %.1f CPU-s, %.0f%% less than registry_sync's run used.\n",
+				need, need*cores, 100*(1-need*cores/rb.first.machine))
+		}
+		b.WriteString("  Every byte crosses SSH encryption: rsync and scp encrypt it once per target (master0's ssh client) and decrypt it\n" +
+			"  once (the target's sshd); registry_sync, streaming host to host through the controller, also pays master0's sshd\n" +
+			"  encrypting it and the controller decrypting it once (shared by the targets), then hashes it on every target before\n" +
+			"  renaming it into place (rsync and scp verify nothing). The per-GiB costs of those steps are in the table above.\n")
+	}
+	if a < targetRegAgain {
+		need := wall(rs.again) / targetRegAgain
+		fmt.Fprintf(b, "- **No-change re-run, target missed.** %.0f× would mean %.0f ms; registry_sync took %.0f ms and rsync %.0f ms.",
+			targetRegAgain, 1000*need, 1000*wall(rb.again), 1000*wall(rs.again))
+		if o != nil && o.floor.fresh > 0 {
+			fmt.Fprintf(b, " One new OpenSSH connection and command alone (`ssh master0 true`, item 1) takes %.0f ms here,",
+				o.floor.fresh.Seconds()*1000)
+		}
+		b.WriteString(" and a re-run must\n  at least connect to the source and every target and list both sides (registry_sync: one `find` per host plus the hash\n" +
+			"  of every metadata file, compared in the controller).\n")
+	}
+}
+
+func (r *recovery) table(b *strings.Builder) {
+	fmt.Fprintf(b, "\nRecovery\n")
+	if r.skipped != "" {
+		fmt.Fprintf(b, "  %s\n", r.skipped)
+		return
+	}
+	for _, s := range r.steps {
+		fmt.Fprintf(b, "  %-75s %8.2f s %s\n", s.what, wall(s.m), s.err)
+	}
+	if s := r.step("recover"); s != nil && s.err == "" {
+		fmt.Fprintf(b, "  recover-master0, pre-distributed: %.2f s (target < %.0f s: %v)\n", wall(s.m), targetRecovery, wall(s.m) < targetRecovery)
+	}
+}
+
+func (r *report) recoveryMarkdown(b *strings.Builder) {
+	v := r.recovery
+	b.WriteString("## 4. Recovery of master0 (issue 8 item 4)\n\n")
+	if v.skipped != "" {
+		fmt.Fprintf(b, "%s.\n\n", v.skipped)
+		return
+	}
+	fmt.Fprintf(b, "The built-in playbooks, run by the runbook binary on the lab's Clusterfile (`-e` the seeded images as\n"+
+		"`registry_images`, so every run checks the new registry serves them), with %.2f GiB (%d blobs) added to master0's\n"+
+		"registry data (sealer's rootfs/registry) besides the seeded images. In order: pre-distribute while master0 lives;\n"+
+		"master0 hard-killed (SIGKILL to its systemd: every process of the node gone at once); recover-master0 onto master1,\n"+
+		"whose data was pre-distributed; then, via post-distribute, onto master2 after its registry data was removed (a\n"+
+		"standby never pre-distributed: post-distribute copies the data from the live registry host, master1). Afterwards\n"+
+		"the lab is reset.\n\n", float64(v.tree.bytes())/(1<<30), v.tree.blobs)
+	b.WriteString("| step | command | wall (s) | runbook CPU (s) | result |\n|---|---|---|---|---|\n")
+	for _, s := range v.steps {
+		res := "ok"
+		if s.err != "" {
+			res = "failed: " + strings.ReplaceAll(firstLine(s.err), "|", "\\|")
+		}
+		fmt.Fprintf(b, "| %s | `%s` | %.2f | %.2f | %s |\n", s.what, s.cmd, wall(s.m), cpu(s.m), res)
+	}
+	b.WriteString("\n")
+	if s := v.step("recover"); s != nil && s.err == "" {
+		fmt.Fprintf(b, "- recover-master0 with the registry pre-distributed: **%.2f s** (target < %.0f s: %s)\n", wall(s.m), targetRecovery,
+			met(wall(s.m) < targetRecovery))
+	}
+	if p, s := v.step("post"), v.step("recover2"); p != nil && s != nil && p.err == "" && s.err == "" {
+		fmt.Fprintf(b, "- via post-distribute: %.2f s (post-distribute %.2f s, then recover-master0 %.2f s)\n",
+			wall(p.m)+wall(s.m), wall(p.m), wall(s.m))
+	}
+	b.WriteString("\n")
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+func (r *report) microMarkdown(b *strings.Builder) {
+	m := r.micro
+	b.WriteString("## 5. Micro-benchmarks of the engine's hot paths (issue 8 item 5)\n\n")
+	fmt.Fprintf(b, "`go test -run '^$' -bench . -benchmem %s` (what `make bench-micro` runs), one run, %s. The hot paths:\n",
+		strings.Join(microPackages, " "), m.took.Round(time.Second))
+	for _, h := range microHotPaths {
+		fmt.Fprintf(b, "%s: %s; ", "`"+h.prefix+"`", h.what)
+	}
+	b.WriteString("the SSH transport's round trips are measured beside them.\n\n")
+	if m.err != "" {
+		fmt.Fprintf(b, "**%s**\n\n", m.err)
+	}
+	if miss := m.missing(); len(miss) > 0 {
+		fmt.Fprintf(b, "**No result for %s.**\n\n", strings.Join(miss, ", "))
+	}
+	b.WriteString("| package | benchmark | ns/op | B/op | allocs/op | other |\n|---|---|---|---|---|---|\n")
+	for _, x := range m.benches {
+		var other []string
+		for _, mt := range x.metrics {
+			switch mt.unit {
+			case "ns/op", "B/op", "allocs/op":
+			default:
+				other = append(other, fmt.Sprintf("%g %s", mt.value, mt.unit))
+			}
+		}
+		ns, _ := x.metric("ns/op")
+		bo, _ := x.metric("B/op")
+		al, _ := x.metric("allocs/op")
+		fmt.Fprintf(b, "| %s | %s | %.0f | %.0f | %.0f | %s |\n", strings.TrimPrefix(x.pkg, "github.com/runbook-dev/runbook/"),
+			strings.TrimPrefix(x.name, "Benchmark"), ns, bo, al, strings.Join(other, ", "))
+	}
+	b.WriteString("\n")
+}
