@@ -23,10 +23,10 @@ fuzz: ## run every fuzz target for FUZZTIME each
 		$(GO) test $$pkg -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) >/tmp/runbook-fuzz.log 2>&1 || { cat /tmp/runbook-fuzz.log; exit 1; }; \
 	done
 
-bench: build bench-micro ## micro-benchmarks, then the side-by-side comparisons (BENCHMARKS.md)
-	@if [ -f test/bench/bench.mk ]; then $(MAKE) bench-compare; fi
+bench: build ## micro-benchmarks and the side-by-side comparisons, all in BENCHMARKS.md
+	@if [ -f test/bench/bench.mk ]; then $(MAKE) bench-compare; else $(MAKE) bench-micro; fi
 
-bench-micro: ## Go micro-benchmarks of the engine hot paths
+bench-micro: ## Go micro-benchmarks of the engine hot paths (bench-compare runs the same and reports them)
 	$(GO) test -run='^$$' -bench=. -benchmem ./runner/... ./modules/...
 
 docs: ## regenerate README.md's module reference from the module declarations
