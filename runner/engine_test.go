@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -597,6 +598,43 @@ func TestUnreachableHostExitCode(t *testing.T) {
 	}
 }
 
+// A host unreachable in a task with ignore_unreachable (a dead master0 the
+// playbook expects) is counted unreachable and ignored in the recap, stays
+// in its play as in Ansible, is left out of later plays, and does not make
+// the exit code 4.
+func TestIgnoredUnreachableHost(t *testing.T) {
+	out, rec := run{
+		inventory: "h1 ansible_connection=local\nh2 ansible_connection=carrier-pigeon\n",
+		playbook: `
+- hosts: all
+  gather_facts: false
+  ignore_unreachable: true
+  tasks:
+    - {name: probe, command: "true", register: probe}
+    - {name: seen, assert: {that: "(hostvars.h2.probe.unreachable ?? false) == true"}, run_once: true}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {name: later, command: "true"}
+`,
+	}.do(t)
+	if out.ExitCode() != runner.ExitOK {
+		t.Errorf("exit = %d, want 0", out.ExitCode())
+	}
+	if s := rec.stats("h2"); s.Unreachable != 1 || s.Ignored != 1 || s.Failed != 0 {
+		t.Errorf("h2 %+v", s)
+	}
+	if rs := rec.results("later"); len(rs) != 1 || rs[0].Host != "h1" {
+		t.Errorf("a later play ran on %v", rs)
+	}
+	if rs := rec.results("seen"); len(rs) != 1 || rs[0].Status != report.StatusOK {
+		t.Errorf("the unreachable result is not registered: %v", rs)
+	}
+	if !strings.Contains(rec.buf.String(), "...ignoring") {
+		t.Errorf("output:\n%s", rec.buf)
+	}
+}
+
 func TestEnvironmentAndGatheredFacts(t *testing.T) {
 	_, rec := run{playbook: `
 - hosts: h1
@@ -664,5 +702,31 @@ func TestFailedHostLeavesLaterPlays(t *testing.T) {
 		if e.Host == "h1" {
 			t.Error("a host that failed must not run later plays")
 		}
+	}
+}
+
+func TestRequiredVars(t *testing.T) {
+	play := `
+- hosts: web
+  gather_facts: false
+  required_vars:
+    host: the master to recover onto
+  tasks:
+    - {name: a, command: "true"}
+`
+	_, rec, err := run{playbook: play}.try(t)
+	var mv *runner.MissingVarError
+	if !errors.As(err, &mv) || mv.Var.Name != "host" || !strings.Contains(err.Error(), "site.yaml:5:") ||
+		!strings.Contains(err.Error(), "the master to recover onto") || !strings.Contains(err.Error(), "-e host=") {
+		t.Fatalf("missing host: %v", err)
+	}
+	if len(rec.results("a")) != 0 {
+		t.Fatal("a task ran before the check")
+	}
+	if _, _, err := (run{playbook: play, opts: runner.Options{ExtraVars: map[string]any{"host": " "}}}).try(t); !errors.As(err, &mv) {
+		t.Fatalf("blank host accepted: %v", err)
+	}
+	if _, rec, err := (run{playbook: play, opts: runner.Options{ExtraVars: map[string]any{"host": "h1"}}}).try(t); err != nil || len(rec.results("a")) != 3 {
+		t.Fatalf("host given: %v", err)
 	}
 }

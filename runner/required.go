@@ -21,8 +21,12 @@ func (e *MissingVarError) Error() string {
 	if e.Var.Help != "" {
 		help = " (" + e.Var.Help + ")"
 	}
-	return fmt.Sprintf("%s: play %q needs the variable %q%s: give it with -e %s=VALUE",
-		e.Var.Pos, e.Play, e.Var.Name, help, e.Var.Name)
+	play := fmt.Sprintf("play %q", e.Play)
+	if e.Play == "" {
+		play = "this playbook"
+	}
+	return fmt.Sprintf("%s: %s needs the variable %q%s: give it with -e %s=VALUE",
+		e.Var.Pos, play, e.Var.Name, help, e.Var.Name)
 }
 
 // CheckRequiredVars returns a *MissingVarError for the first required
