@@ -42,6 +42,8 @@ var registryCheckSpec = &Spec{
 		{Name: "registry", Type: TypeString, Doc: `The endpoint to ask, "host:port"; unset: the host each reference names.`},
 		{Name: "scheme", Type: TypeString, Default: "https", Choices: []string{"https", "http"}, Doc: "https, or http for a plain registry."},
 		{Name: "ca_path", Type: TypePath, Doc: "A PEM file on the controller (relative to the playbook) with CA certificates to trust besides the system's; also used with from: host."},
+		{Name: "ca_content", Type: TypeString, Doc: "PEM CA certificates to trust, instead of ca_path."},
+		{Name: "tls_server_name", Type: TypeString, Doc: "The name the certificate must hold (and the TLS server name sent), when registry is an address: ask a host by IP while verifying it as the registry domain. from: controller only."},
 		{Name: "validate_certs", Type: TypeBool, Default: true, Doc: "Verify the registry's TLS certificate."},
 		{Name: "username", Type: TypeString, Doc: "User for basic authentication or for the token service."},
 		{Name: "password", Type: TypeString, NoLog: true, Doc: "Password of username."},
@@ -147,8 +149,11 @@ type regDoer func(ctx context.Context, reqs []regReq) ([]regResp, error)
 func (registryCheckModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
 	user, pass := args.String("username"), args.String("password")
 	timeout := time.Duration(max(args.Int("timeout"), 1)) * time.Second
-	var ca []byte
-	if p := args.String("ca_path"); p != "" {
+	if args.Has("tls_server_name") && args.String("from") == "host" {
+		return nil, &ArgError{Module: "registry_check", Param: "tls_server_name", Msg: "works with from: controller only"}
+	}
+	ca := []byte(args.String("ca_content"))
+	if p := args.String("ca_path"); p != "" && len(ca) == 0 {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(mc.PlaybookDir, p)
 		}
@@ -162,7 +167,7 @@ func (registryCheckModule) Run(ctx context.Context, mc *Context, args Args) (*Re
 		do = regCurlDoer(mc, ca, !args.Bool("validate_certs"), timeout, pass)
 	} else {
 		var err error
-		if do, err = regHTTPDoer(ca, !args.Bool("validate_certs"), timeout, pass); err != nil {
+		if do, err = regHTTPDoer(ca, args.String("tls_server_name"), !args.Bool("validate_certs"), timeout, pass); err != nil {
 			return nil, err
 		}
 	}
@@ -311,15 +316,15 @@ func regTokenURL(resp regResp, name string) string {
 }
 
 // regHTTPDoer makes requests from the controller.
-func regHTTPDoer(ca []byte, insecure bool, timeout time.Duration, pass string) (regDoer, error) {
-	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
+func regHTTPDoer(ca []byte, serverName string, insecure bool, timeout time.Duration, pass string) (regDoer, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure, ServerName: serverName}
 	if len(ca) > 0 {
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(ca) {
-			return nil, errors.New("registry_check: ca_path holds no PEM certificate")
+			return nil, errors.New("registry_check: ca_path or ca_content holds no PEM certificate")
 		}
 		conf.RootCAs = pool
 	}

@@ -300,3 +300,34 @@ func TestRegistryCheckArguments(t *testing.T) {
 		}
 	}
 }
+
+// ca_content replaces ca_path; tls_server_name verifies the certificate as
+// that name while asking the registry by address.
+func TestRegistryCheckCAContentAndServerName(t *testing.T) {
+	reg := startTestRegistry(t, t.TempDir())
+	reg.push(t, "pause", "3.10", false)
+	pem, err := os.ReadFile(reg.CAPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := connContext(t, testConns(t)[0], nil)
+	a := reg.checkArgs("pause:3.10")
+	delete(a, "ca_path")
+	a["ca_content"] = string(pem)
+	if r := helperMustRun(t, mc, "registry_check", a); r.Failed {
+		t.Fatalf("ca_content: %s", r.Msg)
+	}
+	host, _, _ := net.SplitHostPort(reg.Addr)
+	a["tls_server_name"] = host
+	if r := helperMustRun(t, mc, "registry_check", a); r.Failed {
+		t.Fatalf("tls_server_name %s: %s", host, r.Msg)
+	}
+	a["tls_server_name"] = "sea.hub" // not in the test certificate
+	if r := helperMustRun(t, mc, "registry_check", a); !r.Failed || !strings.Contains(r.Msg, "sea.hub") {
+		t.Fatalf("a certificate without the name passed: %s %v", r.Msg, r.Data)
+	}
+	a["from"] = "host"
+	if _, err := helperRun(t, mc, "registry_check", a); err == nil || !strings.Contains(err.Error(), "from: controller") {
+		t.Fatalf("tls_server_name with from: host: %v", err)
+	}
+}
