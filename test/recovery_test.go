@@ -200,6 +200,12 @@ func TestRecoverMaster0PostDistributed(t *testing.T) {
 	r = labPlay(t, l, dir, "post-distribute.yaml", "-e", "host="+m2.IP, "-e", images)
 	mustExit(t, r, 0, "post-distribute from a surviving registry host")
 	mustContain(t, r, "Registry data from a surviving registry host")
+
+	// An image the data lacks is named in the failure.
+	r = labPlay(t, l, dir, "post-distribute.yaml", "-e", "host="+m2.IP, "-e", `{"registry_images": ["pause:3.10", "nothere/at-all:v9"]}`)
+	if r.code != 2 || !strings.Contains(r.stdout, "nothere/at-all:v9") || !strings.Contains(r.stdout, "1 of 2 images are not served") {
+		t.Errorf("a missing image must fail the check and be named:\n%s", r)
+	}
 }
 
 func seedImagesJSON() string {
