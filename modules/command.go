@@ -63,7 +63,7 @@ var commandSpec = &Spec{
 
 - name: Arguments with spaces, no splitting
   command:
-    argv: [/usr/bin/logger, -t, deploy, "release {{ .version }} done"]`,
+    argv: [/usr/bin/logger, -t, deploy, "release {{ version }} done"]`,
 	Validate: func(a Args) error {
 		hasCmd, hasArgv := a.Has("cmd"), len(a.List("argv")) > 0
 		switch {

@@ -75,7 +75,7 @@ var copySpec = &Spec{
 
 - name: A small file from a string
   copy:
-    content: "{{ .motd }}\n"
+    content: "{{ motd }}\n"
     dest: /etc/motd`,
 	Validate: func(a Args) error {
 		switch {

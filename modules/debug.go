@@ -37,7 +37,7 @@ var debugSpec = &Spec{
 		{Name: "verbosity", Type: TypeInt, Doc: "The verbosity parameter, for the output."},
 	},
 	Example: `- debug:
-    msg: "{{ .inventory_hostname }} runs {{ .ansible_distribution }}"
+    msg: "{{ inventory_hostname }} runs {{ ansible_distribution }}"
 
 - debug:
     var: result.stdout_lines

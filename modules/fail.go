@@ -16,7 +16,7 @@ var failSpec = &Spec{
 	Check:            CheckFull,
 	RunsOnController: true,
 	Example: `- fail:
-    msg: "{{ .inventory_hostname }} has only {{ .ansible_memtotal_mb }} MB of memory"
+    msg: "{{ inventory_hostname }} has only {{ ansible_memtotal_mb }} MB of memory"
   when: ansible_memtotal_mb < 2048`,
 }
 

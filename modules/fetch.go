@@ -47,7 +47,7 @@ var fetchSpec = &Spec{
 
 - fetch:
     src: /root/.ssh/id_ed25519.pub
-    dest: keys/{{ .inventory_hostname }}.pub
+    dest: keys/{{ inventory_hostname }}.pub
     flat: true`,
 }
 

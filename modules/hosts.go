@@ -56,7 +56,7 @@ var hostsSpec = &Spec{
 	},
 	Example: `- name: The registry on the first master
   hosts:
-    ip: "{{ .registry_ip }}"
+    ip: "{{ registry_ip }}"
     names: [sea.hub]
 
 - name: Remove every alias set by sealer

@@ -43,9 +43,9 @@ var htpasswdSpec = &Spec{
 	},
 	Example: `- name: Registry basic auth
   htpasswd:
-    path: "{{ .rootfs }}/etc/registry_htpasswd"
-    name: "{{ .registry_username }}"
-    password: "{{ .registry_password }}"`,
+    path: "{{ rootfs }}/etc/registry_htpasswd"
+    name: "{{ registry_username }}"
+    password: "{{ registry_password }}"`,
 	Validate: func(a Args) error {
 		if n := a.String("name"); n == "" || strings.ContainsAny(n, ":\r\n") {
 			return fmt.Errorf("name: %q must be non-empty without ':' or newlines", n)

@@ -60,11 +60,11 @@ var registryCheckSpec = &Spec{
 	},
 	Example: `- name: The seeded images are served by the new master's registry
   registry_check:
-    registry: "{{ .inventory_hostname }}:5000"
+    registry: "{{ inventory_hostname }}:5000"
     images: [pause:3.10, coredns/coredns:v1.11.3]
     ca_path: files/sea.hub.crt
     username: sealer
-    password: "{{ .registry_password }}"`,
+    password: "{{ registry_password }}"`,
 	Validate: func(a Args) error {
 		if a.String("password") != "" && a.String("username") == "" {
 			return errors.New("password needs username")

@@ -60,10 +60,10 @@ var registrySyncSpec = &Spec{
 	},
 	Example: `- name: Give every master the registry data of master0
   registry_sync:
-    src_host: "{{ index .groups.master 0 }}"
+    src_host: "{{ groups.master[0] }}"
     src: /var/lib/sealer/data/my-cluster/rootfs/registry
     dest: /var/lib/sealer/data/my-cluster/rootfs/registry
-  when: inventory_hostname != (index .groups.master 0)`,
+  when: inventory_hostname != groups.master[0]`,
 }
 
 func (registrySyncModule) Spec() *Spec { return registrySyncSpec }

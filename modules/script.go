@@ -37,7 +37,7 @@ var scriptSpec = &Spec{
 	Check:    CheckPartial,
 	Returns:  commandReturns,
 	Example: `- name: Prepare the node
-  script: prepare-node.sh --role worker --registry "{{ .registry }}"
+  script: prepare-node.sh --role worker --registry "{{ registry }}"
   args:
     creates: /etc/node-prepared`,
 	Validate: func(a Args) error {

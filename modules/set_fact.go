@@ -28,7 +28,7 @@ var setFactSpec = &Spec{
 	},
 	Example: `- set_fact:
     app_dir: /opt/app
-    release: "{{ .app_dir }}/releases/{{ .version }}"
+    release: "{{ app_dir }}/releases/{{ version }}"
     debug_build: false`,
 	Validate: func(a Args) error {
 		n := 0

@@ -36,7 +36,7 @@ var slurpSpec = &Spec{
   register: hostkey
 
 - debug:
-    msg: "{{ .hostkey.content | b64decode }}"`,
+    msg: "{{ hostkey.content | b64decode() }}"`,
 }
 
 func (slurpModule) Spec() *Spec { return slurpSpec }

@@ -38,7 +38,7 @@ var statSpec = &Spec{
   register: conf
 
 - debug:
-    msg: "{{ .conf.stat.checksum }}"
+    msg: "{{ conf.stat.checksum }}"
   when: conf.stat.exists`,
 }
 

@@ -76,12 +76,12 @@ var tlsCertSpec = &Spec{
 	},
 	Example: `- name: Registry certificate signed by the cluster's registry CA
   tls_cert:
-    cert: "{{ .rootfs }}/certs/sea.hub.crt"
-    key: "{{ .rootfs }}/certs/sea.hub.key"
-    ca_cert: "{{ .rootfs }}/certs/ca.crt"
-    ca_key: "{{ .rootfs }}/certs/ca.key"
+    cert: "{{ rootfs }}/certs/sea.hub.crt"
+    key: "{{ rootfs }}/certs/sea.hub.key"
+    ca_cert: "{{ rootfs }}/certs/ca.crt"
+    ca_key: "{{ rootfs }}/certs/ca.key"
     dns_names: [sea.hub]
-    ip_addresses: "{{ .registry_ips }}"`,
+    ip_addresses: "{{ registry_ips }}"`,
 	Validate: func(a Args) error {
 		if a.Bool("self_signed") == (a.Has("ca_cert") || a.Has("ca_key")) {
 			return errors.New("give either self_signed: true or ca_cert and ca_key")

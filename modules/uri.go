@@ -67,7 +67,7 @@ var uriSpec = &Spec{
     body_format: json
     body: {project_name: apps}
     url_username: admin
-    url_password: "{{ .registry_password }}"
+    url_password: "{{ registry_password }}"
     force_basic_auth: true
     ca_path: files/ca.crt
     status_code: [201, 409]`,
