@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -111,20 +112,23 @@ func (w *progressWatch) report(total, done int64, label string) {
 
 // emitLocked emits a progress event (w.mu held).
 func (w *progressWatch) emitLocked(now time.Time) {
-	p := &report.Progress{Label: w.label, Done: w.done, Total: w.total, Elapsed: now.Sub(w.start).Seconds()}
+	p := &report.Progress{Label: w.label, Done: w.done, Total: w.total, Elapsed: millis(now.Sub(w.start).Seconds())}
 	if len(w.samples) > 0 {
 		first := w.samples[0]
 		if dt := now.Sub(first.at).Seconds(); dt >= rateSampleStep.Seconds() && w.done > first.done {
-			p.Rate = float64(w.done-first.done) / dt
+			p.Rate = math.Round(float64(w.done-first.done) / dt)
 		}
 	}
 	if p.Rate > 0 && w.total > w.done {
-		p.ETA = float64(w.total-w.done) / p.Rate
+		p.ETA = millis(float64(w.total-w.done) / p.Rate)
 	}
 	w.lastEmit = now
 	w.e.emit(report.Event{Type: report.EventProgress, Time: now, Host: w.host, Task: w.task, Delegate: w.delegate,
 		Module: w.module, Progress: p})
 }
+
+// millis rounds seconds to milliseconds, for readable JSON.
+func millis(s float64) float64 { return math.Round(s*1000) / 1000 }
 
 type watchKey struct{}
 

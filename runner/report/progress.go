@@ -81,7 +81,10 @@ func progressFigures(p *Progress) string {
 	}
 	if p.Rate > 0 {
 		s += ", " + HumanBytes(int64(p.Rate)) + "/s"
-		if p.Total > p.Done {
+		switch {
+		case p.Total > p.Done && p.ETA < 0.5:
+			s += ", ETA <1s"
+		case p.Total > p.Done:
 			s += ", ETA " + HumanSeconds(p.ETA)
 		}
 	}

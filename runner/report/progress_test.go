@@ -84,6 +84,10 @@ func TestProgressLineFormat(t *testing.T) {
 	if got, want := ProgressLine(e), "[127.0.10.3] registry_sync: 412 MiB / 1.0 GiB (40%), 180 MiB/s, ETA 3s"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	e.Progress.Done, e.Progress.ETA = 1000<<20, 0.2
+	if got, want := ProgressLine(e), "[127.0.10.3] registry_sync: 1000 MiB / 1.0 GiB (97%), 180 MiB/s, ETA <1s"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
 	e = Event{Host: "h1", Delegate: "m0", Task: "wait for the API", Progress: &Progress{Elapsed: 75}}
 	if got, want := ProgressLine(e), "[h1 -> m0] wait for the API: still running after 1m15s"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
