@@ -22,6 +22,7 @@ type config struct {
 	runbookBin                 string
 	labWait                    time.Duration
 	registryMB, registryBlobs  int
+	registryNoVerify           bool
 }
 
 // parts are the benchmarks, in the order they run (-only picks some).
@@ -53,6 +54,7 @@ func (c *config) register() {
 	flag.DurationVar(&c.labWait, "lab-wait", 30*time.Minute, "wait at most this long for other users of the lab (test/lab)")
 	flag.IntVar(&c.registryMB, "registry-mb", 1024, "size of the generated registry tree, MiB")
 	flag.IntVar(&c.registryBlobs, "registry-blobs", 2000, "blobs in the generated registry tree")
+	flag.BoolVar(&c.registryNoVerify, "registry-no-verify", true, "also time registry_sync's first copy with verify: false (diagnostic)")
 }
 
 // list is a comma-separated list flag of benchmark parts.

@@ -129,3 +129,41 @@ func (b *bench) labDir(name string) (string, error) {
 	d := filepath.Join(b.tmp, name)
 	return d, os.MkdirAll(d, 0o755)
 }
+
+// labCPU is the CPU seconds used so far by every process of the lab nodes
+// (their own and their reaped children's): sshd with the sessions and
+// commands it ran, systemd and services. The difference over a run is what
+// the nodes spent on it, whatever else the machine was doing; processes
+// started from outside (nsenter) are the job's own CPU instead.
+func (b *bench) labCPU() float64 {
+	ns := map[string]bool{}
+	for _, n := range b.lab.Nodes() {
+		if pid := b.lab.InitPID(n.Name); pid > 0 {
+			if s, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil {
+				ns[s] = true
+			}
+		}
+	}
+	entries, _ := os.ReadDir("/proc") // unreadable /proc: nothing counted
+	total := 0.0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if s, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err != nil || !ns[s] {
+			continue
+		}
+		t := readCPUTimes(pid)
+		total += t.self + t.children
+	}
+	return total
+}
+
+// timedLab is timed with the lab nodes' CPU over the run in m.lab.
+func (b *bench) timedLab(ctx context.Context, j job) (measure, error) {
+	c0 := b.labCPU()
+	m, err := b.timed(ctx, j, 0)
+	m.lab = b.labCPU() - c0
+	return m, err
+}

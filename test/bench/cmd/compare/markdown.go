@@ -129,6 +129,16 @@ func (r *report) scaleMarkdown(b *strings.Builder) {
 			"CPU floor of that work on this box %.1f s, of which runbook's own CPU is %.1f s\n",
 			targetFleetN, s.tasks, best.forks, median(best.runs, wall), targetFleetWall, met(wallOK), median(best.runs, rssMB), targetFleetRSS, met(rssOK),
 			median(best.runs, r.cpuFloor), median(best.runs, cpu)/float64(max(1, r.cores())))
+		if !wallOK {
+			cores := float64(max(1, r.cores()))
+			own := median(best.runs, cpu) / cores
+			fmt.Fprintf(b, "- what bounds it: the fleet's hosts are simulated on the same %d cores, so the SSH servers (%.1f CPU-s) and the "+
+				"commands they run for runbook (%.1f CPU-s) leave a floor of %.1f s even if runbook cost no CPU at all; runbook's %.1f CPU-s "+
+				"(%.1f ms per host) add %.1f s to it. Other work on the box took %.1f CPU-s during the median run (load %.1f at its start): "+
+				"the wall time's distance from the floor.\n",
+				r.cores(), median(best.runs, fleetOwn), median(best.runs, fleetKid), median(best.runs, r.cpuFloor)-own,
+				median(best.runs, cpu), 1000*median(best.runs, cpu)/float64(best.n), own, median(best.runs, others), median(best.runs, load))
+		}
 	}
 	for _, f := range r.config.forks {
 		if desc, x := s.linearity(f); x > 0 {

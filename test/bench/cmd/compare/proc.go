@@ -32,6 +32,7 @@ type measure struct {
 	machine  float64 // CPU seconds the whole machine was busy (/proc/stat)
 	load1    float64 // 1-minute load average when the run started
 	fleet    cpuTimes
+	lab      float64 // CPU seconds the lab nodes' processes used during the run (timedLab)
 }
 
 // run starts j in its own process group and waits at most j.timeout; on

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +20,8 @@ type registry struct {
 	rows    []*regRow
 	limits  []regLimit
 	cores   int
+	// noVerify is registry_sync's first copy with verify: false (-registry-no-verify).
+	noVerify measure
 }
 
 // regRow is one tool: the first copy to every target at once, then the
@@ -143,7 +146,7 @@ func (b *bench) benchRegistry(ctx context.Context, c config) (*registry, error) 
 			if err != nil {
 				return nil, err
 			}
-			m, err := b.timed(ctx, j, 0)
+			m, err := b.timedLab(ctx, j)
 			if err != nil {
 				return nil, err
 			}
@@ -167,9 +170,58 @@ func (b *bench) benchRegistry(ctx context.Context, c config) (*registry, error) 
 			_, _ = b.onNode(ctx, n, "rm -rf "+t.dest, nil, 5*time.Minute) // disk space; the scratch dir goes at the end anyway
 		}
 	}
+	if c.registryNoVerify {
+		// Diagnostic: what hashing every file on the targets costs.
+		for _, n := range r.targets {
+			_, _ = b.onNode(ctx, n, "rm -rf "+tools[0].dest, nil, 5*time.Minute)
+		}
+		syscall.Sync()
+		if err := os.WriteFile(pb, []byte(fmt.Sprintf(registryPlaybook+"        verify: false\n", r.src, tools[0].dest)), 0o644); err != nil {
+			return nil, err
+		}
+		j, err := tools[0].job("runbook registry_sync verify=false first copy", filepath.Join(b.logs, "registry-noverify.log"))
+		if err != nil {
+			return nil, err
+		}
+		if r.noVerify, err = b.timedLab(ctx, j); err != nil {
+			return nil, err
+		}
+		for _, n := range r.targets {
+			_, _ = b.onNode(ctx, n, "rm -rf "+tools[0].dest, nil, 5*time.Minute)
+		}
+	}
 	r.limits = b.registryLimits(ctx, r, sshOpts, ips)
+	// runbook's floor for any run on these hosts: start, connect to all
+	// four, run one command on each.
+	noop := filepath.Join(dir, "noop.yaml")
+	if err := os.WriteFile(noop, []byte(noopPlaybook), 0o644); err != nil {
+		return nil, err
+	}
+	var runs []measure
+	for i := range 4 { // the first is a warm-up
+		j := b.runbookJob("runbook: one `true` per node", noop, l.ClusterfilePath(), l.KnownHostsPath(), 4, nil,
+			filepath.Join(b.logs, fmt.Sprintf("registry-noop-%d.log", i)), 5*time.Minute)
+		if m, err := b.timedLab(ctx, j); err == nil && i > 0 {
+			runs = append(runs, m)
+		}
+	}
+	if len(runs) > 0 {
+		slices.SortFunc(runs, func(a, b measure) int { return int(a.wall - b.wall) })
+		r.limits = append(r.limits, regLimit{what: "runbook's floor: `runbook play` of one `command: true` task on all four nodes (median of 3)",
+			m: runs[len(runs)/2]})
+	}
 	return r, nil
 }
+
+// noopPlaybook connects to every node and runs one command there.
+const noopPlaybook = `- name: floor
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: nothing
+      command: "true"
+      changed_when: false
+`
 
 // registryLimits measures what bounds a copy here: OpenSSH's throughput
 // with its default cipher and with AES-GCM (runbook's first choice), one
@@ -212,7 +264,7 @@ func (b *bench) registryLimits(ctx context.Context, r *registry, sshOpts string,
 		if err != nil {
 			continue
 		}
-		m, err := b.timed(ctx, j, 0)
+		m, err := b.timedLab(ctx, j)
 		if err != nil {
 			fmt.Printf("  (limit probe failed: %v)\n", err)
 			continue

@@ -24,7 +24,8 @@ func TestReport(t *testing.T) {
 		{tool: "runbook registry_sync", how: "binary", first: ms(20, 5, 50), again: ms(0.2, 0.05, 20)},
 		{tool: "rsync -a -e ssh", how: "rsync", first: ms(25, 5, 50), again: ms(0.5, 0.05, 20)},
 		{tool: "scp -r", how: "scp", first: ms(40, 5, 50), again: ms(40, 5, 50)},
-	}, limits: []regLimit{{what: "OpenSSH 1 stream", m: ms(2, 1, 10), bytes: 1 << 30}}}
+	}, limits: []regLimit{{what: "OpenSSH 1 stream", m: ms(2, 1, 10), bytes: 1 << 30}, {what: "floor", m: ms(0.15, 0.05, 10)}},
+		noVerify: ms(18, 4, 50)}
 	r.recovery = &recovery{tree: tree, steps: []*recoveryStep{
 		{key: "pre", what: "pre-distribute", m: ms(30, 1, 50)},
 		{key: "recover", what: "recover onto master1", m: ms(9, 1, 50)},
@@ -60,8 +61,8 @@ func TestReport(t *testing.T) {
 	for _, want := range []string{"**52.5×** (≥ 30×: **met**)", "slurp (slurp)", "runbook is ≥ 1.8× faster",
 		"target < 20 s: **MISSED**", "target < 500 MB: **met**", "grows 1.88× from the smallest", "PROFILE-TEXT",
 		"skipped: N=1000", "first copy **1.25×** faster, no-change re-run **2.5×** faster (targets ≥ 1.5×: **MISSED**; ≥ 10×: **MISSED**)",
-		"**First copy, target missed.**", "**No-change re-run, target missed.**", "takes 120 ms here",
-		"pre-distributed: **9.00 s** (target < 15 s: **met**)", "via post-distribute: 28.00 s",
+		"**First copy, target missed.**", "**No-change re-run, target missed.**", "takes 120 ms.",
+		"runbook alone needs 150 ms", "`verify: false`", "pre-distributed: **9.00 s** (target < 15 s: **met**)", "via post-distribute: 28.00 s",
 		"| runner/eval | Render/mixed | 1234 | 456 | 7 |", "4567 ns/task-host", "No result for BenchmarkCondition"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, md)
