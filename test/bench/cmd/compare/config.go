@@ -26,7 +26,7 @@ type config struct {
 }
 
 // parts are the benchmarks, in the order they run (-only picks some).
-var parts = []string{"micro", "overhead", "scale", "registry", "recovery"}
+var parts = []string{"micro", "scale", "overhead", "registry", "recovery"}
 
 // runs says whether benchmark part runs.
 func (c config) wants(part string) bool {

@@ -97,16 +97,18 @@ func mainErr(ctx context.Context, c config) error {
 		fmt.Println("micro-benchmarks (go test -bench)")
 		rep.micro = b.runMicro(ctx)
 	}
-	if c.wants("overhead") {
-		fmt.Println("task overhead (lab)")
-		if rep.overhead, err = b.runOverhead(ctx, c); err != nil {
-			return fmt.Errorf("task overhead: %w", err)
-		}
-	}
+	// The fleet first: the lab (idle nodes, an API server) is not running
+	// yet unless someone else runs it.
 	if c.wants("scale") {
 		fmt.Println("fleet scale")
 		if rep.scale, err = b.runScale(ctx, c); err != nil {
 			return fmt.Errorf("fleet scale: %w", err)
+		}
+	}
+	if c.wants("overhead") {
+		fmt.Println("task overhead (lab)")
+		if rep.overhead, err = b.runOverhead(ctx, c); err != nil {
+			return fmt.Errorf("task overhead: %w", err)
 		}
 	}
 	if c.wants("registry") {
