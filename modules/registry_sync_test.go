@@ -413,25 +413,42 @@ func TestRegistrySyncParallelTargetsShareTheSource(t *testing.T) {
 	}
 }
 
-// countReader cancels the run once n bytes went into the host and a batch
-// was renamed.
+// countReader cancels the run part way through a batch after the first
+// one: once limit bytes of its own stream went to the host, it holds that
+// stream until a batch was renamed (at most a minute), then cancels. The
+// first batch's stream is never held, so it can always complete.
 type countReader struct {
 	r       io.Reader
-	n       *atomic.Int64
+	n       *atomic.Int64 // bytes of every stream, for the log
+	own     int64
 	limit   int64
+	late    bool // not the first batch's stream
 	renamed *atomic.Bool
 	cancel  func()
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	if c.n.Add(int64(n)) > c.limit {
-		for !c.renamed.Load() { // hold the stream until the first batch is in place
+	c.n.Add(int64(n))
+	if c.own += int64(n); c.late && c.own > c.limit {
+		for deadline := time.Now().Add(time.Minute); !c.renamed.Load() && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}
 		c.cancel()
 	}
 	return n, err
+}
+
+// interruptTap wraps the stdin of every batch receive with a countReader.
+func interruptTap(sent *atomic.Int64, renamed *atomic.Bool, cancel func(), limit int64) func(*transport.Cmd) {
+	var streams atomic.Int32
+	return func(cmd *transport.Cmd) {
+		if cmd.Stdin == nil || !slices.Contains(cmd.Args, "runbook-registry-receive") {
+			return
+		}
+		late := streams.Add(1) > 1
+		cmd.Stdin = &countReader{r: cmd.Stdin, n: sent, limit: limit, late: late, renamed: renamed, cancel: cancel}
+	}
 }
 
 // commitConn notes when a batch was received, verified and renamed.
@@ -458,9 +475,7 @@ func TestRegistrySyncInterruptedRunResumes(t *testing.T) {
 		var sent atomic.Int64
 		var renamed atomic.Bool
 		mc := connContext(t, c, nil)
-		mc.Conn = commitConn{corruptConn: corruptConn{Transport: c.Conn, tap: func(cmd *transport.Cmd) {
-			cmd.Stdin = &countReader{r: cmd.Stdin, n: &sent, limit: 10 << 20, renamed: &renamed, cancel: cancel}
-		}}, renamed: &renamed}
+		mc.Conn = commitConn{corruptConn: corruptConn{Transport: c.Conn, tap: interruptTap(&sent, &renamed, cancel, 1<<20)}, renamed: &renamed}
 		m, _ := modules.Lookup("registry_sync")
 		a, _ := m.Spec().Bind(syncArgs(src, dest), true)
 		if _, err := m.Run(ctx, mc, a); err == nil {
@@ -739,9 +754,7 @@ func TestRegistrySyncOnTheLab(t *testing.T) {
 	var sent atomic.Int64
 	var renamed atomic.Bool
 	conn := mc.Conn
-	mc.Conn = commitConn{corruptConn: corruptConn{Transport: conn, tap: func(cmd *transport.Cmd) {
-		cmd.Stdin = &countReader{r: cmd.Stdin, n: &sent, limit: 16 << 20, renamed: &renamed, cancel: cancel}
-	}}, renamed: &renamed}
+	mc.Conn = commitConn{corruptConn: corruptConn{Transport: conn, tap: interruptTap(&sent, &renamed, cancel, 1<<20)}, renamed: &renamed}
 	m, _ := modules.Lookup("registry_sync")
 	a, _ := m.Spec().Bind(map[string]any{"src_host": master0.IP, "src": big, "dest": bigDest}, true)
 	if _, err := m.Run(ctx, mc, a); err == nil {
