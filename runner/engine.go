@@ -98,7 +98,9 @@ type engine struct {
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
-	order []string // hosts in first-seen order, for the recap
+	// playbookOver: every host of a play's batch failed; no later play runs.
+	playbookOver bool
+	order        []string // hosts in first-seen order, for the recap
 
 	started     bool // --start-at-task matched
 	interrupted bool
@@ -177,7 +179,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
 	for _, play := range pb.Plays {
-		if e.stopRequested() {
+		if e.stopRequested() || e.playbookOver {
 			break
 		}
 		if err := e.runPlay(ctx, play); err != nil {

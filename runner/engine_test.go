@@ -705,6 +705,24 @@ func TestFailedHostLeavesLaterPlays(t *testing.T) {
 	}
 }
 
+// When every host of a play fails, the playbook ends there, as in Ansible:
+// a later play on other hosts does not run.
+func TestWholePlayFailedEndsPlaybook(t *testing.T) {
+	out, rec := run{playbook: `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - {name: check, fail: {msg: refused}}
+- hosts: web
+  gather_facts: false
+  tasks:
+    - {name: change, command: "true"}
+`}.do(t)
+	if n := len(rec.results("change")); n != 0 || out.ExitCode() != runner.ExitHostFailed {
+		t.Errorf("a later play ran on %d hosts after its predecessor failed everywhere (exit %d)", n, out.ExitCode())
+	}
+}
+
 func TestRequiredVars(t *testing.T) {
 	play := `
 - hosts: web

@@ -86,21 +86,26 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		}
 		pr.batch = batch
 		e.runBatch(ctx, pr)
-		if len(pr.activeBatch()) == 0 && !pr.aborted && anyFailed(batch) {
-			// Every host of the batch failed: Ansible ends the play here.
+		if allFailed(batch) {
+			// Every host of the batch failed (any_errors_fatal marks them
+			// all): as Ansible does, the playbook ends here, so a later
+			// play never acts on the word of a check that failed.
+			e.playbookOver = true
 			break
 		}
 	}
 	return nil
 }
 
-func anyFailed(hs []*hostState) bool {
+// allFailed reports whether every host of the batch failed or was
+// unreachable.
+func allFailed(hs []*hostState) bool {
 	for _, h := range hs {
-		if h.failed || h.unreachable {
-			return true
+		if !h.failed && !h.unreachable {
+			return false
 		}
 	}
-	return false
+	return len(hs) > 0
 }
 
 func (e *engine) runBatch(ctx context.Context, pr *playRun) {
