@@ -13,7 +13,11 @@ type Error struct {
 	Line int // 0 when unknown
 	Col  int // 0 when unknown
 	Msg  string
+	Err  error // the cause, if any (its text is part of Msg)
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats the error as "file:line:col: msg", leaving out unknown parts.
 func (e *Error) Error() string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,14 +74,27 @@ func (inv *Inventory) loadSource(src string) error {
 			return inv.loadHostList(src)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{File: src, Msg: "inventory source does not exist"}
+			return &Error{File: src, Msg: "inventory source does not exist " + missingSourceHint(src), Err: err}
 		}
-		return &Error{File: src, Msg: err.Error()}
+		return &Error{File: src, Msg: err.Error(), Err: err}
 	}
 	if st.IsDir() {
 		return inv.loadDir(path)
 	}
 	return inv.loadFile(path)
+}
+
+// missingSourceHint says what a source could have been: an address given
+// alone is most likely a one-host list without its comma.
+func missingSourceHint(src string) string {
+	host := src
+	if h, _, err := net.SplitHostPort(src); err == nil {
+		host = h
+	}
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return fmt.Sprintf("(for a single host, end the list with a comma: -i %s,)", src)
+	}
+	return "(give a Clusterfile, an Ansible inventory file or directory, or a host list such as -i 'h1,h2,')"
 }
 
 // loadHostList reads "h1,h2:2222,[::1]:22," as ungrouped hosts.
@@ -122,7 +136,7 @@ func skipInDir(name string) bool {
 func (inv *Inventory) loadDir(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return &Error{File: dir, Msg: err.Error()}
+		return &Error{File: dir, Msg: err.Error(), Err: err}
 	}
 	names := make([]string, 0, len(ents))
 	for _, e := range ents {
@@ -158,7 +172,7 @@ func isYAMLName(p string) bool {
 func (inv *Inventory) loadFile(p string) error {
 	data, err := os.ReadFile(p)
 	if err != nil {
-		return &Error{File: p, Msg: err.Error()}
+		return &Error{File: p, Msg: err.Error(), Err: err}
 	}
 	d := newYdec(p)
 	docs, yerr := parseYAMLDocs(p, data)

@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,9 +42,20 @@ func TestLoadCommaFileWins(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load([]string{"no/such/inventory.ini"})
-	if err == nil || err.Error() != "no/such/inventory.ini: inventory source does not exist" {
-		t.Errorf("err = %v", err)
+	cases := map[string]string{
+		"no/such/inventory.ini": "no/such/inventory.ini: inventory source does not exist (give a Clusterfile, an Ansible inventory file or directory, or a host list such as -i 'h1,h2,')",
+		"10.0.0.9":              "10.0.0.9: inventory source does not exist (for a single host, end the list with a comma: -i 10.0.0.9,)",
+		"10.0.0.9:2222":         "10.0.0.9:2222: inventory source does not exist (for a single host, end the list with a comma: -i 10.0.0.9:2222,)",
+		"[::1]:22":              "[::1]:22: inventory source does not exist (for a single host, end the list with a comma: -i [::1]:22,)",
+	}
+	for src, want := range cases {
+		_, err := Load([]string{src})
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v\nwant %s", src, err, want)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: the cause is lost: %#v", src, err)
+		}
 	}
 }
 

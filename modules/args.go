@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -100,7 +101,7 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 		}
 		cv, err := coerce(p, v)
 		if err != nil {
-			return nil, &ArgError{Module: s.Name, Param: p.Name, Msg: err.Error()}
+			return nil, &ArgError{Module: s.Name, Param: p.Name, Err: err}
 		}
 		out[p.Name] = cv
 	}
@@ -109,7 +110,8 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 			continue
 		}
 		if p.Required {
-			return nil, &ArgError{Module: s.Name, Param: p.Name, Msg: "required parameter is missing"}
+			return nil, &ArgError{Module: s.Name, Param: p.Name,
+				Msg: fmt.Sprintf("required parameter is missing ('runbook doc %s' lists the parameters)", s.Name)}
 		}
 		if p.Default != nil {
 			out[p.Name] = p.Default
@@ -117,7 +119,7 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 	}
 	if rendered && s.Validate != nil {
 		if err := s.Validate(out); err != nil {
-			return nil, &ArgError{Module: s.Name, Msg: err.Error()}
+			return nil, &ArgError{Module: s.Name, Err: err}
 		}
 	}
 	return out, nil
@@ -234,7 +236,11 @@ func coerce(p *Param, v any) (any, error) {
 				return out, nil
 			}
 		}
-		return nil, fmt.Errorf("value %q is not one of: %s", s, strings.Join(p.Choices, ", "))
+		msg := fmt.Sprintf("value %q is not one of: %s", s, strings.Join(p.Choices, ", "))
+		if c := ClosestName(s, p.Choices); c != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		return nil, errors.New(msg)
 	}
 	return out, nil
 }

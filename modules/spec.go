@@ -112,14 +112,23 @@ type ArgError struct {
 	Module string
 	Param  string
 	Msg    string
+	Err    error // the cause; its text is the message when Msg is empty
 }
 
 func (e *ArgError) Error() string {
-	if e.Param == "" {
-		return fmt.Sprintf("module %s: %s", e.Module, e.Msg)
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	} else if e.Err != nil {
+		msg += ": " + e.Err.Error()
 	}
-	return fmt.Sprintf("module %s: parameter %q: %s", e.Module, e.Param, e.Msg)
+	if e.Param == "" {
+		return fmt.Sprintf("module %s: %s", e.Module, msg)
+	}
+	return fmt.Sprintf("module %s: parameter %q: %s", e.Module, e.Param, msg)
 }
+
+func (e *ArgError) Unwrap() error { return e.Err }
 
 // IsTemplated reports whether a raw value still holds an unrendered {{ }}
 // expression, so its type can only be checked after rendering.

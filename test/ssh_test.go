@@ -190,6 +190,7 @@ func TestSilentListenerTimesOut(t *testing.T) {
 	if r.code != 4 || !strings.Contains(r.stdout, "UNREACHABLE!") {
 		t.Errorf("silent listener: %s", r)
 	}
+	mustContain(t, r, "no answer within 1s (is an SSH server on that port? check ansible_port)")
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("took %v with --timeout 1s", took)
 	}

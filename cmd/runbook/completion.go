@@ -21,6 +21,9 @@ import (
 // registerCompletions attaches the completion functions to the commands of
 // root, found by name so that each command's file need not know about them.
 func registerCompletions(root *cobra.Command) {
+	// Cobra adds its completion command at Execute; add it now so that an
+	// unknown shell is a usage error instead of help and exit code 0.
+	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "play":
@@ -31,6 +34,9 @@ func registerCompletions(root *cobra.Command) {
 			_ = c.RegisterFlagCompletionFunc("host", completeHostNames)
 		case "doc":
 			c.ValidArgsFunction = completeModules
+		case "completion":
+			c.Args = usageArgs(cobra.NoArgs)
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 		}
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/modules"
 )
 
 func newInventoryCmd(stdout io.Writer) *cobra.Command {
@@ -46,7 +49,7 @@ variables. Secret values (passwords, passphrases, tokens) are masked.`,
 			default:
 				data, err := inv.HostJSON(host)
 				if err != nil {
-					return withCode(exitInvalid, err)
+					return withCode(exitInvalid, fmt.Errorf("%w%s; 'runbook inventory --graph' lists the hosts", err, closestHost(inv, host)))
 				}
 				fmt.Fprintln(stdout, string(data))
 			}
@@ -58,4 +61,16 @@ variables. Secret values (passwords, passphrases, tokens) are masked.`,
 	c.Flags().BoolVar(&graph, "graph", false, "print the group tree")
 	c.Flags().StringVar(&host, "host", "", "print one host's merged variables as JSON")
 	return c
+}
+
+// closestHost suggests the inventory host nearest to a mistyped name.
+func closestHost(inv *inventory.Inventory, name string) string {
+	var names []string
+	for _, h := range inv.Hosts() {
+		names = append(names, h.Name)
+	}
+	if c := modules.ClosestName(name, names); c != "" {
+		return fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return ""
 }

@@ -74,7 +74,7 @@ Ansible inventory, with built-in Go modules over one SSH connection per host.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(exitUsage, fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
+		return withCode(exitUsage, fmt.Errorf("%w%s\nRun '%s --help' for usage", err, closestFlag(c, err), c.CommandPath()))
 	})
 	root.AddCommand(newPlayCmd(stdout, stderr), newPlaybooksCmd(stdout), newInventoryCmd(stdout), newModulesCmd(stdout), newDocCmd(stdout), newSchemaCmd(stdout), newVersionCmd(stdout))
 	registerCompletions(root)
@@ -90,15 +90,5 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "runbook %s\n", version)
 			return nil
 		},
-	}
-}
-
-// usageArgs makes argument-count errors exit with the usage code.
-func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(c *cobra.Command, args []string) error {
-		if err := check(c, args); err != nil {
-			return withCode(exitUsage, fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
-		}
-		return nil
 	}
 }

@@ -165,7 +165,7 @@ func TestUndefinedVariables(t *testing.T) {
 			t.Errorf("Eval(%q): UndefinedError{%q, %q}, want name %q", tt.expr, ue.Name, ue.Expr, tt.name)
 		}
 		msg := err.Error()
-		for _, part := range []string{`undefined variable "` + tt.name + `"`, fmt.Sprintf("%q", tt.expr), tt.name + " ?? default", "default(" + tt.name + ", x)"} {
+		for _, part := range []string{`undefined variable "` + tt.name + `"`, fmt.Sprintf("%q", tt.expr), tt.name + " ?? default", "default(" + tt.name + ", x)", "-e " + tt.name + "=VALUE"} {
 			if !strings.Contains(msg, part) {
 				t.Errorf("Eval(%q): message %q lacks %q", tt.expr, msg, part)
 			}
@@ -178,6 +178,13 @@ func TestUndefinedErrorAsValue(t *testing.T) {
 	var ue UndefinedError
 	if !errors.As(err, &ue) || ue.Name != "nope" {
 		t.Fatalf("errors.As with a value target: %v, %+v", err, ue)
+	}
+}
+
+func TestUndefinedFactSaysHowFactsAreGathered(t *testing.T) {
+	_, err := Eval("ansible_distribution == 'Debian'", nil)
+	if err == nil || !strings.Contains(err.Error(), "gather_facts") {
+		t.Fatalf("undefined fact: %v", err)
 	}
 }
 
@@ -371,6 +378,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"n ==== 1", []string{`"n ==== 1"`}},
 		{"'unterminated", []string{`"'unterminated"`}},
 		{"{% if x %}", []string{"{% %}"}},
+		{"{{ .name }}", []string{"Go template syntax", "`name` not `.name`"}},
+		{"index .groups.master 0", []string{"Go template syntax", "groups.master[0]"}},
+		{"inventory_hostname != (index .groups.master 0)", []string{"Go template syntax"}},
 	}
 	for _, tt := range tests {
 		err := Validate(tt.expr)

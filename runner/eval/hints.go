@@ -21,6 +21,9 @@ var (
 	isTestPattern   = regexp.MustCompile(`\bis\s+(not\s+)?(defined|undefined|none)\b`)
 	barePipePattern = regexp.MustCompile(`(^|[^|])\|\s*([A-Za-z_]\w*)\s*($|[^\w\s(])`)
 	containsCall    = regexp.MustCompile(`(^|[^\w.])contains\s*\(`)
+	// goTemplate matches Go text/template habits: a leading dot ({{ .x }})
+	// and index/printf calls on dotted fields ({{ index .groups.master 0 }}).
+	goTemplate = regexp.MustCompile(`^\s*\.[A-Za-z_]|\b(index|printf|len)\s+\.[A-Za-z_]`)
 )
 
 // withHint adds advice to a syntax error for Jinja habits that expr does
@@ -31,6 +34,8 @@ func withHint(err error, code string) error {
 		return err
 	}
 	switch {
+	case goTemplate.MatchString(code):
+		e.Msg += " (Go template syntax: playbook values are expressions, write `name` not `.name`, `groups.master[0]` not `index .groups.master 0`; Go templates are only for the template module's files)"
 	case isTestPattern.MatchString(code):
 		e.Msg += " (expressions have no `is defined` tests: use `x != nil` or `defined(\"x\")`, and `x == nil` or `!defined(\"x\")`)"
 	case barePipePattern.MatchString(code):

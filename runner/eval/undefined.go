@@ -18,8 +18,12 @@ type UndefinedError struct {
 }
 
 func (e UndefinedError) Error() string {
-	return fmt.Sprintf("undefined variable %q in expression %s (if it may be unset, use `%s ?? default` or `default(%s, x)`)",
-		e.Name, quoteExpr(e.Expr), e.Name, e.Name)
+	set := fmt.Sprintf("set it (play vars, the inventory, or -e %s=VALUE)", e.Name)
+	if strings.HasPrefix(e.Name, "ansible_") {
+		set += "; a fact needs gather_facts (on unless false) or the setup module"
+	}
+	return fmt.Sprintf("undefined variable %q in expression %s: %s, or if it may be unset use `%s ?? default` or `default(%s, x)`",
+		e.Name, quoteExpr(e.Expr), set, e.Name, e.Name)
 }
 
 // As lets errors.As fill an UndefinedError (value) target too.

@@ -114,6 +114,8 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"not a list", "hosts: all\n", []string{"site.yaml:1:1", "list of plays"}},
 		{"bad expression", "- hosts: all\n  tasks:\n    - debug: {}\n      when: x ==\n", []string{"site.yaml:4:13", "invalid expression"}},
 		{"bad template", "- hosts: all\n  tasks:\n    - debug: {msg: \"{{ x \"}\n", []string{"site.yaml:3:20", "invalid template"}},
+		{"go template", "- hosts: all\n  tasks:\n    - debug: {msg: \"hi {{ .name }}\"}\n", []string{"site.yaml:3:20", `invalid template "hi {{ .name }}": invalid expression`, "Go template syntax"}},
+		{"go template index", "- hosts: all\n  tasks:\n    - debug: {}\n      when: x != (index .groups.master 0)\n", []string{"site.yaml:4:13", "groups.master[0]"}},
 		{"unknown handler", "- hosts: all\n  tasks:\n    - debug: {}\n      notify: restat\n  handlers:\n    - name: restart\n      debug: {}\n", []string{"site.yaml:3:7", `"restat"`, `did you mean "restart"`}},
 		{"rescue without block", "- hosts: all\n  tasks:\n    - debug: {}\n      rescue: []\n", []string{"site.yaml:3:7", "need a block"}},
 		{"duplicate key", "- hosts: all\n  tasks:\n    - debug: {}\n      when: a\n      when: b\n", []string{"site.yaml:5:7", "appears twice"}},

@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/runbook-dev/runbook/internal/yamlerr"
 
 	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/runner/eval"
 )
 
 var octalLiteral = regexp.MustCompile(`^0[0-7]+$`)
@@ -319,6 +321,12 @@ func (d *decoder) checkTemplates(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
 			if err := validateTemplate(n.Value); err != nil {
+				// The message quotes the string already: keep only the
+				// part's error, not "rendering <the same string>".
+				var re *eval.RenderError
+				if errors.As(err, &re) && re.Text == n.Value {
+					err = re.Err
+				}
 				return &Error{Pos: d.pos(n), Msg: fmt.Sprintf("invalid template %q", n.Value), Err: err}
 			}
 		}

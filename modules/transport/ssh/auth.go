@@ -136,7 +136,12 @@ func authError(ep *endpoint, err error, notes []string) error {
 	if len(notes) > 0 {
 		b.WriteString("; " + strings.Join(notes, "; "))
 	}
-	return errors.New(b.String())
+	if strings.HasPrefix(ep.name, "jump host") {
+		b.WriteString("; check the jump host's user and key (ansible_ssh_jump_host USER@HOST, or ~/.ssh/config)")
+	} else {
+		fmt.Fprintf(&b, "; check ansible_user, ansible_ssh_private_key_file or ansible_password of %s in the inventory (or -u, --private-key)", ep.name)
+	}
+	return &causeError{msg: b.String(), err: err}
 }
 
 func isAuthFailure(err error) bool {

@@ -111,7 +111,8 @@ func TestAuthWrongPassword(t *testing.T) {
 			t.Fatalf("kbd=%v: want UnreachableError, got %v", kbd, err)
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, "authentication failed for tester@127.0.0.1") || strings.Contains(msg, "wrong-password") {
+		if !strings.Contains(msg, "authentication failed for tester@127.0.0.1") || strings.Contains(msg, "wrong-password") ||
+			!strings.Contains(msg, "check ansible_user, ansible_ssh_private_key_file or ansible_password of "+cfg.Name) {
 			t.Fatalf("kbd=%v: bad message %q", kbd, msg)
 		}
 		if time.Since(start) > 3*time.Second {

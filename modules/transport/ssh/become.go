@@ -75,7 +75,7 @@ func (c *Conn) runBecome(ctx context.Context, cmd *transport.Cmd) (*transport.Re
 	stdin := cmd.Stdin
 	if needsPw {
 		if pw == "" {
-			return nil, fmt.Errorf("sudo on %s requires a password and none was given (set ansible_become_password)", c.userAtHost())
+			return nil, fmt.Errorf("sudo on %s requires a password and none was given: run with -K (--ask-become-pass) or set ansible_become_password", c.userAtHost())
 		}
 		if err := c.verifySudoPassword(ctx, st, user, pw); err != nil {
 			return nil, c.scrubErr(err, pw)
@@ -106,7 +106,7 @@ func (c *Conn) runBecome(ctx context.Context, cmd *transport.Cmd) (*transport.Re
 }
 
 func (c *Conn) incorrectSudoPassword() error {
-	return fmt.Errorf("incorrect sudo password for %s", c.userAtHost())
+	return fmt.Errorf("incorrect sudo password for %s: check the password given with -K or ansible_become_password", c.userAtHost())
 }
 
 func (c *Conn) sudoNeedsPassword(ctx context.Context, st *sudoState, user string) (bool, error) {
@@ -125,7 +125,7 @@ func (c *Conn) sudoNeedsPassword(ctx context.Context, st *sudoState, user string
 	case res.ExitCode == 0:
 		st.needsPw = false
 	case res.ExitCode == 127:
-		return false, fmt.Errorf("sudo is not installed on %s", c.hostName())
+		return false, fmt.Errorf("sudo is not installed on %s: install it, or connect as root (ansible_user=root) without become", c.hostName())
 	default:
 		st.needsPw = true
 	}

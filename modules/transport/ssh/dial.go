@@ -165,14 +165,16 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if hctx.Err() != nil {
-			return nil, fmt.Errorf("connecting to %s: timed out after %s", ep.addr(), timeout)
+		// The dialer's deadline can fire just before hctx reports it.
+		var ne net.Error
+		if hctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
+			return nil, &causeError{err: err, msg: fmt.Sprintf("connecting to %s: timed out after %s (is the host up and the port open? check ansible_host and ansible_port; -T allows longer)", ep.addr(), timeout)}
 		}
 		var op *net.OpError
 		if errors.As(err, &op) {
 			err = op.Err
 		}
-		return nil, fmt.Errorf("connecting to %s: %w", ep.addr(), err)
+		return nil, fmt.Errorf("connecting to %s: %w (is sshd listening there? check ansible_host and ansible_port)", ep.addr(), err)
 	}
 	auth := newAuth(ep, keys, c.cfg.UseAgent, timeout)
 	defer auth.close()
@@ -193,7 +195,7 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("SSH handshake with %s: no answer within %s", ep.addr(), timeout)
+		return nil, fmt.Errorf("SSH handshake with %s: no answer within %s (is an SSH server on that port? check ansible_port)", ep.addr(), timeout)
 	}
 	if err != nil {
 		raw.Close()
@@ -339,3 +341,13 @@ func (c *Conn) Close() error {
 	c.sftpMu.Unlock()
 	return nil
 }
+
+// causeError is an error with its own message that keeps its cause for
+// errors.Is and errors.As.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }

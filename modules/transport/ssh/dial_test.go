@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func TestDialSilentListenerTimesOut(t *testing.T) {
 	start := time.Now()
 	_, err := Dial(context.Background(), cfg)
 	elapsed := time.Since(start)
-	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "no answer within 500ms") {
+	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "no answer within 500ms (is an SSH server on that port? check ansible_port)") {
 		t.Fatalf("got %v", err)
 	}
 	if elapsed < 400*time.Millisecond || elapsed > 1500*time.Millisecond {
@@ -67,8 +68,12 @@ func TestDialRefused(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	_, err := Dial(context.Background(), Config{Name: "gone", Addr: "127.0.0.1", Port: port, Timeout: 500 * time.Millisecond})
-	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "host gone unreachable") {
+	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "host gone unreachable") ||
+		!strings.Contains(err.Error(), "connection refused (is sshd listening there? check ansible_host and ansible_port)") {
 		t.Fatalf("got %v", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("the cause is lost: %#v", err)
 	}
 }
 
@@ -232,5 +237,47 @@ func TestNoSecretsInErrors(t *testing.T) {
 				t.Errorf("case %d: secret %q in %q", i, sec, err)
 			}
 		}
+	}
+}
+
+// fullBacklogPort listens on 127.0.0.1 with a backlog of one and never
+// accepts; once the queue is full the kernel drops further SYNs, so a
+// connect hangs until its timeout, like a firewalled host.
+func fullBacklogPort(t *testing.T) int {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Skip("raw socket:", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	for i := 0; i < 8; i++ { // fill the queue; later connects hang
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+		if err != nil {
+			return port
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Skip("the kernel kept accepting connections into a full backlog")
+	return 0
+}
+
+func TestDialConnectTimeout(t *testing.T) {
+	t.Parallel()
+	port := fullBacklogPort(t)
+	_, err := Dial(context.Background(), Config{Name: "slow", Addr: "127.0.0.1", Port: port, Timeout: 300 * time.Millisecond,
+		KnownHostsFile: filepath.Join(t.TempDir(), "kh")})
+	want := fmt.Sprintf("connecting to 127.0.0.1:%d: timed out after 300ms (is the host up and the port open? check ansible_host and ansible_port; -T allows longer)", port)
+	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v", err)
 	}
 }

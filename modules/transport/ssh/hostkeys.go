@@ -29,9 +29,12 @@ type HostKeyError struct {
 	Unknown bool   // the host is not in the known_hosts file
 	Changed bool   // the host is known with a different key
 	msg     string
+	err     error // the cause, when the check itself failed
 }
 
 func (e *HostKeyError) Error() string { return e.msg }
+
+func (e *HostKeyError) Unwrap() error { return e.err }
 
 // hostKeyPolicy verifies (and maybe records) server host keys.
 type hostKeyPolicy struct {
@@ -113,7 +116,7 @@ func (p *hostKeyPolicy) check(ep *endpoint, hostname string, remote net.Addr, ke
 	}
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
-		return &HostKeyError{Host: ep.name, Addr: hostname,
+		return &HostKeyError{Host: ep.name, Addr: hostname, err: err,
 			msg: fmt.Sprintf("host key verification failed for %s (%s): %v", ep.name, hostname, err)}
 	}
 	if len(ke.Want) > 0 {
@@ -141,8 +144,8 @@ func (p *hostKeyPolicy) changed(ep *endpoint, hostname string, key gossh.PublicK
 		"WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for %s (%s)! It offered an %s key %s, "+
 			"but the known key is %s. Someone could be eavesdropping on you (man-in-the-middle attack), "+
 			"or the host key has just been changed. Refusing to connect (--accept-new-host-keys does not override this); "+
-			"if the change is expected, remove the old entry from %s",
-		ep.name, hostname, key.Type(), gossh.FingerprintSHA256(key), strings.Join(known, ", "), p.file)}
+			"if the change is expected, remove the old entry with: ssh-keygen -R '%s' -f %s",
+		ep.name, hostname, key.Type(), gossh.FingerprintSHA256(key), strings.Join(known, ", "), knownhosts.Normalize(hostname), p.file)}
 }
 
 // record appends key for hostname, under the process mutex and a flock,

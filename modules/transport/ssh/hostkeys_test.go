@@ -150,7 +150,8 @@ func TestHostKeyChangedRefused(t *testing.T) {
 		hk := hostKeyErr(t, err)
 		msg := err.Error()
 		for _, want := range []string{"REMOTE HOST IDENTIFICATION HAS CHANGED", cfg.KnownHostsFile + " line 2",
-			gossh.FingerprintSHA256(old), gossh.FingerprintSHA256(s.hostKeys[0].PublicKey()), "man-in-the-middle"} {
+			gossh.FingerprintSHA256(old), gossh.FingerprintSHA256(s.hostKeys[0].PublicKey()), "man-in-the-middle",
+			"ssh-keygen -R '" + knownhosts.Normalize(s.addr) + "' -f " + cfg.KnownHostsFile} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("accept=%v: message lacks %q: %s", accept, want, msg)
 			}

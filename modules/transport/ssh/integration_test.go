@@ -184,7 +184,7 @@ func TestIntegrationSudo(t *testing.T) {
 	cb := dial(t, bad)
 	start := time.Now()
 	_, err := cb.Run(ctx, &transport.Cmd{Args: []string{"true"}, Become: &transport.Become{}})
-	if err == nil || err.Error() != fmt.Sprintf("incorrect sudo password for %s@%s", itUser, bad.Name) {
+	if err == nil || err.Error() != fmt.Sprintf("incorrect sudo password for %s@%s: check the password given with -K or ansible_become_password", itUser, bad.Name) {
 		t.Fatalf("wrong sudo password: %v", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {

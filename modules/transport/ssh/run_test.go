@@ -170,7 +170,7 @@ func TestBecomeWrongPassword(t *testing.T) {
 	c := dial(t, cfg)
 	start := time.Now()
 	_, err := c.Run(ctxTimeout(t, 10*time.Second), &transport.Cmd{Args: []string{"cat"}, Stdin: strings.NewReader("a\nb\nc\nd\n"), Become: &transport.Become{}})
-	if err == nil || err.Error() != "incorrect sudo password for tester@web1" {
+	if err == nil || err.Error() != "incorrect sudo password for tester@web1: check the password given with -K or ansible_become_password" {
 		t.Fatalf("got %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -180,8 +180,19 @@ func TestBecomeWrongPassword(t *testing.T) {
 	cfg2.BecomePassword = ""
 	c2 := dial(t, cfg2)
 	_, err = c2.Run(ctxTimeout(t, 10*time.Second), &transport.Cmd{Args: []string{"true"}, Become: &transport.Become{}})
-	if err == nil || !strings.Contains(err.Error(), "requires a password and none was given") {
+	if err == nil || !strings.Contains(err.Error(), "requires a password and none was given: run with -K (--ask-become-pass) or set ansible_become_password") {
 		t.Fatalf("no password: got %v", err)
+	}
+}
+
+func TestBecomeWithoutSudo(t *testing.T) {
+	t.Parallel()
+	noSudo := func(s *testServer) { s.env = append(s.env, "PATH="+t.TempDir()) }
+	_, cfg := keyServer(t, noSudo)
+	c := dial(t, cfg)
+	_, err := c.Run(ctxTimeout(t, 10*time.Second), &transport.Cmd{Args: []string{"true"}, Become: &transport.Become{}})
+	if err == nil || err.Error() != "sudo is not installed on web1: install it, or connect as root (ansible_user=root) without become" {
+		t.Fatalf("got %v", err)
 	}
 }
 
