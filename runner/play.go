@@ -74,7 +74,14 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		}
 	}
 	if len(pr.all) == 0 {
-		e.emit(report.Event{Type: report.EventNoHosts, Play: play.Name})
+		if len(names) == 0 { // not merely every host already failed
+			what := fmt.Sprintf("the host pattern %q", pattern)
+			if e.opt.Limit != "" {
+				what += fmt.Sprintf(" with --limit %q", e.opt.Limit)
+			}
+			e.warn("%s matches no host of the inventory: check it against 'runbook inventory -i ... --graph'", what)
+		}
+		e.emit(report.Event{Type: report.EventNoHosts, Play: play.Name, Pattern: pattern})
 		return nil
 	}
 	if pr.varsFiles, err = e.loadVarsFiles(play); err != nil {

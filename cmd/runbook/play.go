@@ -106,6 +106,11 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	if err != nil {
 		return withCode(exitInvalid, err)
 	}
+	if f.limit != "" {
+		if _, err := inv.Select(f.limit); err != nil {
+			return withCode(exitUsage, fmt.Errorf("--limit %q: %w", f.limit, err))
+		}
+	}
 	if f.listTasks || f.listHosts {
 		return listPlaybook(stdout, pb, inv, extra, f)
 	}
