@@ -48,6 +48,11 @@ func (l *Lab) nodeFiles(n Node) ([]upperFile, error) {
 		{path: "/etc/ssh/ssh_host_ed25519_key.pub", data: string(hostPub), mode: 0o644},
 		{path: "/root/.ssh/authorized_keys", data: string(userPub), mode: 0o600},
 		{path: "/etc/containerd/config.toml", mode: 0o644, data: containerdConfig(n)},
+		// Login accounting (utmp/wtmp) means nothing in a lab node, and its
+		// unit timed out when the machine was very busy, leaving the node
+		// "degraded": masked.
+		{path: "/etc/systemd/system/systemd-update-utmp.service", link: "/dev/null"},
+		{path: "/etc/systemd/system/systemd-update-utmp-runlevel.service", link: "/dev/null"},
 	}
 	if n.IsMaster() {
 		conf, err := os.ReadFile(l.KubeconfigPath())
