@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -166,4 +167,39 @@ func (b *bench) timedLab(ctx context.Context, j job) (measure, error) {
 	m, err := b.timed(ctx, j, 0)
 	m.lab = b.labCPU() - c0
 	return m, err
+}
+
+// labPIDs are the nodes' init processes: a node restarted meanwhile has
+// another.
+func (b *bench) labPIDs() map[string]int {
+	out := map[string]int{}
+	for _, n := range b.lab.Nodes() {
+		out[n.Name] = b.lab.InitPID(n.Name)
+	}
+	return out
+}
+
+// labPart runs one lab benchmark; when it fails because someone restarted
+// or stopped lab nodes meanwhile (other people's lab-down, lab-up or tests
+// that do not wait for the lab's use lock), it brings the lab up again and
+// runs the part once more.
+func (b *bench) labPart(ctx context.Context, c config, name string, run func() error) error {
+	if _, err := b.needLab(ctx, c.labWait); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		before := b.labPIDs()
+		err := run()
+		if err == nil || attempt == 2 || ctx.Err() != nil || maps.Equal(before, b.labPIDs()) {
+			return err
+		}
+		fmt.Printf("  lab: nodes were restarted or stopped by someone else during the %s benchmark (%v); starting them and running it again\n",
+			name, firstLine(err.Error()))
+		if err := b.lab.Up(ctx, prefixed{os.Stdout, "  "}); err != nil {
+			return err
+		}
+		if err := b.lab.Seed(ctx); err != nil {
+			return err
+		}
+	}
 }

@@ -107,19 +107,33 @@ func mainErr(ctx context.Context, c config) error {
 	}
 	if c.wants("overhead") {
 		fmt.Println("task overhead (lab)")
-		if rep.overhead, err = b.runOverhead(ctx, c); err != nil {
+		if err := b.labPart(ctx, c, "task overhead", func() (err error) {
+			rep.overhead, err = b.runOverhead(ctx, c)
+			return err
+		}); err != nil {
 			return fmt.Errorf("task overhead: %w", err)
 		}
 	}
 	if c.wants("registry") {
 		fmt.Println("registry distribution (lab)")
-		if rep.registry, err = b.benchRegistry(ctx, c); err != nil {
+		if err := b.labPart(ctx, c, "registry", func() (err error) {
+			rep.registry, err = b.benchRegistry(ctx, c)
+			return err
+		}); err != nil {
 			return fmt.Errorf("registry distribution: %w", err)
 		}
 	}
 	if c.wants("recovery") {
 		fmt.Println("recovery (lab)")
-		if rep.recovery, err = b.benchRecovery(ctx, c); err != nil {
+		if b.missingPlaybooks(ctx) != nil {
+			rep.recovery, err = b.benchRecovery(ctx, c) // says what is missing
+		} else {
+			err = b.labPart(ctx, c, "recovery", func() (err error) {
+				rep.recovery, err = b.benchRecovery(ctx, c)
+				return err
+			})
+		}
+		if err != nil {
 			return fmt.Errorf("recovery: %w", err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,7 @@ var recoveryPlaybooks = []string{"pre-distribute.yaml", "recover-master0.yaml", 
 // of that name in its directory) on the lab's Clusterfile. Afterwards the
 // lab is reset (recovery rewrites cluster and node state) and, if it was
 // running before, started and seeded again.
-func (b *bench) benchRecovery(ctx context.Context, c config) (*recovery, error) {
+func (b *bench) benchRecovery(ctx context.Context, c config) (_ *recovery, err error) {
 	r := &recovery{}
 	if missing := b.missingPlaybooks(ctx); len(missing) > 0 {
 		r.skipped = "not measured: this runbook has no built-in " + strings.Join(missing, ", ") +
@@ -66,7 +67,29 @@ func (b *bench) benchRecovery(ctx context.Context, c config) (*recovery, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Up and seeded (again, when a first attempt was interrupted and reset).
+	if err := l.Up(ctx, io.Discard); err != nil {
+		return nil, err
+	}
+	if err := l.Seed(ctx); err != nil {
+		return nil, err
+	}
 	defer b.resetLab(l)
+	pids := b.labPIDs()
+	defer func() {
+		// A failed step is a result, unless someone else restarted the
+		// other nodes meanwhile: then the run says nothing.
+		failed := false
+		for _, s := range r.steps {
+			failed = failed || s.err != ""
+		}
+		now := b.labPIDs()
+		delete(pids, l.Master0().Name)
+		delete(now, l.Master0().Name)
+		if failed && err == nil && !maps.Equal(pids, now) {
+			err = fmt.Errorf("lab nodes were restarted by someone else during the recovery benchmark")
+		}
+	}()
 	m0, m1, m2 := l.Master0(), l.Masters()[1], l.Masters()[2]
 	data := lab.Rootfs() + "/registry"
 	t0 := time.Now()
