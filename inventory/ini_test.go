@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -191,5 +193,17 @@ func TestINIValue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		eq(t, tc.in, iniValue(tc.in), tc.want)
+	}
+}
+
+// An inventory may hold at most maxHosts hosts: three ranges of 20,000 are
+// refused with a message naming the limit, before anything is built.
+func TestInventoryHostCap(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(p, []byte("[a]\na[1:20000]\n[b]\nb[1:20000]\n[c]\nc[1:20000]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load([]string{p}); err == nil || !strings.Contains(err.Error(), "more than 50000 hosts") {
+		t.Fatalf("60,000 hosts: %v", err)
 	}
 }
