@@ -14,31 +14,40 @@ import (
 	"github.com/runbook-dev/runbook/test/lab"
 )
 
-// labContext is a module context for a task running for host on the lab,
-// with Connect reaching every lab node over real SSH.
-func labContext(t *testing.T, l *lab.Lab, host string) *modules.Context {
-	t.Helper()
+// labConnector dials lab nodes over real SSH, once per node for the whole
+// test (as the engine keeps one connection per host for a run), closing
+// them when the test ends.
+func labConnector(tb testing.TB, l *lab.Lab) func(ctx context.Context, host string) (transport.Transport, error) {
 	var mu sync.Mutex
 	conns := map[string]transport.Transport{}
-	connect := func(ctx context.Context, h string) (transport.Transport, error) {
+	tb.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return func(ctx context.Context, h string) (transport.Transport, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if c, ok := conns[h]; ok {
 			return c, nil
 		}
 		c, err := ssh.Dial(ctx, ssh.Config{Name: h, Addr: h, Port: 22, User: "root", KeyFiles: []string{l.KeyPath()},
-			KnownHostsFile: l.KnownHostsPath(), Timeout: 3 * time.Second})
+			KnownHostsFile: l.KnownHostsPath(), Timeout: 5 * time.Second})
 		if err != nil {
 			return nil, err
 		}
 		conns[h] = c
 		return c, nil
 	}
-	t.Cleanup(func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+}
+
+// labContext is a module context for a task running for host on the lab,
+// with Connect reaching every lab node over real SSH.
+func labContext(t *testing.T, l *lab.Lab, host string) *modules.Context {
+	t.Helper()
+	connect := labConnector(t, l)
 	var masters []any
 	for _, m := range l.Masters() {
 		masters = append(masters, m.IP)

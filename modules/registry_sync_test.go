@@ -511,6 +511,22 @@ func TestRegistrySyncInterruptedRunResumes(t *testing.T) {
 	})
 }
 
+// benchRegTree fills root with the benchmarks' registry tree: mb MiB in
+// 2,000 blobs, 5% of them holding 80% of the bytes, 20% holding 16%, the
+// rest 4%.
+func benchRegTree(b *testing.B, root string, mb int) {
+	scale := float64(mb<<20) / 2000
+	makeRegTree(b, root, 2000, func(i int) int {
+		switch {
+		case i%20 == 0:
+			return int(scale * 16 * (0.5 + float64(i%7)/6))
+		case i%5 == 0:
+			return int(scale * 16 / 15 * (0.5 + float64(i%11)/10))
+		}
+		return int(scale * 0.04 * 2000 / 1500 * (0.5 + float64(i%13)/12))
+	})
+}
+
 // BenchmarkRegistrySync copies a generated tree (RUNBOOK_BENCH_MB, default
 // 200 MiB in 2,000 blobs of mixed sizes) from one real sshd host to
 // another through the controller, then re-runs with nothing to do; rsync
@@ -534,17 +550,7 @@ func BenchmarkRegistrySync(b *testing.B) {
 		return c
 	}
 	src := b.TempDir()
-	// 5% of the blobs hold 80% of the bytes, 20% hold 16%, the rest 4%.
-	scale := float64(mb<<20) / 2000
-	makeRegTree(b, src, 2000, func(i int) int {
-		switch {
-		case i%20 == 0:
-			return int(scale * 16 * (0.5 + float64(i%7)/6))
-		case i%5 == 0:
-			return int(scale * 16 / 15 * (0.5 + float64(i%11)/10))
-		}
-		return int(scale * 0.04 * 2000 / 1500 * (0.5 + float64(i%13)/12))
-	})
+	benchRegTree(b, src, mb)
 	total := int64(0)
 	for rel := range regSums(b, src) {
 		if fi, err := os.Stat(filepath.Join(src, "docker/registry/v2", rel)); err == nil {
@@ -786,16 +792,7 @@ func BenchmarkRegistrySyncLab(b *testing.B) {
 		mb = v
 	}
 	local := b.TempDir()
-	scale := float64(mb<<20) / 2000
-	makeRegTree(b, local, 2000, func(i int) int {
-		switch {
-		case i%20 == 0:
-			return int(scale * 16 * (0.5 + float64(i%7)/6))
-		case i%5 == 0:
-			return int(scale * 16 / 15 * (0.5 + float64(i%11)/10))
-		}
-		return int(scale * 0.04 * 2000 / 1500 * (0.5 + float64(i%13)/12))
-	})
+	benchRegTree(b, local, mb)
 	scratch := "/var/tmp/runbook-registry-bench"
 	src, dest := scratch+"/src", scratch+"/dest"
 	b.Cleanup(func() {
@@ -840,26 +837,7 @@ func BenchmarkRegistrySyncLab(b *testing.B) {
 // labPool connects to lab hosts once for a whole benchmark, as the engine
 // keeps one connection per host for a run; ctx gives a task's context on host.
 func labPool(b *testing.B, l *lab.Lab) (ctx func(host string) *modules.Context) {
-	var mu sync.Mutex
-	conns := map[string]transport.Transport{}
-	connect := func(ctx context.Context, h string) (transport.Transport, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c, ok := conns[h]; ok {
-			return c, nil
-		}
-		c, err := ssh.Dial(ctx, ssh.Config{Name: h, Addr: h, Port: 22, User: "root", KeyFiles: []string{l.KeyPath()},
-			KnownHostsFile: l.KnownHostsPath(), Timeout: 5 * time.Second})
-		if err == nil {
-			conns[h] = c
-		}
-		return c, err
-	}
-	b.Cleanup(func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	connect := labConnector(b, l)
 	return func(host string) *modules.Context {
 		c, err := connect(context.Background(), host)
 		if err != nil {
