@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -27,20 +28,9 @@ func resolvePlaybook(arg string) (path string, cleanup func(), err error) {
 	}
 	hint := ""
 	if errors.Is(statErr, fs.ErrNotExist) {
-		hint = fmt.Sprintf(" (nor is it a built-in playbook: %s; see 'runbook playbooks list')", joinNames(playbooks.Names()))
+		hint = fmt.Sprintf(" (nor is it a built-in playbook: %s; see 'runbook playbooks list')", strings.Join(playbooks.Names(), ", "))
 	}
 	return "", nil, fmt.Errorf("the playbook %s could not be found%s: %w", arg, hint, statErr)
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 func newPlaybooksCmd(stdout io.Writer) *cobra.Command {
