@@ -79,7 +79,7 @@ func (r *report) registryMarkdown(b *strings.Builder) {
 		if f == 0 {
 			continue
 		}
-		line := fmt.Sprintf("- registry_sync against %s: first copy **%.2f×** faster, no-change re-run **%.1f×** faster", tool, f, a)
+		line := fmt.Sprintf("- registry_sync against %s: first copy %s, no-change re-run %s", tool, relSpeed(f, "%.2f"), relSpeed(a, "%.1f"))
 		if tool == "rsync -a -e ssh" {
 			line += fmt.Sprintf(" (targets ≥ %.1f×: %s; ≥ %.0f×: %s)", targetRegFirst, met(f >= targetRegFirst), targetRegAgain, met(a >= targetRegAgain))
 		}
@@ -236,4 +236,14 @@ func (r *report) microMarkdown(b *strings.Builder) {
 			strings.TrimPrefix(x.name, "Benchmark"), ns, bo, al, strings.Join(other, ", "))
 	}
 	b.WriteString("\n")
+}
+
+// relSpeed words a speed ratio (other tool's time / runbook's time) so that
+// a ratio under 1 reads as "slower" instead of a "0.96× faster" that says
+// the opposite of what it means.
+func relSpeed(ratio float64, format string) string {
+	if ratio >= 1 || ratio <= 0 {
+		return fmt.Sprintf("**"+format+"×** faster", ratio)
+	}
+	return fmt.Sprintf("**"+format+"×** slower", 1/ratio)
 }

@@ -82,3 +82,20 @@ func TestReport(t *testing.T) {
 		t.Errorf("empty report:\n%s", md)
 	}
 }
+
+// A ratio under 1 means runbook took longer; the report must say so.
+func TestRelSpeedWordsSlowerRatios(t *testing.T) {
+	for _, c := range []struct {
+		ratio float64
+		want  string
+	}{
+		{1.25, "**1.25×** faster"},
+		{1, "**1.00×** faster"},
+		{0.96, "**1.04×** slower"},
+		{0.5, "**2.00×** slower"},
+	} {
+		if got := relSpeed(c.ratio, "%.2f"); got != c.want {
+			t.Errorf("relSpeed(%v) = %q, want %q", c.ratio, got, c.want)
+		}
+	}
+}
