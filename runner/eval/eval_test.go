@@ -514,3 +514,34 @@ func TestCacheBound(t *testing.T) {
 		t.Errorf("put of an existing key returned %d, want the stored 1", got)
 	}
 }
+
+// TestInIsSubstringOnStrings: "'x' in s" is a substring test as in Jinja
+// (the README's failed_when example), membership on lists and map keys.
+func TestInIsSubstringOnStrings(t *testing.T) {
+	vars := testVars()
+	for expr, want := range map[string]bool{
+		"'ell' in s":               true,
+		"'xyz' in s":               false,
+		"'ell' not in s":           false,
+		"not ('ok' in res.stdout)": false,
+		"'ok' in res.stdout":       true,
+		"'web1' in hosts":          true,
+		"'web9' not in hosts":      true,
+		"'k' in m":                 true,
+		"'z' in m":                 false,
+		"1 in l":                   true,
+		"'a' in nothing":           false,
+	} {
+		if got := mustEval(t, expr, vars); got != want {
+			t.Errorf("%s = %v, want %v", expr, got, want)
+		}
+	}
+	for _, bad := range []string{"1 in s", "1 in m"} {
+		if _, err := Eval(bad, vars); err == nil || !strings.Contains(err.Error(), `operator "in"`) {
+			t.Errorf("%s: error %v, want one naming the operator", bad, err)
+		}
+	}
+	if _, err := Eval("'a' in undefined_thing", vars); err == nil || !strings.Contains(err.Error(), "undefined variable") {
+		t.Errorf("an undefined haystack is still reported: %v", err)
+	}
+}

@@ -138,6 +138,7 @@ func buildExprOptions() []expr.Option {
 		expr.AllowUndefinedVariables(),
 		expr.Patch(nilTolerance{}),
 		expr.Function(safeIndexFunc, safeIndex),
+		expr.Function(inFunc, in),
 	}
 	for i := range helpers {
 		h := &helpers[i]

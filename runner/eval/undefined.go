@@ -349,6 +349,10 @@ func (nilTolerance) Visit(node *ast.Node) {
 			} else if isNilNode(n.Left) {
 				tolerate(&n.Right)
 			}
+		case "in":
+			callee := &ast.IdentifierNode{Value: inFunc}
+			callee.SetLocation(n.Location())
+			ast.Patch(node, &ast.CallNode{Callee: callee, Arguments: []ast.Node{n.Left, n.Right}})
 		}
 	case *ast.CallNode:
 		name, _ := calleeName(n)
