@@ -31,6 +31,12 @@ import (
 //   - this machine: the Clusterfile at ClusterfilePath; the cluster:
 //     ConfigMap kube-system/sealer-clusterfile (key Clusterfile).
 //
+// Seed also undoes what runbook's registry playbooks and tests add to that
+// state: a registry, its data, key and configuration on any node but
+// master0, other files in certs.d/sea.hub:5000 (hosts.toml), other sea.hub
+// lines in /etc/hosts, other files in master0's ~/.sealer, and the
+// sealer-registry/sealer-apps ConfigMaps and sealer-registry Secret.
+//
 // Seed is idempotent: it rewrites only what differs, restarts the registry
 // only when its files changed or it is not running, and re-pushes only
 // missing blobs. Every node must be running.
@@ -77,8 +83,21 @@ func (l *Lab) Seed(ctx context.Context) error {
 	if err := l.ApplyConfigMap(ctx, "kube-system", ClusterfileConfigMap, map[string]string{"Clusterfile": clusterfile}); err != nil {
 		return err
 	}
+	for _, obj := range unseededObjects {
+		code, body, err := l.Kube(ctx, http.MethodDelete, "/api/v1/namespaces/kube-system/"+obj, nil)
+		if err != nil {
+			return fmt.Errorf("lab: deleting kube-system/%s: %w", obj, err)
+		}
+		if code != http.StatusOK && code != http.StatusNotFound {
+			return fmt.Errorf("lab: deleting kube-system/%s: %d %s", obj, code, body)
+		}
+	}
 	return os.WriteFile(filepath.Join(l.cfg.Dir, "seeded"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
 }
+
+// unseededObjects are objects of kube-system that registry playbooks or
+// tests create and the seeded lab does not have: Seed deletes them.
+var unseededObjects = []string{"configmaps/sealer-registry", "configmaps/sealer-apps", "secrets/sealer-registry"}
 
 // registrySecrets are the seeded registry's credentials and certificate,
 // kept in Dir/registry so reseeding changes nothing.
@@ -149,10 +168,15 @@ func (l *Lab) seedScript(n Node, reg registrySecrets, clusterfile string) string
 		fmt.Fprintf(&s, "f=%q; mkdir -p \"$(dirname \"$f\")\"; base64 -d >\"$f.lab-tmp\" <<'LAB_EOF'\n%s\nLAB_EOF\n", path, b64([]byte(data)))
 		fmt.Fprintf(&s, "if cmp -s \"$f.lab-tmp\" \"$f\"; then rm -f \"$f.lab-tmp\"; else chmod %o \"$f.lab-tmp\"; mv -f \"$f.lab-tmp\" \"$f\"; changed=1; fi\n", mode)
 	}
-	// sealer's CommandSetHostAlias, run only when its line is missing.
+	// sealer's CommandSetHostAlias, run only when sea.hub's lines are not
+	// exactly its line.
 	alias := fmt.Sprintf("%s %s %s", m0.IP, RegistryDomain, HostAliasMarker)
-	fmt.Fprintf(&s, "if ! grep -qxF %q /etc/hosts; then\n", alias)
+	fmt.Fprintf(&s, "if [ \"$(grep \" %s \" /etc/hosts)\" != %q ]; then\n", RegistryDomain, alias)
 	fmt.Fprintf(&s, "if grep \" %[1]s \" /etc/hosts &>/dev/null;then sed -i \"/\\ %[1]s\\ /d\" /etc/hosts; fi;echo \"%[2]s\" >>/etc/hosts\nfi\n", RegistryDomain, alias)
+	// sealer writes only the CA for the default endpoint: anything else in
+	// the directory (a hosts.toml a playbook wrote) goes.
+	fmt.Fprintf(&s, "find %q -mindepth 1 -maxdepth 1 ! -name %q -exec rm -rf {} + 2>/dev/null || true\n",
+		"/etc/containerd/certs.d/"+RegistryURL(), RegistryDomain+".crt")
 	file("/etc/containerd/certs.d/"+RegistryURL()+"/"+RegistryDomain+".crt", reg.crt, 0o644)
 	file(R+"/certs/"+RegistryDomain+".crt", reg.crt, 0o644)
 	if n == m0 {
@@ -163,10 +187,21 @@ func (l *Lab) seedScript(n Node, reg registrySecrets, clusterfile string) string
 		file("/etc/systemd/system/sealer-registry.service", registryUnit(), 0o644)
 		s.WriteString("reg_changed=$changed\n")
 		file("/root/.sealer/Clusterfile", clusterfile, 0o644)
+		s.WriteString("find /root/.sealer -mindepth 1 -maxdepth 1 ! -name Clusterfile -exec rm -rf {} +\n")
 		s.WriteString(`systemctl daemon-reload
 systemctl enable sealer-registry.service >/dev/null 2>&1
 if [ "$reg_changed" = 1 ] || ! systemctl is-active -q sealer-registry.service; then systemctl restart sealer-registry.service; fi
 `)
+	} else {
+		// Only master0 runs a registry and holds its data, key and
+		// configuration: undo what registry playbooks laid down here.
+		fmt.Fprintf(&s, `if [ -e /etc/systemd/system/sealer-registry.service ]; then
+  systemctl disable --now sealer-registry.service >/dev/null 2>&1 || true
+  rm -f /etc/systemd/system/sealer-registry.service
+  systemctl daemon-reload
+fi
+rm -rf %[1]s/registry %[1]s/etc %[1]s/certs/%[2]s.key /root/.sealer
+`, R, RegistryDomain)
 	}
 	return s.String()
 }
