@@ -112,6 +112,9 @@ type hostState struct {
 	facts      map[string]any
 	registered map[string]any
 	stats      report.HostStats
+	// played: the host was in a play's hosts. Only those are in the recap,
+	// not hosts known only as a delegate or through hostvars.
+	played bool
 
 	// Per play:
 	failed      bool // a task failed and was not rescued: the host leaves the play
@@ -199,7 +202,9 @@ func (e *engine) outcome() *Outcome {
 	defer e.mu.Unlock()
 	o := &Outcome{Interrupted: e.interrupted}
 	for _, name := range e.order {
-		o.Stats = append(o.Stats, e.hosts[name].stats)
+		if h := e.hosts[name]; h.played {
+			o.Stats = append(o.Stats, h.stats)
+		}
 	}
 	return o
 }

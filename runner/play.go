@@ -67,6 +67,9 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 	pr := &playRun{play: play, playVars: play.Vars}
 	for _, n := range names {
 		h := e.host(n)
+		e.mu.Lock()
+		h.played = true
+		e.mu.Unlock()
 		if !h.failed && !h.unreachable && !h.lost {
 			h.ended = false
 			h.notified = map[string]bool{}
