@@ -29,5 +29,8 @@
 // Files. Stat, ReadFile and WriteFile use SFTP; WriteFile goes through a
 // temporary file in the target directory and a posix-rename. With Become,
 // WriteFile streams through one sudo'd shell instead, with framing that
-// refuses a truncated stream or stray input before the content.
+// refuses a truncated stream or stray input before the content. Stat,
+// Checksum and ReadFile run as the login user and report a refusal as
+// fs.ErrPermission; transport.StatAs, ChecksumAs and ReadFileAs then ask
+// again through sudo as the become user.
 package ssh

@@ -114,7 +114,7 @@ func (c *Conn) Stat(ctx context.Context, p string) (_ transport.FileInfo, err er
 }
 
 // Checksum runs `sha256sum -- PATH` on the host. A missing file is an error
-// wrapping fs.ErrNotExist.
+// wrapping fs.ErrNotExist, an unreadable one fs.ErrPermission.
 func (c *Conn) Checksum(ctx context.Context, p string) (_ string, err error) {
 	defer c.scrubInto(&err)
 	res, err := c.Run(ctx, &transport.Cmd{Args: []string{"sha256sum", "--", p}})
@@ -127,6 +127,9 @@ func (c *Conn) Checksum(ctx context.Context, p string) (_ string, err error) {
 		return "", fmt.Errorf("checksum of %s on %s: sha256sum is not installed", p, c.hostName())
 	case res.ExitCode != 0 && strings.Contains(stderr, "No such file"):
 		return "", fmt.Errorf("checksum of %s on %s: %w", p, c.hostName(), fs.ErrNotExist)
+	case res.ExitCode != 0 && strings.Contains(stderr, "Permission denied"):
+		// transport.ChecksumAs retries as the become user on this.
+		return "", fmt.Errorf("checksum of %s on %s: %s: %w", p, c.hostName(), stderr, fs.ErrPermission)
 	case res.ExitCode != 0:
 		return "", fmt.Errorf("checksum of %s on %s: %s (exit status %d)", p, c.hostName(), stderr, res.ExitCode)
 	}
