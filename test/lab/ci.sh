@@ -32,9 +32,22 @@ _lab_on_exit() {
   echo "lab: tearing down" >&2
   if ! timeout 300 make -s lab-down; then
     echo "lab: make lab-down failed; killing what is left" >&2
-    # Every node's init carries RUNBOOK_LAB_NODE in its environment.
+    # Every node's init carries RUNBOOK_LAB_DIR and RUNBOOK_LAB_NODE in its
+    # environment; SIGKILL to it ends every process of the node. Only this
+    # lab directory's nodes: another lab on the machine is left alone.
+    local dir=${RUNBOOK_LAB_DIR:-/var/lib/runbook-lab} p env cmd
     for p in /proc/[0-9]*; do
-      if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -q '^RUNBOOK_LAB_NODE='; then
+      env=$(tr '\0' '\n' <"$p/environ" 2>/dev/null) || continue
+      if grep -qxF "RUNBOOK_LAB_DIR=$dir" <<<"$env" && grep -q '^RUNBOOK_LAB_NODE=' <<<"$env"; then
+        kill -KILL "${p#/proc/}" 2>/dev/null
+      fi
+    done
+    # Their systemd-nspawn exits with them; one that does not is killed.
+    sleep 1
+    for p in /proc/[0-9]*; do
+      cmd=$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null) || continue
+      case ${cmd%%$'\n'*} in systemd-nspawn | */systemd-nspawn) ;; *) continue ;; esac
+      if grep -qxF -- "--setenv=RUNBOOK_LAB_DIR=$dir" <<<"$cmd"; then
         kill -KILL "${p#/proc/}" 2>/dev/null
       fi
     done
