@@ -57,6 +57,18 @@ func TestRecapFormat(t *testing.T) {
 	}
 }
 
+// TestUnnamedPlayBanner: as in Ansible, a play without a name is called by
+// its hosts pattern.
+func TestUnnamedPlayBanner(t *testing.T) {
+	var b strings.Builder
+	text := NewText(TextOptions{Out: &b})
+	text.Emit(Event{Type: EventPlayStart, Pattern: "web:&db"})
+	text.Emit(Event{Type: EventPlayStart, Play: "named", Pattern: "web"})
+	if got := b.String(); !strings.Contains(got, "PLAY [web:&db] ***") || !strings.Contains(got, "PLAY [named] ***") {
+		t.Errorf("banners:\n%s", got)
+	}
+}
+
 func TestColourOnlyWhenAsked(t *testing.T) {
 	var plain, colour strings.Builder
 	ev := Event{Type: EventHostResult, Host: "h", Status: StatusChanged}

@@ -120,10 +120,14 @@ func (t *Text) Emit(e Event) {
 	case EventPlayStart:
 		t.endBars()
 		t.sawPlay = true
-		if e.Play == "" {
+		name := e.Play
+		if name == "" { // as Ansible: an unnamed play is called by its hosts pattern
+			name = e.Pattern
+		}
+		if name == "" {
 			t.write(t.opt.Out, t.banner("PLAY"))
 		} else {
-			t.write(t.opt.Out, t.banner("PLAY ["+e.Play+"]"))
+			t.write(t.opt.Out, t.banner("PLAY ["+name+"]"))
 		}
 	case EventTaskStart:
 		t.endBars()
