@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,14 +83,14 @@ func (l *Lab) BuildCache(ctx context.Context, log io.Writer) error {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var errs []string
+	var errs []error
 	build := func(what, out string, args ...string) {
 		defer wg.Done()
 		start := time.Now()
 		fmt.Fprintf(log, "lab: building %s (%s)\n", what, out)
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			mu.Lock()
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 			mu.Unlock()
 			return
 		}
@@ -98,7 +99,7 @@ func (l *Lab) BuildCache(ctx context.Context, log io.Writer) error {
 		cmd.Env = append(os.Environ(), "LC_ALL=C")
 		if err := cmd.Run(); err != nil {
 			mu.Lock()
-			errs = append(errs, fmt.Sprintf("building %s: %v", what, err))
+			errs = append(errs, fmt.Errorf("building %s: %w", what, err))
 			mu.Unlock()
 			return
 		}
@@ -118,7 +119,7 @@ func (l *Lab) BuildCache(ctx context.Context, log io.Writer) error {
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return fmt.Errorf("lab: %s", strings.Join(errs, "; "))
+		return fmt.Errorf("lab: %w", errors.Join(errs...))
 	}
 	return nil
 }
@@ -145,7 +146,7 @@ func (l *Lab) ensureBase(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, "sh", "-c",
 		`zstd -q -dc "$1" | tar -C "$2" --numeric-owner --xattrs --xattrs-include='*' -xpf -`, "sh", tarball, tmp)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("lab: extracting %s: %v: %s", tarball, err, out)
+		return fmt.Errorf("lab: extracting %s: %w: %s", tarball, err, out)
 	}
 	if err := os.RemoveAll(l.baseDir()); err != nil {
 		return err

@@ -112,7 +112,7 @@ func (l *Lab) WaitAPIServer(ctx context.Context, timeout time.Duration) error {
 		return last == nil
 	})
 	if err != nil {
-		return fmt.Errorf("lab: kube-apiserver on %s not ready: %v (last: %v)", l.APIServerNode().Name, err, last)
+		return fmt.Errorf("lab: kube-apiserver on %s not ready: %w (last: %v)", l.APIServerNode().Name, err, last)
 	}
 	return nil
 }

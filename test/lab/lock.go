@@ -37,7 +37,7 @@ func lockFile(ctx context.Context, path string, timeout time.Duration) (*fileLoc
 		}
 		if err != syscall.EWOULDBLOCK || time.Now().After(deadline) {
 			f.Close()
-			return nil, fmt.Errorf("lab: cannot lock %s within %s: %v", path, timeout, err)
+			return nil, fmt.Errorf("lab: cannot lock %s within %s: %w", path, timeout, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -125,7 +125,7 @@ func (l *Lab) launch(n Node) error {
 	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"}
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("lab: %s: starting systemd-nspawn: %v", n.Name, err)
+		return fmt.Errorf("lab: %s: starting systemd-nspawn: %w", n.Name, err)
 	}
 	if _, err := strconv.Atoi(strings.TrimSpace(string(out))); err != nil {
 		return fmt.Errorf("lab: %s: starting systemd-nspawn: %q", n.Name, out)

@@ -98,7 +98,7 @@ func WaitPort(ctx context.Context, addr string, timeout time.Duration) error {
 		}
 		last = err
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not answering after %s: %v", addr, timeout, last)
+			return fmt.Errorf("%s not answering after %s: %w", addr, timeout, last)
 		}
 		select {
 		case <-ctx.Done():
