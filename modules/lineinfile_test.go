@@ -39,6 +39,10 @@ func lineinfileCases() []lineCase {
 		{"exact last line without newline gets one", textPtr("x\nnew"), map[string]any{"line": "new"}, "x\nnew\n", "line replaced", true},
 		{"exact line with CRLF is rewritten", textPtr("new\r\nx\n"), map[string]any{"line": "new"}, "new\nx\n", "line replaced", true},
 		{"trailing blank line kept", textPtr("x\n\n"), map[string]any{"line": "new"}, "x\n\nnew\n", "line added", true},
+		{"regexp replaces last line without newline", textPtr("x\na=1"), map[string]any{"regexp": "^a=", "line": "a=2"}, "x\na=2\n", "line replaced", true},
+		{"CRLF file: added line ends with \\n", textPtr("x\r\n"), map[string]any{"line": "new"}, "x\r\nnew\n", "line added", true},
+		{"insertbefore last line without newline", textPtr("a\nb"), map[string]any{"line": "new", "insertbefore": "^b"}, "a\nnew\nb", "line added", true},
+		{"empty line added once", textPtr("x\n"), map[string]any{"line": ""}, "x\n\n", "line added", true},
 		// backrefs.
 		{"backrefs no match: unchanged", textPtr("x\n"), map[string]any{"regexp": "^bind=(.*)$", "line": `bind=\1`, "backrefs": true}, "x\n", "", false},
 		{"backrefs numbered", textPtr("bind=1.2.3.4:80\n"), map[string]any{"regexp": `^bind=[^:]*:(\d+)$`, "line": `bind=10.0.0.1:\1`, "backrefs": true}, "bind=10.0.0.1:80\n", "line replaced", true},
@@ -65,6 +69,7 @@ func lineinfileCases() []lineCase {
 		{"absent regexp removes all", textPtr("a=1\nb\na=2\n"), map[string]any{"regexp": "^a=", "state": "absent"}, "b\n", "2 line(s) removed", true},
 		{"absent line", textPtr("a\nb\na\n"), map[string]any{"line": "a", "state": "absent"}, "b\n", "2 line(s) removed", true},
 		{"absent line without newline", textPtr("b\na"), map[string]any{"line": "a", "state": "absent"}, "b\n", "1 line(s) removed", true},
+		{"absent keeps a last line without newline", textPtr("a\nb"), map[string]any{"line": "a", "state": "absent"}, "b", "1 line(s) removed", true},
 		{"absent search_string", textPtr("x foo y\nbar\n"), map[string]any{"search_string": "foo", "state": "absent"}, "bar\n", "1 line(s) removed", true},
 		{"absent no match", textPtr("a\n"), map[string]any{"regexp": "^z", "state": "absent"}, "a\n", "", false},
 		{"absent file missing", nil, map[string]any{"line": "a", "state": "absent"}, "<missing>", "file not present", false},
