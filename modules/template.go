@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/templates"
 )
 
 func init() { Register(templateModule{}) }
@@ -80,7 +81,8 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	return w.file(ctx, bytesSource(where, []byte(out), perm), args.String("dest"), path.Base(src))
 }
 
-// findTemplate reads a template file on the controller.
+// findTemplate reads a template file on the controller: findLocal's
+// places, then runbook's built-in templates (package templates).
 func findTemplate(mc *Context, src string) (text []byte, where string, perm uint32, err error) {
 	p, err := findLocal(mc, src, "templates")
 	if err == nil {
@@ -95,6 +97,13 @@ func findTemplate(mc *Context, src string) (text []byte, where string, perm uint
 			return nil, p, 0, err
 		}
 		return text, p, unixPerm(st.Mode()), nil
+	}
+	if !filepath.IsAbs(src) && errors.Is(err, fs.ErrNotExist) {
+		name := path.Clean(filepath.ToSlash(src))
+		if b, berr := fs.ReadFile(templates.FS(), name); berr == nil {
+			return b, "builtin:" + name, 0o644, nil
+		}
+		err = fmt.Errorf("%w, nor among the built-in templates", err)
 	}
 	return nil, src, 0, err
 }

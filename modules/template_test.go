@@ -79,8 +79,22 @@ func TestTemplateLookupOrder(t *testing.T) {
 		t.Errorf("preserve: %v", r.Data)
 	}
 	_, err := helperRun(t, mc, "template", map[string]any{"src": "builtin.tmpl", "dest": filepath.Join(dir, "x")})
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(pb, "templates", "builtin.tmpl")) || !strings.Contains(err.Error(), "not found") {
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(pb, "templates", "builtin.tmpl")) || !strings.Contains(err.Error(), "not found") ||
+		!strings.Contains(err.Error(), "nor among the built-in templates") {
 		t.Errorf("missing template: %v", err)
+	}
+	// Last: runbook's built-in templates; the playbook's own copy wins.
+	unit := "sealer-registry.service.tmpl"
+	vars := map[string]any{"reg_url": "sea.hub:5000", "reg_listen": "127.0.10.2:5000", "reg_binary": "/usr/bin/registry", "reg_config": "/etc/registry.yml"}
+	mc = templateContext(t, testConns(t)[0], pb, vars)
+	r = helperMustRun(t, mc, "template", map[string]any{"src": unit, "dest": filepath.Join(dir, "unit")})
+	if got := readString(t, filepath.Join(dir, "unit")); !strings.Contains(got, "ExecStart=/usr/bin/registry serve /etc/registry.yml\n") || r.Data["src"] != "builtin:"+unit {
+		t.Errorf("built-in template: src %v, rendered %q", r.Data["src"], got)
+	}
+	writeString(t, filepath.Join(pb, "templates", unit), "own {{ .reg_url }}\n", 0o644)
+	helperMustRun(t, mc, "template", map[string]any{"src": unit, "dest": filepath.Join(dir, "unit")})
+	if got := readString(t, filepath.Join(dir, "unit")); got != "own sea.hub:5000\n" {
+		t.Errorf("the playbook's templates/ must win over the built-in one: %q", got)
 	}
 	// A task file in a sub directory finds the project's templates/.
 	mc = templateContext(t, testConns(t)[0], filepath.Join(pb, "tasks"), map[string]any{"x": 1})
