@@ -119,20 +119,20 @@ func (c *Conn) unreachable(err error) error {
 func (c *Conn) connect(ctx context.Context) (*link, error) {
 	var jump *gossh.Client
 	if j := c.res.jump; j != nil {
-		jc, err := c.handshake(ctx, j, c.jkeys, nil)
+		jc, _, err := c.handshake(ctx, j, c.jkeys, nil)
 		if err != nil {
 			return nil, fmt.Errorf("via %s: %w", j.addr(), err)
 		}
 		jump = jc
 	}
-	client, err := c.handshake(ctx, c.res.target, c.keys, jump)
+	client, clock, err := c.handshake(ctx, c.res.target, c.keys, jump)
 	if err != nil {
 		if jump != nil {
 			jump.Close()
 		}
 		return nil, err
 	}
-	return newLink(client, jump, c.cfg.timeout()), nil
+	return newLink(client, jump, clock, c.cfg.timeout()), nil
 }
 
 // preferredCiphers: AES-GCM, then ChaCha20-Poly1305, then the defaults.
@@ -149,7 +149,8 @@ func preferredCiphers() []string {
 
 // handshake dials ep (directly or through via) and runs the SSH handshake,
 // both within the timeout: a peer that accepts TCP but never speaks fails.
-func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via *gossh.Client) (*gossh.Client, error) {
+// The readClock says when the connection last read from the peer.
+func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via *gossh.Client) (*gossh.Client, *readClock, error) {
 	timeout := c.cfg.timeout()
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -163,19 +164,21 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		// The dialer's deadline can fire just before hctx reports it.
 		var ne net.Error
 		if hctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
-			return nil, &causeError{err: err, msg: fmt.Sprintf("connecting to %s: timed out after %s (is the host up and the port open? check ansible_host and ansible_port; -T allows longer)", ep.addr(), timeout)}
+			return nil, nil, &causeError{err: err, msg: fmt.Sprintf("connecting to %s: timed out after %s (is the host up and the port open? check ansible_host and ansible_port; -T allows longer)", ep.addr(), timeout)}
 		}
 		var op *net.OpError
 		if errors.As(err, &op) {
 			err = op.Err
 		}
-		return nil, fmt.Errorf("connecting to %s: %w (is sshd listening there? check ansible_host and ansible_port)", ep.addr(), err)
+		return nil, nil, fmt.Errorf("connecting to %s: %w (is sshd listening there? check ansible_host and ansible_port)", ep.addr(), err)
 	}
+	clock := newReadClock(raw)
+	raw = clock
 	auth := newAuth(ep, keys, c.cfg.UseAgent, timeout)
 	defer auth.close()
 	conf := &gossh.ClientConfig{
@@ -193,22 +196,22 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 			cc.Close()
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("SSH handshake with %s: no answer within %s (is an SSH server on that port? check ansible_port)", ep.addr(), timeout)
+		return nil, nil, fmt.Errorf("SSH handshake with %s: no answer within %s (is an SSH server on that port? check ansible_port)", ep.addr(), timeout)
 	}
 	if err != nil {
 		raw.Close()
 		var hk *HostKeyError
 		switch {
 		case errors.As(err, &hk):
-			return nil, hk
+			return nil, nil, hk
 		case isAuthFailure(err):
-			return nil, authError(ep, err, auth.notes)
+			return nil, nil, authError(ep, err, auth.notes)
 		}
-		return nil, fmt.Errorf("SSH handshake with %s: %w", ep.addr(), err)
+		return nil, nil, fmt.Errorf("SSH handshake with %s: %w", ep.addr(), err)
 	}
-	return gossh.NewClient(cc, chans, reqs), nil
+	return gossh.NewClient(cc, chans, reqs), clock, nil
 }
 
 // current returns a live link, reconnecting (once) if the current one is

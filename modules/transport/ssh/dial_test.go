@@ -281,3 +281,31 @@ func TestDialConnectTimeout(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestKeepaliveOnlyWhenIdle: a connection that keeps reading from the peer
+// sends no keepalives (they cost CPU at a thousand hosts); a silent one
+// does, so a dead peer is still found.
+func TestKeepaliveOnlyWhenIdle(t *testing.T) {
+	s, cfg := keyServer(t)
+	cfg.Timeout = 1500 * time.Millisecond // keepalive after 500ms of silence
+	c := dial(t, cfg)
+	before := s.keepaliveCount()
+	// 2.5 s of output every 10 ms: five idle intervals long, never idle.
+	res := run(t, c, &transport.Cmd{Shell: "i=0; while [ $i -lt 250 ]; do echo x; sleep 0.01; i=$((i+1)); done"})
+	if len(res.Stdout) != 500 {
+		t.Fatalf("busy command: %+v", res)
+	}
+	// A fixed ticker would have sent about five; allow one for a stalled
+	// machine.
+	if n := s.keepaliveCount() - before; n > 1 {
+		t.Errorf("%d keepalives on a busy connection", n)
+	}
+	mid := s.keepaliveCount()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.keepaliveCount() == mid {
+		if time.Now().After(deadline) {
+			t.Fatal("no keepalive on an idle connection within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -5,9 +5,10 @@
 // (multiplexed, at most maxSessions at once, the rest wait) plus one
 // long-lived SFTP channel opened on the first file operation. Connecting
 // (TCP connect and SSH handshake together) is bounded by Config.Timeout; a
-// peer that accepts TCP and never speaks fails after it. Every few seconds
-// (Timeout/3, at most 5s) a keepalive@openssh.com request is sent; a peer
-// that leaves one unanswered for Timeout is declared dead, the connection is
+// peer that accepts TCP and never speaks fails after it. After a few seconds
+// (Timeout/3, at most 5s) without a word from the peer a
+// keepalive@openssh.com request is sent (a busy connection sends none); a
+// peer that leaves one unanswered for Timeout is declared dead, the connection is
 // closed and every pending operation fails with transport.UnreachableError.
 // An operation that finds the connection dead reconnects once; if that fails
 // the Conn stays unreachable and later operations fail at once.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -23,13 +25,14 @@ type link struct {
 	err    error
 }
 
-// keepaliveInterval is how often a keepalive is sent for a given timeout:
-// a few seconds, often enough to notice a dead peer soon after timeout.
+// keepaliveInterval is how long a connection may be silent before a
+// keepalive is sent, for a given timeout: a few seconds, short enough to
+// notice a dead peer soon after timeout.
 func keepaliveInterval(timeout time.Duration) time.Duration {
 	return min(max(timeout/3, 50*time.Millisecond), 5*time.Second)
 }
 
-func newLink(client, jump *gossh.Client, timeout time.Duration) *link {
+func newLink(client, jump *gossh.Client, clock *readClock, timeout time.Duration) *link {
 	l := &link{client: client, jump: jump, done: make(chan struct{})}
 	go func() {
 		err := client.Wait()
@@ -47,7 +50,7 @@ func newLink(client, jump *gossh.Client, timeout time.Duration) *link {
 			l.kill(fmt.Errorf("connection lost: jump host: %w", err))
 		}()
 	}
-	go l.keepalive(keepaliveInterval(timeout), timeout)
+	go l.keepalive(keepaliveInterval(timeout), timeout, clock.lastRead)
 	return l
 }
 
@@ -98,18 +101,25 @@ func (l *link) cause() error {
 	return l.err
 }
 
-// keepalive sends keepalive@openssh.com every interval; a peer that does
-// not answer one within timeout kills the link. Any answer (OpenSSH
-// replies "failure" to unknown requests) proves the peer is alive.
-func (l *link) keepalive(interval, timeout time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+// keepalive sends keepalive@openssh.com once the connection has been
+// silent (nothing read from the peer) for interval; a peer that does not
+// answer within timeout kills the link. Any answer (OpenSSH replies
+// "failure" to unknown requests) proves the peer is alive, and so does any
+// data read: a busy connection sends no keepalives. A dead peer is noticed
+// within interval + timeout of its last word, as with a fixed ticker.
+func (l *link) keepalive(interval, timeout time.Duration, lastRead func() time.Time) {
+	wait := time.NewTimer(interval)
+	defer wait.Stop()
 	reply := make(chan error, 1)
 	for {
 		select {
 		case <-l.done:
 			return
-		case <-tick.C:
+		case <-wait.C:
+		}
+		if idle := time.Since(lastRead()); idle < interval {
+			wait.Reset(interval - idle)
+			continue
 		}
 		go func() {
 			_, _, err := l.client.SendRequest("keepalive@openssh.com", true, nil)
@@ -130,5 +140,28 @@ func (l *link) keepalive(interval, timeout time.Duration) {
 			timer.Stop()
 			return
 		}
+		wait.Reset(interval)
 	}
 }
+
+// readClock is a net.Conn that remembers when it last read data.
+type readClock struct {
+	net.Conn
+	last atomic.Int64 // UnixNano
+}
+
+func newReadClock(c net.Conn) *readClock {
+	r := &readClock{Conn: c}
+	r.last.Store(time.Now().UnixNano())
+	return r
+}
+
+func (r *readClock) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	if n > 0 {
+		r.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+func (r *readClock) lastRead() time.Time { return time.Unix(0, r.last.Load()) }

@@ -31,14 +31,21 @@ type testServer struct {
 	keys     []gossh.PublicKey
 	env      []string
 
-	mu       sync.Mutex
-	conns    map[net.Conn]bool
-	accepted int
-	execs    []string // every command line received
-	methods  []string // every auth method tried
-	gate     chan struct{}
-	killed   bool
-	pgids    map[int]bool // process groups of running commands
+	mu         sync.Mutex
+	conns      map[net.Conn]bool
+	accepted   int
+	execs      []string // every command line received
+	methods    []string // every auth method tried
+	gate       chan struct{}
+	killed     bool
+	pgids      map[int]bool // process groups of running commands
+	keepalives int          // keepalive@openssh.com requests received
+}
+
+func (s *testServer) keepaliveCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keepalives
 }
 
 type serverOpt func(*testServer)
@@ -155,6 +162,11 @@ func (s *testServer) handle(nc net.Conn, conf *gossh.ServerConfig) {
 	}
 	go func() {
 		for r := range reqs {
+			if r.Type == "keepalive@openssh.com" {
+				s.mu.Lock()
+				s.keepalives++
+				s.mu.Unlock()
+			}
 			// Like OpenSSH: unknown global requests (keepalives) get "failure".
 			if r.WantReply {
 				r.Reply(false, nil)
