@@ -39,8 +39,12 @@ type Options struct {
 	AuthorizedKeys string
 	// PasswordAuth enables password and keyboard-interactive logins.
 	PasswordAuth bool
-	// Extra is appended to sshd_config.
+	// Extra is appended to sshd_config (for a keyword already set, sshd
+	// keeps the first value: use the fields above).
 	Extra string
+	// LogLevel is sshd's LogLevel; default VERBOSE. DEBUG also logs the
+	// negotiated cipher, MAC and compression of each connection.
+	LogLevel string
 }
 
 // Server is one running sshd.
@@ -208,6 +212,10 @@ func (s *Server) try(opt Options, hostKey string) error {
 			}
 		}
 	}
+	logLevel := opt.LogLevel
+	if logLevel == "" {
+		logLevel = "VERBOSE"
+	}
 	conf := filepath.Join(s.Dir, "sshd_config")
 	text := fmt.Sprintf(`ListenAddress %s:%d
 HostKey %s
@@ -226,9 +234,9 @@ PrintMotd no
 MaxStartups 200
 MaxSessions 20
 Subsystem sftp internal-sftp
-LogLevel VERBOSE
+LogLevel %s
 %s
-`, host, port, hostKey, s.Dir, opt.AuthorizedKeys, pw, rootLogin, strings.Join(opt.Users, " "), opt.Extra)
+`, host, port, hostKey, s.Dir, opt.AuthorizedKeys, pw, rootLogin, strings.Join(opt.Users, " "), logLevel, opt.Extra)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return err
 	}
