@@ -68,6 +68,9 @@ func TestHandlersRunOnceInDefinitionOrderAtSectionEnd(t *testing.T) {
     - name: listener
       listen: web restart
       debug: {msg: listened}
+    - name: second listener
+      listen: web restart
+      debug: {msg: listened too}
 `}.do(t)
 	var order []string
 	for _, e := range rec.events {
@@ -75,8 +78,8 @@ func TestHandlersRunOnceInDefinitionOrderAtSectionEnd(t *testing.T) {
 			order = append(order, e.Task)
 		}
 	}
-	if got := strings.Join(order, ","); got != "first,second,listener" {
-		t.Errorf("handlers ran %q, want first,second,listener (definition order, once each)", got)
+	if got := strings.Join(order, ","); got != "first,second,listener,second listener" {
+		t.Errorf("handlers ran %q, want first,second,listener,second listener (definition order, once each, every listener of a topic)", got)
 	}
 	if !strings.Contains(rec.buf.String(), "RUNNING HANDLER [first]") {
 		t.Errorf("no RUNNING HANDLER banner:\n%s", rec.buf)

@@ -223,18 +223,26 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 	hsc.handler = true
 	hsc.tags = nil // handlers run when notified, whatever --tags selects
 	for pass := 0; pass < 8; pass++ {
-		ran := false
-		for _, hd := range handlers {
-			var hosts []*hostState
-			for _, h := range pr.batch {
-				if !handlerNotified(h, hd) {
-					continue
+		// Take this pass's notifications first: every handler listening
+		// to a topic runs, not only the first one to see it.
+		pending := make([][]*hostState, len(handlers))
+		for _, h := range pr.batch {
+			var hit []int
+			for i, hd := range handlers {
+				if handlerNotified(h, hd) {
+					hit = append(hit, i)
 				}
-				if h.active() || (e.opt.ForceHandlers || pr.play.ForceHandlers) && !h.unreachable {
-					hosts = append(hosts, h)
-				}
-				clearNotified(h, hd)
 			}
+			for _, i := range hit {
+				clearNotified(h, handlers[i])
+				if h.active() || (e.opt.ForceHandlers || pr.play.ForceHandlers) && !h.unreachable {
+					pending[i] = append(pending[i], h)
+				}
+			}
+		}
+		ran := false
+		for i, hd := range handlers {
+			hosts := pending[i]
 			if len(hosts) == 0 {
 				continue
 			}
