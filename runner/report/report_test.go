@@ -69,6 +69,18 @@ func TestUnnamedPlayBanner(t *testing.T) {
 	}
 }
 
+// TestDebugItemsShowTheirMessage: a debug task in a loop prints each item's
+// message at any verbosity, as Ansible does.
+func TestDebugItemsShowTheirMessage(t *testing.T) {
+	var b strings.Builder
+	NewText(TextOptions{Out: &b}).Emit(Event{Type: EventHostResult, Host: "h", Module: "debug", Status: StatusOK,
+		IsItem: true, Item: "1", Result: map[string]any{"msg": "wi-1", "item": 1, "ansible_loop_var": "item", "changed": false}})
+	want := "ok: [h] => (item=1) => {\n    \"ansible_loop_var\": \"item\",\n    \"item\": 1,\n    \"msg\": \"wi-1\"\n}\n"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+}
+
 func TestColourOnlyWhenAsked(t *testing.T) {
 	var plain, colour strings.Builder
 	ev := Event{Type: EventHostResult, Host: "h", Status: StatusChanged}

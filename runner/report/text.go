@@ -216,8 +216,9 @@ func (t *Text) hostLine(e Event) string {
 		color, verbose = colorRed, true
 		line = "fatal: [" + label + "]: UNREACHABLE!"
 	}
-	// debug output is the point of a debug task: show it at any verbosity.
-	if e.Module == "debug" && e.Status == StatusOK && !e.IsItem {
+	// debug output is the point of a debug task: show it at any verbosity,
+	// for each loop item too (as Ansible does).
+	if e.Module == "debug" && e.Status == StatusOK {
 		line += " => " + PrettyJSON(debugPayload(e.Result))
 	} else if verbose && e.Result != nil {
 		line += " => " + CompactJSON(e.Result)
