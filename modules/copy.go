@@ -344,9 +344,6 @@ func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) 
 	if err != nil {
 		return nil, err
 	}
-	if w.mc.Check && w.res.Changed {
-		w.mc.Predicted.Add(o.dest) // a later task may use it (a unit file, a config)
-	}
 	d := map[string]any{"dest": o.dest, "state": "file", "size": o.size}
 	for k, v := range map[string]string{"src": s.name, "checksum": o.sum, "backup_file": o.backup,
 		"owner": w.attrs.owner, "group": w.attrs.group} {

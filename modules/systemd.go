@@ -3,7 +3,10 @@ package modules
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strings"
@@ -95,6 +98,7 @@ type systemdRun struct {
 	unit    string
 	changed bool
 	done    []string // what changed, in words, for msg
+	diff    []Diff   // the unit file's content, with --diff
 }
 
 func (s *systemdRun) systemctl(args ...string) (*transport.Result, error) {
@@ -146,9 +150,12 @@ func (systemdModule) Run(ctx context.Context, mc *Context, a Args) (*Result, err
 	data := map[string]any{"name": s.unit}
 	unitWillExist := false
 	if a.Has("unit_content") || a.Has("unit_src") {
-		p, changed, err := installUnit(ctx, mc, a, s.unit)
+		p, changed, diff, err := installUnit(ctx, mc, a, s.unit)
 		if err != nil {
 			return nil, err
+		}
+		if changed && mc.Diff {
+			s.diff = append(s.diff, diff)
 		}
 		data["unit_path"] = p
 		unitWillExist = true
@@ -168,14 +175,14 @@ func (systemdModule) Run(ctx context.Context, mc *Context, a Args) (*Result, err
 		}
 	}
 	if s.unit == "" {
-		return &Result{Changed: s.changed, Data: data, Msg: "daemon reloaded"}, nil
+		return &Result{Changed: s.changed, Data: data, Msg: "daemon reloaded", Diff: s.diff}, nil
 	}
 	status, err := s.show()
 	if err != nil {
 		return nil, err
 	}
 	if status["LoadState"] == "not-found" {
-		predicted := mc.Check && (unitWillExist || mc.Predicted.Has(path.Join(a.String("unit_dir"), s.unit)))
+		predicted := mc.Check && (unitWillExist || unitPredicted(mc, a.String("unit_dir"), s.unit))
 		if !predicted {
 			return nil, fmt.Errorf("could not find the requested unit %s on %s (install it first, e.g. with unit_content)", s.unit, mc.Host)
 		}
@@ -197,7 +204,7 @@ func (systemdModule) Run(ctx context.Context, mc *Context, a Args) (*Result, err
 	if a.Has("state") {
 		data["state"] = a.String("state")
 	}
-	return &Result{Changed: s.changed, Data: data, Msg: strings.Join(s.done, ", ")}, nil
+	return &Result{Changed: s.changed, Data: data, Msg: strings.Join(s.done, ", "), Diff: s.diff}, nil
 }
 
 // converge applies masked, enabled and state to an existing unit.
@@ -276,7 +283,22 @@ func (s *systemdRun) predictMissingUnit(a Args, data map[string]any) (*Result, e
 		data["state"] = a.String("state")
 	}
 	msg := "unit not installed yet (an earlier task would install it): would " + strings.Join(s.done, ", ")
-	return &Result{Changed: s.changed, Data: data, Msg: msg}, nil
+	return &Result{Changed: s.changed, Data: data, Msg: msg, Diff: s.diff}, nil
+}
+
+// unitSearchDirs are the directories systemd loads system units from.
+var unitSearchDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+	"/usr/lib/systemd/system", "/lib/systemd/system"}
+
+// unitPredicted reports whether an earlier task of this check run would
+// have written the unit's file in unitDir or where systemd looks for units.
+func unitPredicted(mc *Context, unitDir, unit string) bool {
+	for _, d := range append([]string{unitDir}, unitSearchDirs...) {
+		if mc.Predicted.Has(path.Join(d, unit)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isEnabled(unitFileState string) bool {
@@ -288,17 +310,18 @@ func isEnabled(unitFileState string) bool {
 }
 
 // installUnit writes the unit file when its content differs; it returns
-// the path and whether it changed (or would, in check mode).
-func installUnit(ctx context.Context, mc *Context, a Args, unit string) (string, bool, error) {
+// the path, whether it changed (or would, in check mode) and the content's
+// before/after.
+func installUnit(ctx context.Context, mc *Context, a Args, unit string) (string, bool, Diff, error) {
 	content := []byte(a.String("unit_content"))
 	if a.Has("unit_src") {
 		src, err := findLocal(mc, a.String("unit_src"), "files")
 		if err != nil {
-			return "", false, fmt.Errorf("unit_src: %w", err)
+			return "", false, Diff{}, fmt.Errorf("systemd on %s: unit_src: %w", mc.Host, err)
 		}
 		data, err := os.ReadFile(src)
 		if err != nil {
-			return "", false, fmt.Errorf("unit_src: %w", err)
+			return "", false, Diff{}, fmt.Errorf("systemd on %s: unit_src: %w", mc.Host, err)
 		}
 		content = data
 	}
@@ -306,24 +329,38 @@ func installUnit(ctx context.Context, mc *Context, a Args, unit string) (string,
 	var cur bytes.Buffer
 	info, err := mc.Conn.Stat(ctx, p)
 	if err != nil {
-		return "", false, fmt.Errorf("stat %s on %s: %w", p, mc.Host, err)
+		return "", false, Diff{}, fmt.Errorf("stat %s on %s: %w", p, mc.Host, err)
 	}
+	diff := Diff{BeforeHeader: diffHeader(mc.Host, p, "absent"), AfterHeader: diffHeader(mc.Host, p, "content")}
 	if info.Exists {
 		if err := mc.Conn.ReadFile(ctx, p, &cur); err != nil {
-			return "", false, fmt.Errorf("read %s on %s: %w", p, mc.Host, err)
+			return "", false, Diff{}, fmt.Errorf("read %s on %s: %w", p, mc.Host, err)
 		}
 		if bytes.Equal(cur.Bytes(), content) {
-			return p, false, nil
+			return p, false, Diff{}, nil
 		}
+		diff.BeforeHeader = diff.AfterHeader
 	}
+	if info.Exists {
+		diff.Before = unitDiffSide(cur.Bytes())
+	}
+	diff.After = unitDiffSide(content)
 	if mc.Check {
-		return p, true, nil
+		return p, true, diff, nil
 	}
 	opts := transport.KeepOwner()
 	opts.Mode = 0o644
 	opts.Become = mc.Become
 	if err := mc.Conn.WriteFile(ctx, p, bytes.NewReader(content), opts); err != nil {
-		return "", false, fmt.Errorf("install %s on %s: %w", p, mc.Host, err)
+		return "", false, Diff{}, fmt.Errorf("install %s on %s: %w", p, mc.Host, err)
 	}
-	return p, true, nil
+	return p, true, diff, nil
+}
+
+// unitDiffSide is one side of a unit file's diff (binary or large content
+// is not shown, as for copy).
+func unitDiffSide(b []byte) string {
+	sum := sha256.Sum256(b)
+	out, _ := diffSide(int64(len(b)), hex.EncodeToString(sum[:]), func(w io.Writer) error { _, err := w.Write(b); return err })
+	return out
 }

@@ -24,6 +24,16 @@ func labState(t *testing.T, l *lab.Lab, node, unit string) string {
 	return strings.Join(strings.Fields(out), " ")
 }
 
+// labMainPID is a unit's main process on a lab node.
+func labMainPID(t *testing.T, l *lab.Lab, node, unit string) string {
+	t.Helper()
+	out, _, _, err := l.Run(node, "systemctl show -p MainPID --value "+unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
 func TestSystemdOnTheLab(t *testing.T) {
 	l := lab.Require(t)
 	node := l.Node("node1")
@@ -47,8 +57,9 @@ func TestSystemdOnTheLab(t *testing.T) {
 	if s := labState(t, l, "node1", unit); !strings.HasPrefix(s, "inactive") {
 		t.Fatalf("check mode touched the node: %s", s)
 	}
-	if r := run(false, copyArgs(install)); !r.Changed {
-		t.Error("install+enable+start must change")
+	r := run(false, copyArgs(install))
+	if st, _ := r.Data["status"].(map[string]any); !r.Changed || st["ActiveState"] != "active" || st["UnitFileState"] != "enabled" || r.Data["enabled"] != true {
+		t.Errorf("install+enable+start must change and return the unit's status: %+v", r)
 	}
 	if s := labState(t, l, "node1", unit); s != "active enabled first" {
 		t.Fatalf("after install: %q", s)
@@ -58,15 +69,23 @@ func TestSystemdOnTheLab(t *testing.T) {
 	}
 	// A changed unit file is installed and reloaded; check mode predicts it.
 	changed := map[string]any{"unit_content": unitText("second"), "state": "restarted"}
-	if r := run(true, copyArgs(changed)); !r.Changed {
-		t.Error("check: a changed unit would change")
+	pid := labMainPID(t, l, "node1", unit)
+	mc.Diff = true
+	r = run(true, copyArgs(changed))
+	h := node.IP + ":/usr/lib/systemd/system/" + unit + ".service (content)"
+	if !r.Changed || len(r.Diff) != 1 || r.Diff[0].BeforeHeader != h || r.Diff[0].Before != unitText("first") || r.Diff[0].After != unitText("second") {
+		t.Errorf("check: a changed unit would change, with its diff: %+v", r)
 	}
+	mc.Diff = false
 	if s := labState(t, l, "node1", unit); s != "active enabled first" {
 		t.Fatalf("check mode changed the unit: %s", s)
 	}
 	run(false, copyArgs(changed))
 	if s := labState(t, l, "node1", unit); s != "active enabled second" {
 		t.Fatalf("after change: %q (daemon-reload must pick up the new unit)", s)
+	}
+	if p := labMainPID(t, l, "node1", unit); p == pid || p == "0" {
+		t.Errorf("restarted: MainPID %s -> %s", pid, p)
 	}
 	if r := run(false, map[string]any{"masked": true, "state": "stopped"}); !r.Changed {
 		t.Error("mask+stop must change")

@@ -236,6 +236,7 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 		o.gid = attrs.gid
 	}
 	if mc.Check {
+		mc.Predicted.Add(dest) // a later task may use it (a unit file, a config)
 		return o, nil
 	}
 	if w.backup && fi.Exists {
