@@ -1,6 +1,8 @@
 package modules_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -335,6 +337,117 @@ func TestCopyAndFileWithBecome(t *testing.T) {
 		runTwiceAndCheck(t, mc, dir, "copy", map[string]any{"content": "as nobody\n", "dest": dest, "mode": "0600"})
 		if mode, uid, _, _ := statOf(t, dest); uid != 65534 || mode.Perm() != 0o600 || readString(t, dest) != "as nobody\n" {
 			t.Fatalf("become write: %v uid %d", mode, uid)
+		}
+	})
+}
+
+// watchedConn wraps a transport and counts what crosses it.
+type watchedConn struct {
+	transport.Transport
+	mu                        sync.Mutex
+	reads, writes, sums       int
+	stdoutBytes, writtenBytes int64
+}
+
+func (w *watchedConn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
+	res, err := w.Transport.Run(ctx, cmd)
+	if res != nil {
+		w.mu.Lock()
+		w.stdoutBytes += int64(len(res.Stdout))
+		w.mu.Unlock()
+	}
+	return res, err
+}
+
+func (w *watchedConn) Checksum(ctx context.Context, p string) (string, error) {
+	w.mu.Lock()
+	w.sums++
+	w.mu.Unlock()
+	return w.Transport.Checksum(ctx, p)
+}
+
+func (w *watchedConn) ReadFile(ctx context.Context, p string, wr io.Writer) error {
+	w.mu.Lock()
+	w.reads++
+	w.mu.Unlock()
+	return w.Transport.ReadFile(ctx, p, wr)
+}
+
+func (w *watchedConn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) error {
+	n := &countingReader{r: r}
+	err := w.Transport.WriteFile(ctx, p, n, opts)
+	w.mu.Lock()
+	w.writes++
+	w.writtenBytes += n.n
+	w.mu.Unlock()
+	return err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// An unchanged file is compared by the SHA-256 the host computes: nothing
+// of it is downloaded or sent again, even with --diff. A changed one is
+// sent once and replaced by rename: a reader on the host sees the old or
+// the new content, never a mix, and no temporary file is left.
+func TestCopyComparesOnTheHostAndReplacesAtomically(t *testing.T) {
+	const size = 8 << 20
+	eachConn(t, func(t *testing.T, c testConn) {
+		dir := t.TempDir()
+		src, dest := filepath.Join(dir, "src.bin"), filepath.Join(dir, "out", "dest.bin")
+		oldData, newData := strings.Repeat("o", size), strings.Repeat("n", size)
+		writeString(t, src, oldData, 0o644)
+		writeString(t, dest, oldData, 0o644)
+		w := &watchedConn{Transport: c.Conn}
+		mc := connContext(t, testConn{Name: c.Name, Conn: w}, nil)
+		mc.Diff = true
+		if r := helperMustRun(t, mc, "copy", map[string]any{"src": src, "dest": dest}); r.Changed {
+			t.Fatalf("same content reported changed: %+v", r.Data)
+		}
+		if w.reads != 0 || w.writes != 0 || w.sums != 1 || w.stdoutBytes > 64<<10 {
+			t.Errorf("unchanged copy: %d reads, %d writes, %d checksums, %d bytes of command output (want a checksum on the host and nothing else)",
+				w.reads, w.writes, w.sums, w.stdoutBytes)
+		}
+		_, _, _, ino := statOf(t, dest)
+		writeString(t, src, newData, 0o644)
+		done, seen := make(chan struct{}), make(chan string, 1)
+		go func() {
+			bad := ""
+			defer func() { seen <- bad }()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				b, err := os.ReadFile(dest)
+				if err != nil || (string(b) != oldData && string(b) != newData) {
+					bad = fmt.Sprintf("a reader saw %d bytes (err %v): neither the old nor the new file", len(b), err)
+					return
+				}
+			}
+		}()
+		r := helperMustRun(t, mc, "copy", map[string]any{"src": src, "dest": dest})
+		close(done)
+		if bad := <-seen; bad != "" {
+			t.Error(bad)
+		}
+		if _, _, _, ino2 := statOf(t, dest); !r.Changed || readString(t, dest) != newData || ino2 == ino {
+			t.Errorf("changed copy: changed=%v, inode %d -> %d (want a new file renamed over the old)", r.Changed, ino, ino2)
+		}
+		if w.writes != 1 || w.writtenBytes != size {
+			t.Errorf("changed copy sent %d bytes in %d writes, want %d in 1", w.writtenBytes, w.writes, size)
+		}
+		if entries, _ := os.ReadDir(filepath.Dir(dest)); len(entries) != 1 {
+			t.Errorf("left behind in %s: %v", filepath.Dir(dest), entries)
 		}
 	})
 }
