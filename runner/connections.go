@@ -15,7 +15,9 @@ type Connector interface {
 }
 
 // DefaultConnector uses the local connection for ansible_connection=local
-// (and the implicit localhost), and SSH otherwise.
+// and for a host named localhost that sets no connection (the implicit
+// localhost, or one listed in an inventory such as -i localhost, without an
+// ansible_host elsewhere), and SSH otherwise.
 type DefaultConnector struct {
 	// SSH opens SSH connections; nil means SSH is not available.
 	SSH Connector
@@ -24,6 +26,9 @@ type DefaultConnector struct {
 // Connect implements Connector.
 func (c DefaultConnector) Connect(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
 	conn, _ := vars["ansible_connection"].(string)
+	if conn == "" && isLocalhost(host, vars) {
+		conn = "local"
+	}
 	switch conn {
 	case "local":
 		return transport.NewLocal(), nil
@@ -34,6 +39,19 @@ func (c DefaultConnector) Connect(ctx context.Context, host string, vars map[str
 		return c.SSH.Connect(ctx, host, vars)
 	}
 	return nil, &transport.UnreachableError{Host: host, Err: fmt.Errorf("unsupported ansible_connection %q (supported: local, ssh)", conn)}
+}
+
+// isLocalhost: the host is named localhost and its ansible_host, if any,
+// is a loopback name or address.
+func isLocalhost(host string, vars map[string]any) bool {
+	if host != "localhost" {
+		return false
+	}
+	switch addr, _ := vars["ansible_host"].(string); addr {
+	case "", "localhost", "127.0.0.1", "::1":
+		return true
+	}
+	return false
 }
 
 // connPool keeps one connection per host for the whole run, opened on
