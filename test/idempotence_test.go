@@ -33,6 +33,12 @@ func TestMixedPlaybookCheckRealAndIdempotent(t *testing.T) {
     - {name: link, file: {src: "{{ root }}/etc/app.conf", dest: "{{ root }}/app.conf", state: link, force: true}}
     - {name: stat, stat: {path: "{{ root }}/etc/app.conf"}, register: st}
     - {name: assert, assert: {that: [st.stat.exists, "st.stat.mode == '0644'"]}, when: not ansible_check_mode}
+    - {name: secret, copy: {content: "TopSecretContent\n", dest: "{{ root }}/etc/secret", mode: "0600"}, no_log: true}
+    - {name: binary, copy: {content: "\u0000\u0001bin", dest: "{{ root }}/etc/blob"}}
+    - {name: wait, wait_for: {path: "{{ root }}/etc/app.conf", search_regex: "^listen 8080$", timeout: 5}, when: not ansible_check_mode}
+    - {name: fetch, fetch: {src: "{{ root }}/etc/hosts", dest: "$DIR/fetched"}}
+    - {name: slurp, slurp: {src: "{{ root }}/etc/a.env"}, register: sl, when: not ansible_check_mode}
+    - {name: slurped, assert: {that: ["(sl.content | b64decode()) == 'a=1\\n'"]}, when: not ansible_check_mode}
 `})
 	inv, kh := sshInventory(t, dir, map[string]*sshd.Server{"a": a, "b": b}, "")
 	for _, h := range []string{"a", "b"} {
@@ -51,7 +57,20 @@ func TestMixedPlaybookCheckRealAndIdempotent(t *testing.T) {
 	if after := snapshot(t, filepath.Join(dir, "tree")); after != before {
 		t.Fatalf("--check changed the hosts' files:\nbefore %s\nafter %s", before, after)
 	}
-	mustContain(t, check, "--- before: ", "+++ after: ")
+	if _, err := os.Stat(filepath.Join(dir, "fetched")); err == nil {
+		t.Error("--check fetched files onto the controller")
+	}
+	for _, h := range []string{"a", "b"} {
+		p := filepath.Join(dir, "tree", h, "etc")
+		mustContain(t, check, "--- before: "+h+":"+p+"/app.conf (absent)", "+++ after: "+h+":"+p+"/app.conf (content)", "+listen 8080",
+			"--- before: "+h+":"+p+"/b.env (content)", "+b=2", h+":"+p+"/blob (content)")
+	}
+	if strings.Contains(check.stdout, "TopSecretContent") || strings.Contains(check.stdout, "/etc/secret (") {
+		t.Errorf("the diff of a no_log task is shown:\n%s", section(t, check.stdout, "TASK [secret] [CHECK MODE]"))
+	}
+	if s := section(t, check.stdout, "TASK [binary] [CHECK MODE]"); !strings.Contains(s, "binary content") || strings.Contains(s, "+bin") {
+		t.Errorf("binary content must not be diffed:\n%s", s)
+	}
 	real := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh)
 	if real.code != 0 {
 		t.Fatalf("real run: %s", real)
@@ -59,9 +78,22 @@ func TestMixedPlaybookCheckRealAndIdempotent(t *testing.T) {
 	if p, r := changedTasks(check.stdout), changedTasks(real.stdout); p != r {
 		t.Errorf("--check predicted changes %q, the real run changed %q", p, r)
 	}
+	for _, h := range []string{"a", "b"} {
+		if n := recapChanged(t, real, h); n == "0" {
+			t.Errorf("the first run changed nothing on %s:\n%s", h, real)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, "fetched", h, dir, "tree", h, "etc", "hosts")); err != nil || !strings.Contains(string(got), "127.0.10.2 sea.hub") {
+			t.Errorf("fetch to dest/%s/<path>: %q %v", h, got, err)
+		}
+	}
 	again := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh)
-	if again.code != 0 || regexp.MustCompile(`changed=[1-9]`).MatchString(again.stdout) {
-		t.Errorf("second run is not idempotent:\n%s", again)
+	if again.code != 0 {
+		t.Fatalf("second run: %s", again)
+	}
+	for _, h := range []string{"a", "b"} {
+		if n := recapChanged(t, again, h); n != "0" {
+			t.Errorf("second run is not idempotent on %s (changed=%s):\n%s", h, n, again)
+		}
 	}
 }
 
