@@ -345,17 +345,18 @@ func TestCopyAndFileWithBecome(t *testing.T) {
 type watchedConn struct {
 	transport.Transport
 	mu                        sync.Mutex
-	reads, writes, sums       int
+	runs, reads, writes, sums int
 	stdoutBytes, writtenBytes int64
 }
 
 func (w *watchedConn) Run(ctx context.Context, cmd *transport.Cmd) (*transport.Result, error) {
 	res, err := w.Transport.Run(ctx, cmd)
+	w.mu.Lock()
+	w.runs++
 	if res != nil {
-		w.mu.Lock()
 		w.stdoutBytes += int64(len(res.Stdout))
-		w.mu.Unlock()
 	}
+	w.mu.Unlock()
 	return res, err
 }
 

@@ -88,6 +88,27 @@ func TestWaitForPort(t *testing.T) {
 	})
 }
 
+// The TCP probe runs on the host (through the connection) unless
+// from_controller; delay postpones the first check.
+func TestWaitForProbeRunsWhereAskedAfterDelay(t *testing.T) {
+	eachConn(t, func(t *testing.T, c testConn) {
+		_, open := waitListener(t, "hello\r\n")
+		for _, fromController := range []bool{true, false} {
+			w := &watchedConn{Transport: c.Conn}
+			mc := connContext(t, testConn{Name: c.Name, Conn: w}, nil)
+			r := helperMustRun(t, mc, "wait_for", map[string]any{"port": open, "timeout": 10, "from_controller": fromController})
+			if r.Failed || (w.runs == 0) != fromController {
+				t.Errorf("from_controller=%v: failed=%v, %d commands run on the host", fromController, r.Failed, w.runs)
+			}
+		}
+		start := time.Now()
+		r := helperMustRun(t, connContext(t, c, nil), "wait_for", map[string]any{"port": open, "timeout": 10, "delay": 1, "from_controller": true})
+		if r.Failed || time.Since(start) < time.Second || r.Data["elapsed"].(int) < 1 {
+			t.Errorf("delay 1: %+v after %v", r, time.Since(start))
+		}
+	})
+}
+
 func TestWaitForPortOpensLater(t *testing.T) {
 	eachConn(t, func(t *testing.T, c testConn) {
 		port := waitClosedPort(t)
