@@ -252,3 +252,23 @@ func TestTaskSelectionFlags(t *testing.T) {
 		t.Errorf("--check skips command:\n%s", r)
 	}
 }
+
+// TestForksAndDiffFlags: -f 1 works on one host at a time (a host that
+// finds another's lock directory fails); --diff prints a unified diff and
+// its absence prints none.
+func TestForksAndDiffFlags(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"hosts": "[web]\nh1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n",
+		"site.yaml": `- hosts: web
+  gather_facts: false
+  tasks:
+    - {name: exclusive, shell: 'mkdir $DIR/lock || exit 9; sleep 0.3; rmdir $DIR/lock'}
+    - {name: write, copy: {content: "v={{ v }}\n", dest: "$DIR/out-{{ inventory_hostname }}"}}
+`})
+	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts", "-f", "1", "-e", "v=1")
+	if r.code != 0 || strings.Contains(r.stdout, "@@") {
+		t.Errorf("-f 1: hosts overlapped, or a diff without --diff:\n%s", r)
+	}
+	r = runbook(t, dir, "play", "site.yaml", "-i", "hosts", "-f", "1", "-e", "v=2", "--diff", "-l", "h1")
+	mustContain(t, r, "--- before: h1:"+filepath.Join(dir, "out-h1"), "-v=1", "+v=2", "changed: [h1]")
+}
