@@ -118,6 +118,24 @@ func TestURIRequests(t *testing.T) {
 	})
 }
 
+// from: host makes the request on the host, through the connection (curl);
+// from: controller never touches the connection.
+func TestURIFromHostGoesThroughTheConnection(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(uriServer(&hits))
+	defer srv.Close()
+	eachConn(t, func(t *testing.T, c testConn) {
+		for _, from := range []string{"controller", "host"} {
+			w := &watchedConn{Transport: c.Conn}
+			mc := connContext(t, testConn{Name: c.Name, Conn: w}, nil)
+			r := helperMustRun(t, mc, "uri", map[string]any{"url": srv.URL + "/json", "from": from})
+			if r.Failed || r.Data["status"] != 200 || (w.runs > 0) != (from == "host") {
+				t.Errorf("from %s: status %v, %d commands run on the host", from, r.Data["status"], w.runs)
+			}
+		}
+	})
+}
+
 func TestURIBasicAuthNeverShowsPassword(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(uriServer(&hits))
