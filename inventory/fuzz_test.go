@@ -3,6 +3,7 @@ package inventory
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +132,34 @@ func FuzzSelect(f *testing.F) {
 				t.Fatalf("Select(%q) returned unknown host %q", pattern, h)
 			}
 		}
+	})
+}
+
+// FuzzLoadHostList: -i "a,b," host lists (with ports, IPv6 and ranges)
+// never panic, and what loads is a consistent inventory of ungrouped hosts.
+func FuzzLoadHostList(f *testing.F) {
+	for _, s := range []string{"a,b,", "h1,h2:2222,[::1]:22,", "10.0.0.1,", "web[01:03],", ",", "a,,b", "[::1,", "h:99999,", "x[1:0],", "h:abc,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if !strings.Contains(src, ",") {
+			src += ","
+		}
+		if _, err := os.Stat(src); err == nil {
+			return // names an existing file: not a host list
+		}
+		inv, err := Load([]string{src})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error %v is %T, want *Error", err, err)
+			}
+			return
+		}
+		for _, h := range inv.Hosts() {
+			if strings.TrimSpace(h.Name) == "" || strings.Contains(h.Name, ",") {
+				t.Fatalf("host list %q gave host %q", src, h.Name)
+			}
+		}
+		checkInventory(t, inv)
 	})
 }
