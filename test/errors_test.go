@@ -1,6 +1,8 @@
 package test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,7 +70,32 @@ func TestPlaybookErrorsNameFileAndLine(t *testing.T) {
 		{"bad choice", play("    - file: {path: /tmp/x, state: dirctory}\n"), args, 3, []string{"site.yaml:4:13", `value "dirctory" is not one of`, `did you mean "directory"?`}},
 		{"missing parameter", play("    - copy: {src: a}\n"), args, 3, []string{"site.yaml:4:13", `parameter "dest": required parameter is missing`, "'runbook doc copy'"}},
 		{"unknown parameter", play("    - debug: {mgs: hi}\n"), args, 3, []string{"site.yaml:4:14", `did you mean "msg"?`, "supported: msg, var, verbosity"}},
+		{"two modules", play("    - {debug: {msg: a}, command: ls}\n"), args, 3, []string{"site.yaml:4:7", "only one action", "command and debug"}},
+		{"unknown play keyword", map[string]string{"site.yaml": "- hosts: web\n  serail: 1\n  tasks: []\n", "hosts": localHosts}, args, 3, []string{"site.yaml:2:3", `unknown play keyword "serail"`, `did you mean "serial"?`}},
+		{"wrong play value", map[string]string{"site.yaml": "- hosts: web\n  serial: {a: 1}\n  tasks: []\n", "hosts": localHosts}, args, 3, []string{"site.yaml:2:11", "serial must be"}},
+		{"bad loop_control", play("    - {debug: {msg: a}, loop: [1], loop_control: {lop_var: x}}\n"), args, 3, []string{"site.yaml:4:51", `did you mean "loop_var"?`}},
+		{"error in an imported file", map[string]string{"site.yaml": "- hosts: web\n  tasks:\n    - import_tasks: t.yaml\n", "t.yaml": "- debug: {msg: a}\n  whn: x\n", "hosts": localHosts}, args, 3, []string{"t.yaml:2:3", `did you mean "when"?`}},
 	})
+}
+
+// TestNothingRunsWhenInvalid: an error anywhere in the playbook (here in
+// the second play) stops the run before the first task.
+func TestNothingRunsWhenInvalid(t *testing.T) {
+	dir := workdir(t, map[string]string{"hosts": localHosts, "site.yaml": `- hosts: web
+  gather_facts: false
+  tasks:
+    - {command: "touch $DIR/ran"}
+- hosts: web
+  tasks:
+    - {debug: {msg: a}, retries: many}
+`})
+	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts")
+	if r.code != 3 || !strings.Contains(r.stderr, "site.yaml:7:") {
+		t.Errorf("want exit 3 naming line 7: %s", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("a task ran although the playbook did not validate")
+	}
 }
 
 // TestInventoryErrorsSayWhatToDo: an inventory problem names the source
