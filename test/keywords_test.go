@@ -272,3 +272,17 @@ func TestForksAndDiffFlags(t *testing.T) {
 	r = runbook(t, dir, "play", "site.yaml", "-i", "hosts", "-f", "1", "-e", "v=2", "--diff", "-l", "h1")
 	mustContain(t, r, "--- before: h1:"+filepath.Join(dir, "out-h1"), "-v=1", "+v=2", "changed: [h1]")
 }
+
+// TestCheckModeSkipsModulesWithoutSupport: under --check, a module that
+// cannot predict its effect is skipped with a message saying so.
+func TestCheckModeSkipsModulesWithoutSupport(t *testing.T) {
+	dir := workdir(t, map[string]string{"hosts": localHosts, "site.yaml": `- hosts: h1
+  gather_facts: false
+  tasks:
+    - {name: wait, wait_for: {path: "$DIR/never-created", timeout: 1}}
+`})
+	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts", "--check", "-v")
+	if r.code != 0 || !strings.Contains(r.stdout, "skipping: [h1]") || !strings.Contains(r.stdout, "This module (wait_for) does not support check mode") {
+		t.Errorf("--check on wait_for:\n%s", r)
+	}
+}
