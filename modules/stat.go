@@ -31,7 +31,7 @@ var statSpec = &Spec{
 	Check: CheckFull,
 	Returns: []Return{
 		{Name: "stat", Type: TypeMap, Doc: "exists; when it exists also path, size, mode (\"0644\"), isdir, isreg, islnk, " +
-			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum (SHA-256 of a readable regular file)."},
+			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum and sha256 (both the hex SHA-256 of a readable regular file, computed on the host)."},
 	},
 	Example: `- stat:
     path: /etc/app/app.conf
@@ -71,7 +71,7 @@ func (statModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 		sum, err := hostChecksum(ctx, mc, target)
 		switch {
 		case err == nil:
-			st["checksum"] = sum
+			st["checksum"], st["sha256"] = sum, sum
 		case !isPermission(err): // an unreadable file has no checksum, as in Ansible
 			return nil, fmt.Errorf("stat on %s: %s: %w", mc.Host, target, err)
 		}

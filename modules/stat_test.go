@@ -20,7 +20,7 @@ func TestStatFileLinkDirMissing(t *testing.T) {
 		r := helperMustRun(t, mc, "stat", map[string]any{"path": f})
 		st := r.Data["stat"].(map[string]any)
 		if r.Changed || st["exists"] != true || st["isreg"] != true || st["isdir"] != false || st["islnk"] != false ||
-			st["mode"] != "0640" || st["size"] != int64(6) || st["uid"] != os.Getuid() || st["checksum"] != sha256Of("hello\n") {
+			st["mode"] != "0640" || st["size"] != int64(6) || st["uid"] != os.Getuid() || st["checksum"] != sha256Of("hello\n") || st["sha256"] != sha256Of("hello\n") {
 			t.Fatalf("stat = %v", st)
 		}
 		if mt := st["mtime"].(float64); time.Since(time.Unix(int64(mt), 0)) > time.Hour {
