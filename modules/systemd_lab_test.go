@@ -126,3 +126,20 @@ func copyArgs(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// A unit that fails to start fails the task, naming the host and unit with
+// systemctl's stderr.
+func TestSystemdFailingStartShowsStderr(t *testing.T) {
+	l := lab.Require(t)
+	node := l.Node("node1")
+	mc := labContext(t, l, node.IP)
+	unit := fmt.Sprintf("rbfail%d", time.Now().UnixNano()%1e6)
+	t.Cleanup(func() {
+		_, _, _, _ = l.Run("node1", "systemctl reset-failed "+unit+"; rm -f /etc/systemd/system/"+unit+".service; systemctl daemon-reload")
+	})
+	_, err := helperRun(t, mc, "systemd", map[string]any{"name": unit, "state": "started",
+		"unit_content": "[Unit]\nDescription=fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n"})
+	if err == nil || !strings.Contains(err.Error(), unit+".service on "+node.IP) || !strings.Contains(err.Error(), "Job for "+unit+".service failed") {
+		t.Fatalf("failing start: %v", err)
+	}
+}
