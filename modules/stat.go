@@ -31,7 +31,7 @@ var statSpec = &Spec{
 	Check: CheckFull,
 	Returns: []Return{
 		{Name: "stat", Type: TypeMap, Doc: "exists; when it exists also path, size, mode (\"0644\"), isdir, isreg, islnk, " +
-			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum and sha256 (both the hex SHA-256 of a readable regular file, computed on the host)."},
+			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum (SHA-256 of a readable regular file)."},
 	},
 	Example: `- stat:
     path: /etc/app/app.conf
