@@ -20,7 +20,9 @@ var blockinfileSpec = &Spec{
 		"matching insertafter (default EOF) or before the last line matching insertbefore (BOF is the start), at the " +
 		"end when the expression matches nothing. An expression starting with (?m) is searched in the whole file " +
 		"instead of line by line. The block always ends with a newline, and the line before it gets one if it lacks it. " +
-		"Marker lines are compared without their line ending. Regular expressions are Go's RE2 syntax. The file is read and " +
+		"Marker lines are compared without their line ending. Unlike ansible-core, which then inserts a second block on every run, " +
+		"an end marker lacking its newline or ending in CRLF is recognised; state=absent leaves a file without the block untouched " +
+		"(Ansible adds a final newline) and on a missing file reports \"File PATH not present\" instead of failing. Regular expressions are Go's RE2 syntax. The file is read and " +
 		"written on the host (atomically, keeping mode and owner; symbolic links followed). Check mode predicts exactly; --diff shows the change.",
 	Params: []Param{
 		{Name: "path", Type: TypePath, Required: true, Aliases: []string{"dest", "destfile", "name"},

@@ -356,7 +356,7 @@ func (f *fileRun) recurse(ctx context.Context, root string) error {
 	var plans []attrPlan
 	var before, after strings.Builder
 	for _, e := range entries {
-		fi := transport.FileInfo{Path: e.name, Exists: true, Mode: rawMode(uint32(e.raw)), UID: e.uid, GID: e.gid}
+		fi := transport.FileInfo{Path: e.name, Exists: true, Mode: transport.RawMode(uint32(e.raw)), UID: e.uid, GID: e.gid}
 		pl, err := f.attrs.plan(e.name, fi)
 		if err != nil {
 			return err

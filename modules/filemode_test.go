@@ -68,11 +68,11 @@ func TestModeConversions(t *testing.T) {
 			t.Errorf("round trip %04o -> %04o", u, got)
 		}
 	}
-	if m := rawMode(0x41ed); !m.IsDir() || unixPerm(m) != 0o755 { // drwxr-xr-x as stat %f prints it
-		t.Errorf("rawMode dir: %v", m)
+	if m := transport.RawMode(0x41ed); !m.IsDir() || unixPerm(m) != 0o755 { // drwxr-xr-x as stat %f prints it
+		t.Errorf("RawMode dir: %v", m)
 	}
-	if m := rawMode(0xa1ff); m&os.ModeSymlink == 0 {
-		t.Errorf("rawMode link: %v", m)
+	if m := transport.RawMode(0xa1ff); m&os.ModeSymlink == 0 {
+		t.Errorf("RawMode link: %v", m)
 	}
 	if fmtMode(0o640) != "0640" {
 		t.Error(fmtMode(0o640))

@@ -112,17 +112,8 @@ func kubeThrough(ctx context.Context, mc *Context, host, path string, timeout ti
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if mc.Become != nil {
-		res, err := conn.Run(actx, &transport.Cmd{Args: []string{"cat", "--", path}, Become: mc.Become})
-		if err != nil {
-			return nil, err
-		}
-		if res.ExitCode != 0 {
-			return nil, fmt.Errorf("read %s: %s", path, strings.TrimSpace(string(res.Stderr)))
-		}
-		buf.Write(res.Stdout)
-	} else if err := conn.ReadFile(actx, path, &buf); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	if err := transport.ReadFileAs(actx, conn, mc.Become, path, &buf); err != nil {
+		return nil, fmt.Errorf("read %s on %s: %w", path, host, err)
 	}
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(buf.Bytes())
 	if err != nil {

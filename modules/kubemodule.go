@@ -172,7 +172,7 @@ func (k kubeModule) desiredData(ctx context.Context, mc *Context, a Args) (map[s
 	}
 	for key, v := range a.Map("from_host_files") {
 		var buf bytes.Buffer
-		if err := mc.Conn.ReadFile(ctx, fmt.Sprint(v), &buf); err != nil {
+		if err := hostRead(ctx, mc, fmt.Sprint(v), &buf); err != nil {
 			return nil, fmt.Errorf("from_host_files %s: %s on %s: %w", key, v, mc.Host, err)
 		}
 		out[key] = buf.Bytes()
@@ -227,14 +227,14 @@ func (k kubeModule) dump(ctx context.Context, mc *Context, a Args, data map[stri
 
 // hostFileSame reports whether p on the host already has content and mode.
 func hostFileSame(ctx context.Context, mc *Context, p string, content []byte, mode fs.FileMode) (bool, error) {
-	info, err := mc.Conn.Stat(ctx, p)
+	info, err := hostStat(ctx, mc, p)
 	if err != nil {
 		return false, fmt.Errorf("stat %s on %s: %w", p, mc.Host, err)
 	}
 	if !info.Exists || info.Size != int64(len(content)) || info.Mode.Perm() != mode.Perm() {
 		return false, nil
 	}
-	sum, err := mc.Conn.Checksum(ctx, p)
+	sum, err := hostChecksum(ctx, mc, p)
 	if err != nil {
 		return false, fmt.Errorf("checksum %s on %s: %w", p, mc.Host, err)
 	}

@@ -21,7 +21,7 @@ var lineinfileSpec = &Spec{
 		"line is added after the last line matching insertafter (or before insertbefore), else at the end, unless " +
 		"the exact line is already somewhere in the file, and with backrefs nothing is added at all. state=absent " +
 		"removes every matching line. Lines are compared without their line ending; a line written always ends " +
-		"with \\n, and a file whose last line has no newline gets one before a line is appended. " +
+		"with \\n, and a file whose last line has no newline gets one before a line is appended or inserted after it (ansible-core glues the new line onto it). " +
 		"Regular expressions are Go's RE2 syntax (no lookaround or backreferences inside the pattern); in line, " +
 		"backrefs expand \\1 and \\g<name> as in Python. The file is read and written on the host (atomically, " +
 		"keeping its mode and owner) and symbolic links are followed. Check mode predicts exactly; --diff shows the change.",

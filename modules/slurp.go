@@ -62,21 +62,10 @@ func (slurpModule) Run(ctx context.Context, mc *Context, args Args) (*Result, er
 	}}, nil
 }
 
-// hostRead is Conn.ReadFile, through cat as the become user when the login
-// user may not read the file (that fallback holds the content in memory).
+// hostRead is Conn.ReadFile, streamed through cat as the become user when
+// the login user may not read the file.
 func hostRead(ctx context.Context, mc *Context, p string, w io.Writer) error {
-	var cw countWriter
-	cw.w = w
-	err := mc.Conn.ReadFile(ctx, p, &cw)
-	if err == nil || mc.Become == nil || !isPermission(err) || cw.n > 0 {
-		return err
-	}
-	res, err := hostRun(ctx, mc, "cat "+p, &transport.Cmd{Args: []string{"cat", "--", p}})
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(res.Stdout)
-	return err
+	return transport.ReadFileAs(ctx, mc.Conn, mc.Become, p, w)
 }
 
 type countWriter struct {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/runbook-dev/runbook/modules/transport"
 )
@@ -31,7 +30,7 @@ var statSpec = &Spec{
 	Check: CheckFull,
 	Returns: []Return{
 		{Name: "stat", Type: TypeMap, Doc: "exists; when it exists also path, size, mode (\"0644\"), isdir, isreg, islnk, " +
-			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum (SHA-256 of a readable regular file)."},
+			"lnk_target (links), uid, gid, mtime (seconds since the epoch), and checksum and sha256 (both the hex SHA-256 of a readable regular file, computed on the host)."},
 	},
 	Example: `- stat:
     path: /etc/app/app.conf
@@ -79,76 +78,18 @@ func (statModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	return &Result{Data: map[string]any{"stat": st}}, nil
 }
 
-// rawMode converts a st_mode value (as stat -c %f prints it, in hex) to fs.FileMode.
-func rawMode(raw uint32) fs.FileMode {
-	m := goMode(raw & 0o7777)
-	switch raw & 0o170000 {
-	case 0o040000:
-		m |= fs.ModeDir
-	case 0o120000:
-		m |= fs.ModeSymlink
-	case 0o010000:
-		m |= fs.ModeNamedPipe
-	case 0o140000:
-		m |= fs.ModeSocket
-	case 0o020000:
-		m |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		m |= fs.ModeDevice
-	}
-	return m
-}
-
-// statScript prints "RAWMODE SIZE UID GID MTIME" and, for a link, its target; 3 means missing.
-const statScript = `[ -e "$1" ] || [ -L "$1" ] || exit 3
-stat -c '%f %s %u %g %Y' -- "$1" || exit 1
-if [ -L "$1" ]; then readlink -- "$1"; fi`
-
 // hostStat is Conn.Stat; when the login user may not look and the task has
 // become, it asks again through stat(1) as the become user.
 func hostStat(ctx context.Context, mc *Context, p string) (transport.FileInfo, error) {
-	fi, err := mc.Conn.Stat(ctx, p)
-	if err == nil || mc.Become == nil || !isPermission(err) {
-		fi.Path = p
-		return fi, err
-	}
-	fi = transport.FileInfo{Path: p}
-	res, err := mc.Conn.Run(ctx, &transport.Cmd{Args: []string{"/bin/sh", "-c", statScript, "runbook-stat", p}, Become: mc.Become})
-	switch {
-	case err != nil:
-		return fi, err
-	case res.ExitCode == 3:
-		return fi, nil
-	case res.ExitCode != 0:
-		return fi, fmt.Errorf("stat %s: %w", p, exitError(res))
-	}
-	line, target, _ := strings.Cut(string(res.Stdout), "\n")
-	var raw uint32
-	var mtime int64
-	if _, err := fmt.Sscanf(line, "%x %d %d %d %d", &raw, &fi.Size, &fi.UID, &fi.GID, &mtime); err != nil {
-		return fi, fmt.Errorf("stat %s: unexpected output %q", p, line)
-	}
-	fi.Exists, fi.Mode, fi.LinkTarget = true, rawMode(raw), strings.TrimSuffix(target, "\n")
-	fi.ModTime = time.Unix(mtime, 0)
-	return fi, nil
+	fi, err := transport.StatAs(ctx, mc.Conn, mc.Become, p)
+	fi.Path = p
+	return fi, err
 }
 
 // hostChecksum is Conn.Checksum, through sha256sum as the become user when
 // the login user may not read the file.
 func hostChecksum(ctx context.Context, mc *Context, p string) (string, error) {
-	sum, err := mc.Conn.Checksum(ctx, p)
-	if err == nil || mc.Become == nil || !isPermission(err) {
-		return sum, err
-	}
-	res, err := hostRun(ctx, mc, "sha256sum "+p, &transport.Cmd{Args: []string{"sha256sum", "--", p}})
-	if err != nil {
-		return "", err
-	}
-	sum, _, _ = strings.Cut(strings.TrimPrefix(string(res.Stdout), "\\"), " ")
-	if len(sum) != 64 {
-		return "", fmt.Errorf("sha256sum %s: unexpected output %q", p, res.Stdout)
-	}
-	return sum, nil
+	return transport.ChecksumAs(ctx, mc.Conn, mc.Become, p)
 }
 
 // resolveLink follows symbolic links from p (at most 40, as Linux does) and

@@ -327,13 +327,13 @@ func installUnit(ctx context.Context, mc *Context, a Args, unit string) (string,
 	}
 	p := path.Join(a.String("unit_dir"), unit)
 	var cur bytes.Buffer
-	info, err := mc.Conn.Stat(ctx, p)
+	info, err := hostStat(ctx, mc, p)
 	if err != nil {
 		return "", false, Diff{}, fmt.Errorf("stat %s on %s: %w", p, mc.Host, err)
 	}
 	diff := Diff{BeforeHeader: diffHeader(mc.Host, p, "absent"), AfterHeader: diffHeader(mc.Host, p, "content")}
 	if info.Exists {
-		if err := mc.Conn.ReadFile(ctx, p, &cur); err != nil {
+		if err := hostRead(ctx, mc, p, &cur); err != nil {
 			return "", false, Diff{}, fmt.Errorf("read %s on %s: %w", p, mc.Host, err)
 		}
 		if bytes.Equal(cur.Bytes(), content) {
