@@ -17,38 +17,17 @@ import (
 // playbooks). Every test starts from a freshly seeded lab with the state
 // runbook's playbooks leave behind removed, so each proves one path alone.
 
-// labReset undoes what the registry playbooks lay down on the standbys and
-// in the cluster, then reseeds: master0 runs the only registry and holds
-// the only copy of its data, as sealer leaves a cluster.
+// labReset starts any node a previous step killed and reseeds: Seed undoes
+// what the registry playbooks lay down (standby registries, hosts.toml,
+// repointed aliases, the ConfigMaps and Secret), so master0 runs the only
+// registry and holds the only copy of its data, as sealer leaves a cluster.
 func labReset(t *testing.T, l *lab.Lab) {
 	t.Helper()
 	ctx := context.Background()
-	for _, n := range l.Nodes() { // a previous test may have killed one
+	for _, n := range l.Nodes() {
 		if err := l.Start(ctx, n.Name); err != nil {
 			t.Fatal(err)
 		}
-	}
-	R := lab.Rootfs()
-	for _, n := range l.Nodes() {
-		script := fmt.Sprintf(`set -e
-rm -rf /etc/containerd/certs.d/%[2]s/hosts.toml /root/.sealer/Clusterfile.runbook-tmp
-if [ %[3]q != %[4]q ]; then
-  systemctl disable --now sealer-registry.service >/dev/null 2>&1 || true
-  rm -f /etc/systemd/system/sealer-registry.service
-  systemctl daemon-reload
-  rm -rf %[1]s/registry %[1]s/etc %[1]s/certs/%[5]s.key /root/.sealer
-fi`, R, lab.RegistryURL(), n.Name, l.Master0().Name, lab.RegistryDomain)
-		if _, stderr, code, err := l.Run(n.Name, script); err != nil || code != 0 {
-			t.Fatalf("resetting %s: %v %s", n.Name, err, stderr)
-		}
-	}
-	for _, cm := range []string{"sealer-registry", "sealer-apps"} {
-		if _, _, err := l.Kube(ctx, "DELETE", "/api/v1/namespaces/kube-system/configmaps/"+cm, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, _, err := l.Kube(ctx, "DELETE", "/api/v1/namespaces/kube-system/secrets/sealer-registry", nil); err != nil {
-		t.Fatal(err)
 	}
 	if err := l.Seed(ctx); err != nil {
 		t.Fatal(err)
