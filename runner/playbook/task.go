@@ -68,7 +68,11 @@ func (p *parser) taskList(d *decoder, n *yaml.Node, dir, key string, handlers bo
 	}
 	out := make([]*Task, 0, len(n.Content))
 	for _, c := range n.Content {
+		if err := d.enter(c); err != nil {
+			return nil, err
+		}
 		t, err := p.task(d, c, dir, handlers)
+		d.leave(c)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -20,10 +21,59 @@ import (
 
 var octalLiteral = regexp.MustCompile(`^0[0-7]+$`)
 
+// maxNesting bounds how deep values, aliases and merge keys may nest (an
+// alias inside the value it names never ends); maxAliasVisits bounds how many
+// values one file may reach through aliases (an alias bomb multiplies them
+// exponentially). Real playbooks stay far below both.
+const (
+	maxNesting     = 1000
+	maxAliasVisits = 1 << 18
+)
+
 // decoder turns goyaml.v3 nodes into Go values, remembering the file so that
 // every error carries file:line:column.
 type decoder struct {
 	file string
+	// depth is the current nesting, aliased how many enclosing nodes were
+	// reached through an alias, visits the aliased values read so far.
+	depth, aliased, visits int
+	// lastAlias is the alias entered last: where a cycle is reported.
+	lastAlias *yaml.Node
+}
+
+// enter is called on the way into a nested node: it fails, naming where,
+// when the nesting or the values expanded through aliases pass their bounds.
+// Every successful enter must be paired with a leave.
+func (d *decoder) enter(n *yaml.Node) error {
+	if d.depth >= maxNesting {
+		if d.lastAlias != nil {
+			n = d.lastAlias
+		}
+		return errAt(d.pos(n), "value nested more than %d levels deep (an alias used inside the value it names?)", maxNesting)
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		d.aliased++
+		d.lastAlias = n
+	}
+	if d.aliased > 0 {
+		d.visits++
+		if d.visits > maxAliasVisits {
+			if n.Kind == yaml.AliasNode {
+				d.aliased--
+			}
+			return errAt(d.pos(n), "more than %d values reached through aliases (an alias bomb?)", maxAliasVisits)
+		}
+	}
+	d.depth++
+	return nil
+}
+
+// leave undoes enter(n).
+func (d *decoder) leave(n *yaml.Node) {
+	d.depth--
+	if n != nil && n.Kind == yaml.AliasNode {
+		d.aliased--
+	}
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -34,14 +84,29 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 }
 
 // parseDocument reads YAML bytes into the root node of its (single) document.
-func parseDocument(file string, data []byte) (*yaml.Node, error) {
+// A second document (after "---") is an error rather than silently ignored,
+// as in Ansible; so is a parser failure, which never escapes as a panic.
+func parseDocument(file string, data []byte) (root *yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("YAML parser failure: %v", r)}
+		}
+	}()
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		if err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, yamlSyntaxError(file, data, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, yamlSyntaxError(file, data, err)
+	case len(next.Content) > 0 && !(next.Content[0].Tag == "!!null" && next.Content[0].Value == ""):
+		return nil, errAt(Pos{File: file, Line: next.Line}, "a second YAML document starts here (---): a file holds one document; put every play (or task, or variable) in one list or mapping")
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -108,7 +173,11 @@ func (d *decoder) pairs(n *yaml.Node, what string) ([]pair, error) {
 			return nil, errAt(d.pos(k), "%s: keys must be strings", what)
 		}
 		if k.Tag == "!!merge" {
+			if err := d.enter(v); err != nil {
+				return nil, err
+			}
 			merged, err := d.pairs(v, what)
+			d.leave(v)
 			if err != nil {
 				return nil, err
 			}
@@ -247,8 +316,12 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 
 // value decodes any node into plain Go values: map[string]any, []any,
 // string, int, float64, bool, nil.
-func (d *decoder) value(n *yaml.Node) (any, error) {
-	n = resolveAlias(n)
+func (d *decoder) value(orig *yaml.Node) (any, error) {
+	if err := d.enter(orig); err != nil {
+		return nil, err
+	}
+	defer d.leave(orig)
+	n := resolveAlias(orig)
 	switch n.Kind {
 	case yaml.MappingNode:
 		ps, err := d.pairs(n, "value")
@@ -316,8 +389,12 @@ func (d *decoder) mapping(n *yaml.Node, key string) (map[string]any, error) {
 }
 
 // checkTemplates validates the syntax of every {{ }} in the node's strings.
-func (d *decoder) checkTemplates(n *yaml.Node) error {
-	n = resolveAlias(n)
+func (d *decoder) checkTemplates(orig *yaml.Node) error {
+	if err := d.enter(orig); err != nil {
+		return err
+	}
+	defer d.leave(orig)
+	n := resolveAlias(orig)
 	if n.Kind == yaml.ScalarNode {
 		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
 			if err := validateTemplate(n.Value); err != nil {
