@@ -143,16 +143,29 @@ func isSecretVar(name string) bool {
 }
 
 // collectSecrets returns the string values of secret-named variables,
-// looking inside nested maps.
+// looking inside nested maps and lists (a list of users with passwords, a
+// list of tokens), and any string holding a PEM private key, whatever its
+// name.
 func collectSecrets(vars map[string]any, out []string) []string {
 	for k, v := range vars {
-		switch x := v.(type) {
-		case string:
-			if isSecretVar(k) && x != "" && !strings.Contains(x, "{{") {
-				out = append(out, x)
-			}
-		case map[string]any:
-			out = collectSecrets(x, out)
+		out = collectSecretValue(v, isSecretVar(k), out)
+	}
+	return out
+}
+
+// collectSecretValue adds v's secret strings to out; secret says whether v
+// (or the list holding it) is named like a secret.
+func collectSecretValue(v any, secret bool, out []string) []string {
+	switch x := v.(type) {
+	case string:
+		if x != "" && !strings.Contains(x, "{{") && (secret || strings.Contains(x, "PRIVATE KEY-----")) {
+			out = append(out, x)
+		}
+	case map[string]any:
+		out = collectSecrets(x, out)
+	case []any:
+		for _, item := range x {
+			out = collectSecretValue(item, secret, out)
 		}
 	}
 	return out
