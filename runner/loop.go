@@ -74,6 +74,17 @@ func loopVarName(t *playbook.Task) string {
 	return "item"
 }
 
+// valueKind names the kind of a rendered value for error messages.
+func valueKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a boolean"
+	case int, int64, float64:
+		return "a number"
+	}
+	return "not a list"
+}
+
 // loopItems renders the loop (or with_items) into its list of items.
 func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error) {
 	if !t.HasLoop {
@@ -95,8 +106,10 @@ func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error)
 			break
 		}
 		return nil, fmt.Errorf("loop: expected a list, got the string %q", x)
+	case map[string]any:
+		return nil, fmt.Errorf("loop: expected a list, got a mapping: loop over dict2items(...) for its key/value pairs, or keys(...)")
 	default:
-		return nil, fmt.Errorf("loop: expected a list, got %T", v)
+		return nil, fmt.Errorf("loop: expected a list, got %v (%s)", v, valueKind(v))
 	}
 	if t.FlattenLoop {
 		flat := make([]any, 0, len(items))

@@ -45,6 +45,7 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 
@@ -329,5 +330,12 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 	if err != nil {
 		return nil, newError(c.src, false, err)
 	}
+	if f, ok := out.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return nil, newError(c.src, false, errNotFinite)
+	}
 	return normalizeResult(out), nil
 }
+
+// errNotFinite: Ansible fails a division by zero; expr would give +Inf,
+// which no output can print and no module can use.
+var errNotFinite = errors.New("the result is not a finite number (a division by zero?)")

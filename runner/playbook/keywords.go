@@ -27,3 +27,12 @@ func ImportPlaybookKeywords() []string { return clone(importPlaybookKeywords) }
 func LoopControlKeywords() []string { return clone(loopControlKeywords) }
 
 func clone(s []string) []string { return append([]string(nil), s...) }
+
+// magicVars are the variables the runner sets for every task; they win over
+// registered results, so a task may not register under one of these names.
+var magicVars = []string{
+	"ansible_check_mode", "ansible_config_file", "ansible_diff_mode", "ansible_forks", "ansible_play_batch",
+	"ansible_play_hosts", "ansible_play_name", "ansible_run_tags", "ansible_skip_tags", "ansible_verbosity",
+	"group_names", "groups", "hostvars", "inventory_hostname", "inventory_hostname_short", "omit",
+	"play_hosts", "playbook_dir",
+}

@@ -205,6 +205,8 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		t.Register, err = d.str(v, kv.key)
 		if err == nil && !isIdentifier(t.Register) {
 			err = errAt(d.pos(v), "register: %q is not a valid variable name", t.Register)
+		} else if err == nil && contains(magicVars, t.Register) {
+			err = errAt(d.pos(v), "register: %q is a variable runbook sets itself (it would hide the result): choose another name", t.Register)
 		}
 	case "notify":
 		t.Notify, err = d.strList(v, kv.key, false)

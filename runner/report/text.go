@@ -179,7 +179,7 @@ func hostLabel(e Event) string {
 
 func (t *Text) hostLine(e Event) string {
 	var b strings.Builder
-	if e.Loop {
+	if e.Loop && !loopFailedBeforeItems(e) {
 		// Ansible prints only the items of a loop, then ...ignoring if so.
 		if e.Ignored {
 			b.WriteString(t.paint(colorCyan, "...ignoring") + "\n")
@@ -228,6 +228,17 @@ func (t *Text) hostLine(e Event) string {
 		b.WriteString(t.paint(colorCyan, "...ignoring") + "\n")
 	}
 	return b.String()
+}
+
+// loopFailedBeforeItems reports a loop that failed before any item ran (its
+// loop: is not a list, or an expression in it failed): no item line says
+// why, so the result is printed as a task's.
+func loopFailedBeforeItems(e Event) bool {
+	if e.Status != StatusFailed && e.Status != StatusUnreachable {
+		return false
+	}
+	items, _ := e.Result["results"].([]any)
+	return len(items) == 0
 }
 
 // debugPayload keeps what debug printed, without the common keys.
