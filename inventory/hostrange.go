@@ -79,6 +79,32 @@ func parsePort(s string) (int, error) {
 	return p, nil
 }
 
+// checkPortVar validates a literal ansible_port (or ansible_ssh_port) read
+// from an inventory, so that "ansible_port=abc" is an inventory error at its
+// line rather than every task failing on that host later. A value holding
+// {{ }} is checked when it is used.
+func checkPortVar(key string, v any) error {
+	if key != "ansible_port" && key != "ansible_ssh_port" {
+		return nil
+	}
+	var err error
+	switch x := v.(type) {
+	case int:
+		_, err = parsePort(strconv.Itoa(x))
+	case string:
+		if strings.Contains(x, "{{") {
+			return nil
+		}
+		_, err = parsePort(strings.TrimSpace(x))
+	default:
+		err = fmt.Errorf("not a port number: %v", v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
+}
+
 // colonsOutsideBrackets returns the positions of ':' not inside [...].
 func colonsOutsideBrackets(s string) []int {
 	var out []int

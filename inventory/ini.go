@@ -157,6 +157,9 @@ func (p *iniParser) hostLine(section, line string, lineNo int) error {
 		} else {
 			vars[k] = iniValue(v)
 		}
+		if err := checkPortVar(k, vars[k]); err != nil {
+			return p.errf(lineNo, "[%s] host %s: %v", section, toks[0].text, err)
+		}
 	}
 	for _, n := range names {
 		p.inv.addHostToGroup(n, section)
@@ -178,6 +181,9 @@ func (p *iniParser) varLine(section, line string, lineNo int) error {
 		p.inv.groups[section].pub.Vars[k] = s
 	} else {
 		p.inv.groups[section].pub.Vars[k] = iniValue(v)
+	}
+	if err := checkPortVar(k, p.inv.groups[section].pub.Vars[k]); err != nil {
+		return p.errf(lineNo, "[%s:vars] %v", section, err)
 	}
 	return nil
 }

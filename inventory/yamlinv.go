@@ -122,6 +122,9 @@ func (p *yamlInvParser) vars(n *yaml.Node, path string, dst map[string]any) erro
 		if err != nil {
 			return err
 		}
+		if err := checkPortVar(e.Key, v); err != nil {
+			return p.d.errf(e.Value, "%s: %v", path, err)
+		}
 		dst[e.Key] = v
 	}
 	return nil
