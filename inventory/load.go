@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlerr"
 )
 
 // Load reads the given sources and merges them in order into one inventory.
@@ -173,6 +175,9 @@ func (inv *Inventory) loadFile(p string) error {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return &Error{File: p, Msg: err.Error(), Err: err}
+	}
+	if line, col, msg, bad := yamlerr.InvalidUTF8(data); bad {
+		return &Error{File: p, Line: line, Col: col, Msg: msg}
 	}
 	d := newYdec(p)
 	docs, yerr := parseYAMLDocs(p, data)

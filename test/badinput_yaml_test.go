@@ -97,3 +97,22 @@ func TestBadInputYAMLEndMarkers(t *testing.T) {
 	}
 	mustContain(t, r, `"msg": "hi"`)
 }
+
+// TestBadInputNotUTF8: a byte that is not UTF-8 in a playbook, a task file,
+// an -e @file or an inventory is an exit-3 error at its own line and column
+// (the YAML parser said line 1 whatever the line; INI took it in as U+FFFD).
+func TestBadInputNotUTF8(t *testing.T) {
+	const head = "- hosts: web\n  gather_facts: false\n"
+	runErrorCases(t, []errorCase{
+		{"playbook", map[string]string{"hosts": localHosts, "site.yaml": head + "  tasks:\n    - debug: {msg: \"caf\xe9\"}\n"},
+			[]string{"play", "site.yaml", "-i", "hosts"}, 3, []string{"site.yaml:4:24: byte 0xe9 is not valid UTF-8"}},
+		{"task file", map[string]string{"hosts": localHosts, "site.yaml": head + "  tasks: [{import_tasks: t.yaml}]\n", "t.yaml": "- debug: {msg: a}\n- debug: {msg: \"\xff\"}\n"},
+			[]string{"play", "site.yaml", "-i", "hosts"}, 3, []string{"t.yaml:2:17: byte 0xff is not valid UTF-8"}},
+		{"-e @file", map[string]string{"hosts": localHosts, "site.yaml": okPlay, "v.json": "{\"a\":\n \"\xc3(\"}\n"},
+			[]string{"play", "site.yaml", "-i", "hosts", "-e", "@v.json"}, 3, []string{"-e @v.json: v.json:2:3: byte 0xc3 is not valid UTF-8"}},
+		{"INI inventory", map[string]string{"site.yaml": okPlay, "hosts": "[web]\nh\xff1 ansible_connection=local\n"},
+			[]string{"play", "site.yaml", "-i", "hosts"}, 3, []string{"hosts:2:2: byte 0xff is not valid UTF-8", "save the file as UTF-8"}},
+		{"Clusterfile", map[string]string{"site.yaml": okPlay, "Clusterfile": "apiVersion: sealer.io/v2\nkind: Cluster\nmetadata: {name: c\xe9}\n"},
+			[]string{"play", "site.yaml", "-i", "Clusterfile"}, 3, []string{"Clusterfile:3:19: byte 0xe9"}},
+	})
+}

@@ -92,6 +92,9 @@ func parseDocument(file string, data []byte) (root *yaml.Node, err error) {
 			root, err = nil, &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("YAML parser failure: %v", r)}
 		}
 	}()
+	if line, col, msg, bad := yamlerr.InvalidUTF8(data); bad {
+		return nil, errAt(Pos{File: file, Line: line, Col: col}, "%s", msg)
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
