@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -161,5 +163,57 @@ func TestRequiredVars(t *testing.T) {
 	}
 	if _, rec, err := (run{playbook: play, opts: runner.Options{ExtraVars: map[string]any{"host": "h1"}}}).try(t); err != nil || len(rec.results("a")) != 3 {
 		t.Fatalf("host given: %v", err)
+	}
+}
+
+// TestForceHandlersRunOnFailedHosts: a handler notified on a host that then
+// failed runs there only with --force-handlers (or the play's
+// force_handlers), and the host stays failed.
+func TestForceHandlersRunOnFailedHosts(t *testing.T) {
+	const pb = `
+- hosts: web
+  gather_facts: false
+  force_handlers: %s
+  tasks:
+    - name: change
+      command: "true"
+      notify: h
+    - name: fail on h2
+      fail: {msg: boom}
+      when: inventory_hostname == "h2"
+  handlers:
+    - name: h
+      debug: {msg: handled}
+`
+	hostsOf := func(rec *recorder) string {
+		var hs []string
+		for _, e := range rec.results("h") {
+			hs = append(hs, e.Host)
+		}
+		sort.Strings(hs)
+		return strings.Join(hs, ",")
+	}
+	for _, c := range []struct {
+		name      string
+		keyword   string
+		flag      bool
+		wantHosts string
+	}{
+		{"not forced", "false", false, "h1,h3"},
+		{"--force-handlers", "false", true, "h1,h2,h3"},
+		{"force_handlers: true", "true", false, "h1,h2,h3"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, rec := run{playbook: fmt.Sprintf(pb, c.keyword), opts: runner.Options{ForceHandlers: c.flag}}.do(t)
+			if got := hostsOf(rec); got != c.wantHosts {
+				t.Errorf("handler ran on %q, want %q\n%s", got, c.wantHosts, rec.buf)
+			}
+			if s := rec.stats("h2"); s.Failed != 1 {
+				t.Errorf("h2 recap %+v, want failed=1 (a forced handler does not clear the failure)", s)
+			}
+			if out.ExitCode() != runner.ExitHostFailed {
+				t.Errorf("exit code %d, want %d", out.ExitCode(), runner.ExitHostFailed)
+			}
+		})
 	}
 }

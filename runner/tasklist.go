@@ -249,7 +249,19 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 			ran = true
 			saved := e.started
 			e.started = true
+			// Forced (--force-handlers, force_handlers): a failed host
+			// runs the handler, as always: does, and stays failed.
+			var forced []*hostState
+			for _, h := range hosts {
+				if h.failed {
+					forced = append(forced, h)
+					h.failed = false
+				}
+			}
 			e.runOn(ctx, pr, hosts, []*playbook.Task{hd}, &hsc)
+			for _, h := range forced {
+				h.failed = true
+			}
 			e.started = saved
 		}
 		if !ran {
