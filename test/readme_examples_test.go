@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/runner/playbook"
 	"sigs.k8s.io/yaml"
 )
 
@@ -181,5 +182,73 @@ func TestReadmeHelpersExist(t *testing.T) {
 		if strings.Contains(r.stderr, "unknown function") || strings.Contains(r.stderr, "unexpected token") {
 			t.Errorf("README.md lists the helper %s, but expressions do not have it: %s", name, strings.TrimSpace(r.stderr))
 		}
+	}
+}
+
+// TestReadmeKeywordLists checks the README's play and task keyword lists
+// and meta actions against the parser's.
+func TestReadmeKeywordLists(t *testing.T) {
+	section := readmeSection(t, "## Playbook language", "### ")
+	words := func(after string) map[string]bool {
+		_, s, ok := strings.Cut(section, after)
+		if !ok {
+			t.Fatalf("README.md: no %q in Playbook language", after)
+		}
+		s, _, _ = strings.Cut(s, "`")
+		s = regexp.MustCompile(`\([^)]*\)`).ReplaceAllString(s, "") // loop_control (…), listen (handlers)
+		out := map[string]bool{}
+		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '/' || r == ' ' || r == '\n' }) {
+			out[w] = true
+		}
+		return out
+	}
+	compare := func(what string, readme map[string]bool, parser []string) {
+		for _, k := range parser {
+			if !readme[k] {
+				t.Errorf("README.md: the %s list lacks %s, which the parser accepts", what, k)
+			}
+			delete(readme, k)
+		}
+		for k := range readme {
+			t.Errorf("README.md: the %s list has %s, which the parser does not accept", what, k)
+		}
+	}
+	compare("play keyword", words("**Play keywords:** `"), playbook.PlayKeywords())
+	tasks := words("**Task keywords:** `")
+	tasks["meta"] = true // listed after the list, as `meta:`
+	compare("task keyword", tasks, playbook.TaskKeywords())
+	compare("meta action", words("and `meta:`\n(`"), playbook.MetaActions)
+}
+
+// TestExportedDirectoriesAreNamed checks that every directory `runbook
+// playbooks export` writes is named by `playbooks export --help` and by the
+// README's registry section.
+func TestExportedDirectoriesAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	if r := runbook(t, dir, "playbooks", "export", "out"); r.code != 0 {
+		t.Fatal(r)
+	}
+	entries, err := os.ReadDir(dir + "/out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := runbook(t, dir, "playbooks", "export", "--help").stdout
+	section := readmeSection(t, "## Registry recovery", "## ")
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		n++
+		name := e.Name() + "/"
+		if !strings.Contains(help, name) {
+			t.Errorf("playbooks export --help does not name %s, which the export writes:\n%s", name, help)
+		}
+		if !strings.Contains(section, name) && !strings.Contains(section, e.Name()) {
+			t.Errorf("README.md's registry section does not name %s, which the export writes", name)
+		}
+	}
+	if n < 4 {
+		t.Fatalf("the export wrote only %d directories", n)
 	}
 }

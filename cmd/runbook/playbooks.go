@@ -68,8 +68,8 @@ func newPlaybooksExportCmd(stdout io.Writer) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Copy the built-in playbooks, task files, examples and templates into DIR",
-		Long: `Copy the built-in playbooks with everything they use (tasks/, vars/, examples/,
-templates/) into DIR, creating it. Files that exist with the same content are
+		Long: `Copy the built-in playbooks with everything they use (common/, tasks/, vars/,
+examples/, templates/) into DIR, creating it. Files that exist with the same content are
 left alone; a file that exists with other content (a site's edit) stops the
 export before anything is written, unless --force is given.`,
 		Example: `  runbook playbooks export ./site-playbooks
