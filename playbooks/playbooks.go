@@ -54,8 +54,8 @@ func canonical(name string) (string, bool) {
 	return "", false
 }
 
-// Summary returns the first line of text of a playbook's opening comment
-// block ("" when it has none).
+// Summary returns the first paragraph of a playbook's opening comment block
+// as one line ("" when it has none).
 func Summary(name string) string {
 	n, ok := canonical(name)
 	if !ok {
@@ -65,14 +65,23 @@ func Summary(name string) string {
 	if err != nil {
 		return ""
 	}
+	// The whole paragraph: its first line alone can stop mid-sentence.
+	var words []string
 	for _, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		if s := strings.TrimSpace(strings.TrimLeft(line, "#")); s != "" {
-			return s
+		s := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		if s == "" && len(words) > 0 {
+			break
 		}
+		if s != "" {
+			words = append(words, s)
+		}
+	}
+	if len(words) > 0 {
+		return strings.Join(words, " ")
 	}
 	return ""
 }

@@ -26,8 +26,10 @@ func TestNamesAndHas(t *testing.T) {
 		}
 	}
 	for _, n := range want {
-		if playbooks.Summary(n) == "" {
-			t.Errorf("%s has no opening comment", n)
+		// `runbook playbooks list` shows the summary: a whole sentence, not
+		// the comment's first line cut mid-phrase.
+		if s := playbooks.Summary(n); !strings.HasPrefix(s, strings.TrimSuffix(n, ".yaml")+" — ") || !strings.HasSuffix(s, ".") || strings.Contains(s, "#") {
+			t.Errorf("%s: summary %q is not its opening sentence", n, s)
 		}
 	}
 }
