@@ -119,6 +119,7 @@ func (l *Lab) launch(n Node) error {
 	if err := os.WriteFile(l.consoleLog(n), nil, 0o644); err != nil {
 		return err
 	}
+	closeInheritedOnExec()
 	sh := `exec </dev/null; log=$1; shift; "$@" >>"$log" 2>&1 & echo $!`
 	cmd := exec.Command("/bin/sh", append([]string{"-c", sh, "sh", l.consoleLog(n)}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -209,4 +210,20 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// closeInheritedOnExec marks every descriptor this process inherited (Go
+// opens its own with O_CLOEXEC) close-on-exec, so that a node never holds
+// one: `flock 9 make demo` would otherwise leave fd 9, the lab's use lock,
+// held by systemd-nspawn for as long as the node runs.
+func closeInheritedOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return // no /proc: nothing to inspect, nothing the lab could do
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
