@@ -1,7 +1,10 @@
 package runner_test
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/runbook-dev/runbook/runner"
@@ -30,5 +33,41 @@ func TestCheckModeVarFollowsTheRunNotTheTask(t *testing.T) {
 				t.Errorf("--check=%v: %s sees ansible_check_mode=%s", check, task, got)
 			}
 		}
+	}
+}
+
+func TestCheckModeFollowsCommandRules(t *testing.T) {
+	dir := t.TempDir()
+	exists := filepath.Join(dir, "exists")
+	if err := os.WriteFile(exists, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, rec := run{playbook: `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - {name: plain, command: "touch ` + dir + `/made"}
+    - {name: creates missing, command: "touch ` + dir + `/made", args: {creates: ` + dir + `/made}}
+    - {name: creates present, command: "touch ` + dir + `/x", args: {creates: ` + exists + `}}
+    - {name: forced, command: "touch ` + dir + `/forced", check_mode: false}
+    - {name: flag, debug: {msg: "{{ ansible_check_mode }}"}}
+`, opts: runner.Options{Check: true}}.do(t)
+	want := map[string]string{"plain": "skipped", "creates missing": "changed", "creates present": "ok", "forced": "changed"}
+	for task, status := range want {
+		if e := rec.result(t, task, "h1"); e.Status != status {
+			t.Errorf("%s: %s, want %s", task, e.Status, status)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "made")); !os.IsNotExist(err) {
+		t.Error("check mode ran a command it should only have predicted")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "forced")); err != nil {
+		t.Error("check_mode: false must run for real")
+	}
+	if msgOf(rec.result(t, "flag", "h1")) != "true" || out.ExitCode() != 0 {
+		t.Errorf("ansible_check_mode not true or exit %d", out.ExitCode())
+	}
+	if !strings.Contains(rec.buf.String(), "TASK [plain] [CHECK MODE]") {
+		t.Errorf("no [CHECK MODE] marker:\n%s", rec.buf)
 	}
 }

@@ -1,8 +1,6 @@
 package runner_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -411,42 +409,6 @@ func TestFailedWhenChangedWhen(t *testing.T) {
 	}
 }
 
-func TestCheckModeFollowsCommandRules(t *testing.T) {
-	dir := t.TempDir()
-	exists := filepath.Join(dir, "exists")
-	if err := os.WriteFile(exists, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, rec := run{playbook: `
-- hosts: h1
-  gather_facts: false
-  tasks:
-    - {name: plain, command: "touch ` + dir + `/made"}
-    - {name: creates missing, command: "touch ` + dir + `/made", args: {creates: ` + dir + `/made}}
-    - {name: creates present, command: "touch ` + dir + `/x", args: {creates: ` + exists + `}}
-    - {name: forced, command: "touch ` + dir + `/forced", check_mode: false}
-    - {name: flag, debug: {msg: "{{ ansible_check_mode }}"}}
-`, opts: runner.Options{Check: true}}.do(t)
-	want := map[string]string{"plain": "skipped", "creates missing": "changed", "creates present": "ok", "forced": "changed"}
-	for task, status := range want {
-		if e := rec.result(t, task, "h1"); e.Status != status {
-			t.Errorf("%s: %s, want %s", task, e.Status, status)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "made")); !os.IsNotExist(err) {
-		t.Error("check mode ran a command it should only have predicted")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "forced")); err != nil {
-		t.Error("check_mode: false must run for real")
-	}
-	if msgOf(rec.result(t, "flag", "h1")) != "true" || out.ExitCode() != 0 {
-		t.Errorf("ansible_check_mode not true or exit %d", out.ExitCode())
-	}
-	if !strings.Contains(rec.buf.String(), "TASK [plain] [CHECK MODE]") {
-		t.Errorf("no [CHECK MODE] marker:\n%s", rec.buf)
-	}
-}
-
 func TestDelegateTo(t *testing.T) {
 	_, rec := run{playbook: `
 - hosts: h1
@@ -569,32 +531,5 @@ func TestMetaEndHostAndEndPlay(t *testing.T) {
 	}
 	if n := len(rec.results("next play")); n != 3 {
 		t.Errorf("the following play runs on all hosts again: %d", n)
-	}
-}
-
-func TestInterruptedRunStopsAndReports(t *testing.T) {
-	stop := make(chan struct{})
-	close(stop)
-	out, rec := run{playbook: "- hosts: h1\n  tasks: [{name: a, debug: {}}]\n", opts: runner.Options{Stop: stop}}.do(t)
-	if out.ExitCode() != runner.ExitInterrupted || len(rec.results("a")) != 0 {
-		t.Errorf("exit %d", out.ExitCode())
-	}
-}
-
-func TestFailedHostLeavesLaterPlays(t *testing.T) {
-	_, rec := run{playbook: `
-- hosts: web
-  gather_facts: false
-  tasks:
-    - {name: fail h1, command: "false", when: inventory_hostname == "h1"}
-- hosts: web
-  gather_facts: false
-  tasks:
-    - {name: second, debug: {}}
-`}.do(t)
-	for _, e := range rec.results("second") {
-		if e.Host == "h1" {
-			t.Error("a host that failed must not run later plays")
-		}
 	}
 }

@@ -217,3 +217,30 @@ func TestForceHandlersRunOnFailedHosts(t *testing.T) {
 		})
 	}
 }
+
+func TestInterruptedRunStopsAndReports(t *testing.T) {
+	stop := make(chan struct{})
+	close(stop)
+	out, rec := run{playbook: "- hosts: h1\n  tasks: [{name: a, debug: {}}]\n", opts: runner.Options{Stop: stop}}.do(t)
+	if out.ExitCode() != runner.ExitInterrupted || len(rec.results("a")) != 0 {
+		t.Errorf("exit %d", out.ExitCode())
+	}
+}
+
+func TestFailedHostLeavesLaterPlays(t *testing.T) {
+	_, rec := run{playbook: `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - {name: fail h1, command: "false", when: inventory_hostname == "h1"}
+- hosts: web
+  gather_facts: false
+  tasks:
+    - {name: second, debug: {}}
+`}.do(t)
+	for _, e := range rec.results("second") {
+		if e.Host == "h1" {
+			t.Error("a host that failed must not run later plays")
+		}
+	}
+}
