@@ -24,19 +24,11 @@ func TestBadInputInventoryPort(t *testing.T) {
 			"inv": "apiVersion: sealer.io/v2\nkind: Cluster\nmetadata: {name: c}\nspec:\n  ssh: {port: '70000'}\n  hosts: [{ips: [127.0.0.9], roles: [master]}]\n"},
 			args, 3, []string{"inv:5:", "spec.ssh.port port 70000 out of range"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := runbook(t, workdir(t, tc.files), tc.args...)
-			noCrash(t, r)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r)
-			}
-			mustContain(t, r, tc.want...)
-			if strings.Contains(r.stdout, "PLAY [") {
-				t.Errorf("a play started with an invalid inventory\n%s", r)
-			}
-		})
-	}
+	runErrorCases(t, cases, func(t *testing.T, r result) {
+		if strings.Contains(r.stdout, "PLAY [") {
+			t.Errorf("a play started with an invalid inventory\n%s", r)
+		}
+	})
 	dir := workdir(t, map[string]string{"site.yaml": okPlay, "inv": "[web]\nh1 ansible_connection=local ansible_port=\"{{ p }}\"\nh2 ansible_connection=local ansible_port=2222\n"})
 	if r := runbook(t, dir, args...); r.code != 0 {
 		t.Errorf("a templated or valid port was refused: exit %d\n%s", r.code, r)

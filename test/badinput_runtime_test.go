@@ -29,19 +29,11 @@ func TestBadInputRuntimeErrors(t *testing.T) {
 		{"include_tasks of a file with a syntax error", play("      include_tasks: \"{{ f }}\"\n      vars: {f: t_bad.yaml}\n"), args, 2,
 			[]string{"fatal: [h1]: FAILED!", `(site.yaml:4:7) on host h1: include_tasks: t_bad.yaml:2: YAML syntax error`}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := runbook(t, workdir(t, tc.files), tc.args...)
-			noCrash(t, r)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r)
-			}
-			mustContain(t, r, tc.want...)
-			if strings.Contains(r.stdout, "<unencodable>") {
-				t.Errorf("a value no output can print was passed on\n%s", r)
-			}
-		})
-	}
+	runErrorCases(t, cases, func(t *testing.T, r result) {
+		if strings.Contains(r.stdout, "<unencodable>") {
+			t.Errorf("a value no output can print was passed on\n%s", r)
+		}
+	})
 	// The same loop failure in a JSON line carries the message as well.
 	r := runbook(t, workdir(t, cases[0].files), append(args, "--output", "json")...)
 	mustContain(t, r, `"status":"failed","loop":true`, `loop: expected a list, got the string \"abc\"`)

@@ -71,19 +71,11 @@ func TestBadInputYAMLStructures(t *testing.T) {
 			"site.yaml": head + "  tasks: [{import_tasks: t.yaml}]\n"},
 			args, 3, []string{"t.yaml:2:", "second YAML document"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := runbook(t, workdir(t, tc.files), tc.args...)
-			noCrash(t, r)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r)
-			}
-			mustContain(t, r, tc.want...)
-			if strings.Contains(r.stdout, "PLAY [") {
-				t.Errorf("a play started although the input is invalid\n%s", r)
-			}
-		})
-	}
+	runErrorCases(t, cases, func(t *testing.T, r result) {
+		if strings.Contains(r.stdout, "PLAY [") {
+			t.Errorf("a play started although the input is invalid\n%s", r)
+		}
+	})
 }
 
 // TestBadInputYAMLEndMarkers: a file that ends with a bare "---" or uses

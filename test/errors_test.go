@@ -18,16 +18,21 @@ type errorCase struct {
 	want  []string
 }
 
-func runErrorCases(t *testing.T, cases []errorCase) {
+// runErrorCases runs each case and checks the binary did not crash, its exit
+// code and its message; also, when given, checks more of each result.
+func runErrorCases(t *testing.T, cases []errorCase, also ...func(t *testing.T, r result)) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := workdir(t, tc.files)
-			r := runbook(t, dir, tc.args...)
+			r := runbook(t, workdir(t, tc.files), tc.args...)
+			noCrash(t, r)
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r)
 			}
 			mustContain(t, r, tc.want...)
+			for _, check := range also {
+				check(t, r)
+			}
 		})
 	}
 }
