@@ -1,16 +1,13 @@
 package test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -86,7 +83,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stop := watchArgs(t, u.Password)
+	stop := sshd.WatchArgs(u.Password)
 	r := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh, "-vvvv")
 	if seen := stop(); seen != "" {
 		t.Errorf("the become password was in a process's arguments: %s", seen)
@@ -158,49 +155,5 @@ func TestWrongBecomePasswordFailsClearly(t *testing.T) {
 	}
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("took %v", took)
-	}
-}
-
-// watchArgs scans every process's arguments for secret until the returned
-// function is called; that function returns the first command line seen
-// holding it ("" if none).
-func watchArgs(t *testing.T, secret string) func() string {
-	t.Helper()
-	var (
-		mu   sync.Mutex
-		seen string
-	)
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			entries, _ := os.ReadDir("/proc")
-			for _, e := range entries {
-				if _, err := strconv.Atoi(e.Name()); err != nil {
-					continue
-				}
-				b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-				if err == nil && bytes.Contains(b, []byte(secret)) {
-					mu.Lock()
-					if seen == "" {
-						seen = strings.ReplaceAll(string(b), "\x00", " ")
-					}
-					mu.Unlock()
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
-	return func() string {
-		close(done)
-		<-finished
-		mu.Lock()
-		defer mu.Unlock()
-		return seen
 	}
 }

@@ -2,6 +2,9 @@ package sshd_test
 
 import (
 	"net"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,5 +40,21 @@ func TestServerLoginAndKill(t *testing.T) {
 	if conn, err := net.DialTimeout("tcp", s.Addr, time.Second); err == nil {
 		conn.Close()
 		t.Error("a killed server still accepts connections")
+	}
+}
+
+// WatchArgs sees a secret in any process's command line, and nothing else.
+func TestWatchArgsSeesASecretInArguments(t *testing.T) {
+	secret := "argv-canary-" + strconv.Itoa(os.Getpid())
+	unused := sshd.WatchArgs(secret + "-unused")
+	stop := sshd.WatchArgs(secret)
+	if err := exec.Command("/bin/sh", "-c", "sleep 0.3", secret).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if seen := stop(); !strings.Contains(seen, secret) {
+		t.Errorf("WatchArgs missed %q on a command line (saw %q)", secret, seen)
+	}
+	if seen := unused(); seen != "" {
+		t.Errorf("WatchArgs reports %q for a secret nobody used", seen)
 	}
 }

@@ -9,13 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/test/sshd"
 )
 
 // rootOnly makes base/open/NAME (0600 root, in a directory anyone may
@@ -73,7 +72,7 @@ func TestIntegrationBecomeReads(t *testing.T) {
 		t.Fatalf("ReadFile as %s: %v, want a permission error", itUser, err)
 	}
 
-	stop := watchArgv(t, env.password)
+	stop := sshd.WatchArgs(env.password)
 	for _, p := range []string{open, closed} {
 		fi, err := transport.StatAs(ctx, c, root, p)
 		if err != nil || !fi.Exists || fi.Size != int64(len(data)) || fi.Mode != 0o600 || fi.UID != 0 || fi.GID != 0 || fi.Path != p {
@@ -123,50 +122,5 @@ func TestIntegrationBecomeReads(t *testing.T) {
 	}
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("wrong password took %v", d)
-	}
-}
-
-// watchArgv scans every process's arguments for secret until the returned
-// function is called, which returns the first command line holding it.
-func watchArgv(t *testing.T, secret string) func() string {
-	t.Helper()
-	var (
-		mu   sync.Mutex
-		seen string
-	)
-	done, finished := make(chan struct{}), make(chan struct{})
-	scan := func() {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			if _, err := strconv.Atoi(e.Name()); err != nil {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err == nil && bytes.Contains(b, []byte(secret)) {
-				mu.Lock()
-				if seen == "" {
-					seen = strings.ReplaceAll(string(b), "\x00", " ")
-				}
-				mu.Unlock()
-			}
-		}
-	}
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			default:
-				scan()
-			}
-		}
-	}()
-	return func() string {
-		close(done)
-		<-finished
-		mu.Lock()
-		defer mu.Unlock()
-		return seen
 	}
 }
