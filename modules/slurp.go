@@ -67,14 +67,3 @@ func (slurpModule) Run(ctx context.Context, mc *Context, args Args) (*Result, er
 func hostRead(ctx context.Context, mc *Context, p string, w io.Writer) error {
 	return transport.ReadFileAs(ctx, mc.Conn, mc.Become, p, w)
 }
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}

@@ -339,10 +339,7 @@ func installUnit(ctx context.Context, mc *Context, a Args, unit string) (string,
 		if bytes.Equal(cur.Bytes(), content) {
 			return p, false, Diff{}, nil
 		}
-		diff.BeforeHeader = diff.AfterHeader
-	}
-	if info.Exists {
-		diff.Before = unitDiffSide(cur.Bytes())
+		diff.BeforeHeader, diff.Before = diff.AfterHeader, unitDiffSide(cur.Bytes())
 	}
 	diff.After = unitDiffSide(content)
 	if mc.Check {

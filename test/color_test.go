@@ -55,15 +55,7 @@ func runOnTerminal(t *testing.T, dir string, env []string, args ...string) strin
 	var out bytes.Buffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&out, ptm); close(copied) }() // ends with EIO when the child exits
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatal("runbook did not finish within a minute")
-	}
+	waitAtMostAMinute(t, cmd)
 	select {
 	case <-copied:
 	case <-time.After(10 * time.Second):

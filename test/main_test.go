@@ -64,6 +64,14 @@ func runbook(t *testing.T, dir string, args ...string) result {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	waitAtMostAMinute(t, cmd)
+	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+// waitAtMostAMinute waits for a started command, killing it and failing the
+// test when it has not finished within a minute.
+func waitAtMostAMinute(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -71,9 +79,8 @@ func runbook(t *testing.T, dir string, args ...string) result {
 	case <-time.After(time.Minute):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("runbook %v did not finish within a minute", args)
+		t.Fatalf("%v did not finish within a minute", cmd.Args)
 	}
-	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
 }
 
 // workdir writes files into a fresh directory.
