@@ -61,7 +61,7 @@ func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *play
 	mc, err := e.moduleContext(ctx, h, t, sc, vars, check, delegate, spec)
 	if err != nil {
 		if unreachable(err) {
-			return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+			return unreachableItem(err)
 		}
 		return failedItem(taskError(t, h.name, err))
 	}
@@ -171,7 +171,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 	res, err := safeRun(ctx, mod, mc, args)
 	if err != nil {
 		if unreachable(err) {
-			return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
+			return unreachableItem(err)
 		}
 		res = &modules.Result{Failed: true, Msg: err.Error()}
 	}
@@ -351,4 +351,12 @@ func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any
 		return true, nil
 	}
 	return eval.Condition(t.When, vars)
+}
+
+// unreachableItem is the result of a task on a host that could not be
+// reached. host_down says whether the host did not answer at all (what
+// ignore_unreachable may ignore) or answered and refused the session.
+func unreachableItem(err error) itemResult {
+	return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false,
+		"host_down": transport.IsHostDown(err), "msg": err.Error()}}
 }

@@ -162,7 +162,11 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		out.ignored = true
 	}
 	if out.status == report.StatusUnreachable && boolOr(firstBool(t.IgnoreUnreachable, sc.ignoreUnreachable), false) {
-		out.ignored = true
+		// Only a host that is down: one that answered and refused the
+		// session (host key, authentication) is a problem to fix, never
+		// one to ignore.
+		down, _ := out.result["host_down"].(bool)
+		out.ignored = down
 	}
 	e.record(pr, h, t, sc, out)
 	ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
@@ -254,7 +258,7 @@ func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 	out := outcome{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
 	if unreachable(err) {
 		out.status = report.StatusUnreachable
-		out.result = map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}
+		out.result = unreachableItem(err).result
 	}
 	if boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) && out.status == report.StatusFailed {
 		out.ignored = true

@@ -17,11 +17,10 @@ import (
 // playbooks). Every test starts from a freshly seeded lab with the state
 // runbook's playbooks leave behind removed, so each proves one path alone.
 
-// labReset starts any node a previous step killed and reseeds: Seed undoes
-// what the registry playbooks lay down (standby registries, hosts.toml,
-// repointed aliases, the ConfigMaps and Secret), so master0 runs the only
-// registry and holds the only copy of its data, as sealer leaves a cluster.
-func labReset(t *testing.T, l *lab.Lab) {
+// labReset starts any node a previous step killed and reseeds in shape o:
+// Seed undoes what the registry playbooks lay down, so the lab is a
+// cluster as sealer leaves it.
+func labReset(t *testing.T, l *lab.Lab, o lab.SeedOptions) {
 	t.Helper()
 	ctx := context.Background()
 	for _, n := range l.Nodes() {
@@ -29,19 +28,20 @@ func labReset(t *testing.T, l *lab.Lab) {
 			t.Fatal(err)
 		}
 	}
-	if err := l.Seed(ctx); err != nil {
+	if err := l.SeedWith(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // freshLab is the start of every recovery test: the lab as sealer leaves
-// it, a work directory, and master0 started again when the test ends.
-func freshLab(t *testing.T) (*lab.Lab, string, context.Context) {
+// it in shape o, a work directory, and the lab restarted and reseeded in
+// sealer's default shape when the test ends.
+func freshLab(t *testing.T, o lab.SeedOptions) (*lab.Lab, string, context.Context) {
 	t.Helper()
 	l := lab.Require(t)
-	labReset(t, l)
+	labReset(t, l, o)
 	ctx := context.Background()
-	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
+	t.Cleanup(func() { labReset(t, l, lab.DefaultSeedOptions()) })
 	return l, t.TempDir(), ctx
 }
 
@@ -68,23 +68,20 @@ func labApps(t *testing.T, dir string) string {
 	return "@" + p
 }
 
-// pullEverywhere pulls every seeded image through sea.hub:5000 on every
-// running node except skip, with containerd's own client.
-func pullEverywhere(t *testing.T, l *lab.Lab, skip string) {
+// pullEverywhere pulls every image through sea.hub:5000 on every running
+// node except skip, through the node's own runtime, credentials and alias.
+func pullEverywhere(t *testing.T, l *lab.Lab, o lab.SeedOptions, skip string, images ...lab.SeedImage) {
 	t.Helper()
-	password, err := l.RegistryPassword()
-	if err != nil {
-		t.Fatal(err)
+	if len(images) == 0 {
+		images = lab.SeedImages
 	}
 	for _, n := range l.Nodes() {
 		if n.Name == skip {
 			continue
 		}
-		for _, img := range lab.SeedImages {
-			ref := lab.RegistryURL() + "/" + img.Repo + ":" + img.Tag
-			cmd := fmt.Sprintf("ctr -n k8s.io images rm %[1]s >/dev/null 2>&1; ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d --user %[2]s:%[3]s %[1]s", ref, lab.RegistryUser, password)
-			if out, stderr, code, err := l.Run(n.Name, cmd); err != nil || code != 0 {
-				t.Fatalf("%s cannot pull %s: %v\n%s%s", n.Name, ref, err, out, stderr)
+		for _, img := range images {
+			if err := l.Pull(context.Background(), o, n, img); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
@@ -111,47 +108,13 @@ func recapLine(out, host string) string {
 	return m
 }
 
-// Seed, registry-deploy, pre-distribute, hard-kill master0, recover onto
-// master1: every surviving node pulls every seeded image via sea.hub:5000;
-// master0 shows unreachable and the recovery exits 0; a second run changes
-// nothing.
-func TestRecoverMaster0PreDistributed(t *testing.T) {
-	l, dir, ctx := freshLab(t)
-
-	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml"), 0, "registry-deploy")
-	mustBeIdempotent(t, labPlay(t, l, dir, "registry-deploy.yaml"), "registry-deploy")
-	apps := labApps(t, dir)
-	mustExit(t, labPlay(t, l, dir, "pre-distribute.yaml", "-e", apps), 0, "pre-distribute")
-	mustBeIdempotent(t, labPlay(t, l, dir, "pre-distribute.yaml", "-e", apps), "pre-distribute")
-
-	m0, m1 := l.Master0(), l.Masters()[1]
-	if err := l.HardKill(ctx, m0.Name); err != nil {
-		t.Fatal(err)
-	}
-	r := labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+m1.IP)
-	mustExit(t, r, 0, "recover-master0 with master0 dead")
-	if line := recapLine(r.stdout, m0.IP); !strings.Contains(line, "unreachable=1") {
-		t.Errorf("the recap does not show master0 unreachable: %q", line)
-	}
-	pullEverywhere(t, l, m0.Name)
-	mustBeIdempotent(t, labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+m1.IP), "recover-master0")
-
-	cm, found, err := l.GetConfigMap(ctx, "kube-system", "sealer-registry")
-	if err != nil || !found || cm.Data["master0"] != m1.IP || !strings.HasPrefix(cm.Data["deploy_hosts"], `["`+m1.IP+`"`) {
-		t.Errorf("sealer-registry after recovery: %v %v %v", found, err, cm.Data)
-	}
-	cf, _, err := l.GetConfigMap(ctx, "kube-system", lab.ClusterfileConfigMap)
-	if err != nil || !regexp.MustCompile(`(?s)ips:\s*- `+regexp.QuoteMeta(m1.IP)).MatchString(cf.Data["Clusterfile"]) {
-		t.Errorf("the stored Clusterfile does not list %s first: %v\n%s", m1.IP, err, cf.Data["Clusterfile"])
-	}
-}
-
 // No pre-distribution: master0 dies holding the only registry data of the
 // cluster. post-distribute brings it to master1 from a copy on the
 // controller, recover-master0 then finds it there; post-distribute onto
 // master2 without a source finds master1 as the surviving copy.
 func TestRecoverMaster0PostDistributed(t *testing.T) {
-	l, dir, ctx := freshLab(t)
+	o := lab.SeedOptions{Shape: lab.ShapeSingle, Runtime: lab.RuntimeDocker}
+	l, dir, ctx := freshLab(t, o)
 	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml"), 0, "registry-deploy")
 
 	// The operator's backup: master0's registry storage copied to the
@@ -171,7 +134,7 @@ func TestRecoverMaster0PostDistributed(t *testing.T) {
 	mustContain(t, r, "Every image of the boot history is served")
 	r = labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+m1.IP, "-e", images)
 	mustExit(t, r, 0, "recover-master0 after post-distribute")
-	pullEverywhere(t, l, m0.Name)
+	pullEverywhere(t, l, o, m0.Name)
 	mustBeIdempotent(t, labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+m1.IP, "-e", images), "recover-master0 (post-distributed)")
 
 	// master2 has no data: the first live registry host with data (master1)
@@ -210,21 +173,19 @@ func writePlay(t *testing.T, dir, name, body string) string {
 func TestRecoverMaster0ReadsSealerFormat(t *testing.T) {
 	l := lab.Require(t)
 	ctx := context.Background()
-	t.Cleanup(func() { _ = l.Start(ctx, l.Master0().Name) })
-	var deploy []string
-	for _, m := range l.Masters() {
-		deploy = append(deploy, m.IP)
-	}
+	o := lab.SeedOptions{Shape: lab.ShapeSingle, Runtime: lab.RuntimeDocker}
+	t.Cleanup(func() { labReset(t, l, lab.DefaultSeedOptions()) })
+	deploy := []string{l.Master0().IP}
 	formats := map[string]string{
 		"lower-case": fmt.Sprintf("external: null\nlocal:\n  localregistry:\n    registryconfig:\n      domain: %s\n      port: %d\n      username: %s\n"+
-			"    ha: true\n    insecure: false\n    cert:\n      subjectaltname: null\n  deployhosts:\n  - %s\n  vip: 10.103.97.2\n",
+			"    ha: false\n    insecure: false\n    cert:\n      subjectaltname: null\n  deployhosts:\n  - %s\n  vip: \"\"\n",
 			lab.RegistryDomain, lab.RegistryPort, lab.RegistryUser, strings.Join(deploy, "\n  - ")),
-		"camelCase": fmt.Sprintf(`{"local":{"domain":%q,"port":%d,"username":%q,"ha":true,"insecure":false,"cert":{},"deployHosts":["%s"],"vip":"10.103.97.2"}}`,
+		"camelCase": fmt.Sprintf(`{"local":{"domain":%q,"port":%d,"username":%q,"ha":false,"insecure":false,"cert":{},"deployHosts":["%s"],"vip":""}}`,
 			lab.RegistryDomain, lab.RegistryPort, lab.RegistryUser, strings.Join(deploy, `","`)),
 	}
 	for i, style := range []string{"lower-case", "camelCase"} {
 		t.Run(style, func(t *testing.T) {
-			labReset(t, l)
+			labReset(t, l, o)
 			if err := l.ApplyConfigMap(ctx, "kube-system", "sealer-registry", map[string]string{"registry": formats[style]}); err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +218,8 @@ func TestRecoverMaster0ReadsSealerFormat(t *testing.T) {
 			}
 			r := labPlay(t, l, dir, "recover-master0.yaml", "-e", "host="+h.IP, "-v")
 			mustExit(t, r, 0, "recover-master0 from sealer's "+style+" ConfigMap")
-			pullEverywhere(t, l, m0.Name)
+			mustContain(t, r, "registry shape: single (from ConfigMap kube-system/sealer-registry)")
+			pullEverywhere(t, l, o, m0.Name)
 			cm, _, err := l.GetConfigMap(ctx, "kube-system", "sealer-registry")
 			if err != nil || cm.Data["registry"] != formats[style] || cm.Data["master0"] != h.IP {
 				t.Errorf("sealer's key must be kept beside runbook's: %v %v", err, cm.Data)

@@ -107,6 +107,11 @@ type Transport interface {
 type UnreachableError struct {
 	Host string
 	Err  error
+	// Answered is set when the host answered and the session was refused
+	// (an unknown or changed host key, failed authentication): the host is
+	// alive and the fix is on this side. ignore_unreachable never ignores
+	// such a failure; it is meant for hosts that are down.
+	Answered bool
 }
 
 func (e *UnreachableError) Error() string {
@@ -119,6 +124,14 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 func IsUnreachable(err error) bool {
 	var u *UnreachableError
 	return errors.As(err, &u)
+}
+
+// IsHostDown reports whether err is an UnreachableError for a host that did
+// not answer (refused, timed out, no route, connection lost), as opposed to
+// one that answered and refused the session.
+func IsHostDown(err error) bool {
+	var u *UnreachableError
+	return errors.As(err, &u) && !u.Answered
 }
 
 // Dialer is implemented by transports that can open TCP connections from

@@ -4,17 +4,7 @@
 # mandatory (RUNBOOK_LAB=required) and tears the lab down on exit, whatever
 # happens, chaining any EXIT trap already set.
 
-_lab_pkgs=()
-command -v systemd-nspawn >/dev/null 2>&1 || _lab_pkgs+=(systemd-container)
-command -v debootstrap >/dev/null 2>&1 || _lab_pkgs+=(debootstrap)
-command -v zstd >/dev/null 2>&1 || _lab_pkgs+=(zstd)
-command -v nsenter >/dev/null 2>&1 || _lab_pkgs+=(util-linux)
-if [ ${#_lab_pkgs[@]} -gt 0 ]; then
-  echo "lab: installing ${_lab_pkgs[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${_lab_pkgs[@]}" >/dev/null
-fi
-unset _lab_pkgs
+bash test/lab/prereqs.sh
 
 export RUNBOOK_LAB=required
 

@@ -47,6 +47,9 @@ var BasePackages = []string{
 	"systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2", "containerd",
 	"sudo", "ca-certificates", "curl", "docker-registry", "etcd-server",
 	"openssl", "procps", "less", "netbase",
+	// sealer runs its registry as a docker container (init-registry.sh);
+	// haproxy stands in for the IPVS VIP + lvscare in front of the masters.
+	"docker.io", "haproxy",
 	// For the side-by-side benchmarks (test/bench): ansible-playbook needs
 	// Python on its targets, and rsync is the registry copy's baseline.
 	"python3", "rsync",

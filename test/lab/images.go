@@ -91,20 +91,30 @@ func (s SeedImage) Image() (v1.Image, error) {
 	return mutate.ConfigFile(img, cfg)
 }
 
-// pushImages pushes SeedImages to the registry on master0 through its real
-// TLS and htpasswd front door, as sea.hub:5000.
-func (l *Lab) pushImages(ctx context.Context, reg registrySecrets) error {
+// PushImages pushes images to the registry on node n through its real TLS
+// and htpasswd front door, as sea.hub:5000 (what a tool pushing to one
+// registry of the cluster does).
+func (l *Lab) PushImages(ctx context.Context, n Node, images []SeedImage) error {
+	reg, err := l.ensureRegistrySecrets()
+	if err != nil {
+		return err
+	}
+	return l.pushImages(ctx, reg, n, images)
+}
+
+// pushImages pushes images to the registry on n, as sea.hub:5000.
+func (l *Lab) pushImages(ctx context.Context, reg registrySecrets, n Node, images []SeedImage) error {
 	ca, err := os.ReadFile(l.RegistryCAPath())
 	if err != nil {
 		return err
 	}
-	tr, err := labTransport(ca, map[string]string{RegistryURL(): l.Master0().Addr(RegistryPort)})
+	tr, err := labTransport(ca, map[string]string{RegistryURL(): n.Addr(RegistryPort)})
 	if err != nil {
 		return err
 	}
 	defer tr.CloseIdleConnections()
 	auth := &authn.Basic{Username: RegistryUser, Password: reg.password}
-	for _, s := range SeedImages {
+	for _, s := range images {
 		ref, err := name.ParseReference(s.Ref())
 		if err != nil {
 			return err
@@ -117,7 +127,7 @@ func (l *Lab) pushImages(ctx context.Context, reg registrySecrets) error {
 		err = remote.Write(ref, img, remote.WithAuth(auth), remote.WithTransport(tr), remote.WithContext(pctx))
 		cancel()
 		if err != nil {
-			return fmt.Errorf("lab: pushing %s: %w", s.Ref(), err)
+			return fmt.Errorf("lab: pushing %s to %s: %w", s.Ref(), n.Name, err)
 		}
 	}
 	return nil

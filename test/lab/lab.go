@@ -131,6 +131,7 @@ func (l *Lab) baseDir() string             { return filepath.Join(l.cfg.Dir, "ba
 func (l *Lab) nodeDir(n Node) string       { return filepath.Join(l.cfg.Dir, "nodes", n.Name) }
 func (l *Lab) upperDir(n Node) string      { return filepath.Join(l.nodeDir(n), "upper") }
 func (l *Lab) containerdDir(n Node) string { return filepath.Join(l.nodeDir(n), "containerd") }
+func (l *Lab) dockerDir(n Node) string     { return filepath.Join(l.nodeDir(n), "docker") }
 func (l *Lab) consoleLog(n Node) string    { return filepath.Join(l.nodeDir(n), "console.log") }
 func (l *Lab) pkiDir() string              { return filepath.Join(l.cfg.Dir, "pki") }
 

@@ -65,7 +65,7 @@ func (l *Lab) Start(ctx context.Context, name string) error {
 
 // prepareNode creates the node's directories and writes its lab files.
 func (l *Lab) prepareNode(n Node) error {
-	for _, d := range []string{l.upperDir(n), l.containerdDir(n)} {
+	for _, d := range []string{l.upperDir(n), l.containerdDir(n), l.dockerDir(n)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -97,6 +97,13 @@ func (l *Lab) nspawnArgs(n Node) ([]string, error) {
 		// containerd's overlayfs snapshotter cannot use the node's overlay
 		// root as its upper layer; give it a real directory.
 		"--bind=" + l.containerdDir(n) + ":/var/lib/containerd",
+		// docker runs sealer's registry container (--net=host) in the node:
+		// its overlay2 storage needs a real directory too, and runc needs
+		// CAP_NET_ADMIN and the key and bpf system calls nspawn filters out
+		// by default. docker itself never touches networking (daemon.json).
+		"--bind=" + l.dockerDir(n) + ":/var/lib/docker",
+		"--capability=CAP_NET_ADMIN",
+		"--system-call-filter=add_key keyctl bpf",
 	}
 	if n == l.APIServerNode() {
 		bin, err := l.APIServerBinary()

@@ -1,11 +1,12 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,32 +16,50 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Seed puts the running lab into the state a sealer installation leaves
-// (shared/reference/sealer-registry-facts.md), with plain shell run in the
-// nodes and Go on this machine — never with runbook:
+// Seed puts the running lab into the state a sealer installation leaves,
+// in the shape and runtime LAB_SHAPE and LAB_RUNTIME choose (default: ha,
+// docker — sealer's defaults). See SeedWith.
+func (l *Lab) Seed(ctx context.Context) error {
+	o, err := SeedOptionsFromEnv()
+	if err != nil {
+		return err
+	}
+	return l.SeedWith(ctx, o)
+}
+
+// SeedWith puts the running lab into the state sealer v0.9–v0.11 leaves
+// (shared/reference/sealer-reality.md), with plain shell run in the nodes
+// and Go on this machine — never with runbook:
 //
 //   - every node: the cluster rootfs /var/lib/sealer/data/my-cluster/rootfs
-//     with certs/sea.hub.crt; "127.0.10.2 sea.hub #hostalias-set-by-sealer"
-//     in /etc/hosts (sealer's own command); containerd trusting the registry
-//     CA at /etc/containerd/certs.d/sea.hub:5000/sea.hub.crt;
-//   - master0: <rootfs>/registry (the registry's data), certs/sea.hub.{crt,key}
-//     (self-signed, SAN sea.hub), etc/registry_htpasswd (bcrypt),
-//     etc/registry_config.yml, the registry (Debian's docker-registry, v2.8)
-//     running as systemd unit sealer-registry.service on 127.0.10.2:5000
-//     over TLS, SeedImages pushed through it, and ~/.sealer/Clusterfile;
-//   - this machine: the Clusterfile at ClusterfilePath; the cluster:
-//     ConfigMap kube-system/sealer-clusterfile (key Clusterfile).
+//     with sealer's etc/registry_config.yml (container paths, no TLS or
+//     auth), scripts/init-registry.sh and images/ (the registry:2.7.1
+//     image); the sea.hub alias with sealer's marker (shape: see
+//     AliasTarget); the registry CA in the runtime's certs.d; registry
+//     credentials in /var/lib/kubelet/config.json (and ~/.docker/config.json
+//     with docker);
+//   - every deploy host (DeployHosts): <rootfs>/registry (the data),
+//     certs/sea.hub.{crt,key} (self-signed CA, CN registry-ca, RSA PKCS#1),
+//     etc/registry_htpasswd, and the sealer-registry container started by
+//     init-registry.sh, serving SeedImages;
+//   - workers in the ha shape: the VIP (haproxy, health-checked, over the
+//     masters' registries);
+//   - master0: ~/.sealer/Clusterfile; this machine: the Clusterfile at
+//     ClusterfilePath; the cluster: ConfigMaps kube-system/sealer-clusterfile
+//     and kube-system/sealer-registry in sealer's formats.
 //
-// Seed also undoes what runbook's registry playbooks and tests add to that
-// state: a registry, its data, key and configuration on any node but
-// master0, other files in certs.d/sea.hub:5000 (hosts.toml), other sea.hub
-// lines in /etc/hosts, other files in master0's ~/.sealer, and the
-// sealer-registry/sealer-apps ConfigMaps and sealer-registry Secret.
+// It also undoes what runbook's playbooks and tests add: a registry
+// container, data, key or unit anywhere but a deploy host, other files in
+// certs.d (hosts.toml), other sea.hub lines, other files in ~/.sealer, and
+// the ConfigMap sealer-apps and Secret sealer-registry.
 //
-// Seed is idempotent: it rewrites only what differs, restarts the registry
-// only when its files changed or it is not running, and re-pushes only
-// missing blobs. Every node must be running.
-func (l *Lab) Seed(ctx context.Context) error {
+// SeedWith is idempotent: it rewrites only what differs, restarts a
+// registry only when its files changed or it is not running, and re-pushes
+// only missing blobs. Every node must be running.
+func (l *Lab) SeedWith(ctx context.Context, o SeedOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	lk, err := lockFile(ctx, l.setupLockPath(), 5*time.Minute)
 	if err != nil {
 		return err
@@ -56,23 +75,35 @@ func (l *Lab) Seed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	clusterfile := l.Clusterfile(reg.password)
+	clusterfile := l.ClusterfileFor(o, reg.password)
 	if err := writeIfChanged(l.ClusterfilePath(), []byte(clusterfile), 0o600); err != nil {
 		return err
 	}
+	image, imageSum, err := l.registryImageTarball()
+	if err != nil {
+		return err
+	}
+	scripts, err := l.rootfsFiles()
+	if err != nil {
+		return err
+	}
 	if err := l.parallel(l.nodes, func(n Node) error {
-		_, err := l.MustRun(ctx, n.Name, l.seedScript(n, reg, clusterfile))
+		if err := l.putFile(ctx, n, Rootfs()+"/images/"+RegistryImageFile, image, imageSum); err != nil {
+			return err
+		}
+		_, err := l.MustRun(ctx, n.Name, l.seedScript(o, n, reg, clusterfile, scripts))
 		return err
 	}); err != nil {
 		return err
 	}
-	m0 := l.Master0()
-	if err := WaitPort(ctx, m0.Addr(RegistryPort), 30*time.Second); err != nil {
-		out, _, _, _ := l.Run(m0.Name, "systemctl --no-pager status sealer-registry | tail -20")
-		return fmt.Errorf("lab: registry on %s: %w\n%s", m0.Name, err, out)
-	}
-	if err := l.pushImages(ctx, reg); err != nil {
-		return err
+	for _, n := range l.DeployHosts(o) {
+		if err := WaitPort(ctx, n.Addr(RegistryPort), 30*time.Second); err != nil {
+			out, _, _, _ := l.Run(n.Name, "docker ps -a; docker logs --tail 20 "+RegistryContainer)
+			return fmt.Errorf("lab: registry on %s: %w\n%s", n.Name, err, out)
+		}
+		if err := l.pushImages(ctx, reg, n, SeedImages); err != nil {
+			return err
+		}
 	}
 	if err := waitFor(ctx, 60*time.Second, func() bool {
 		code, _, err := l.Kube(ctx, http.MethodGet, "/api/v1/namespaces/kube-system", nil)
@@ -81,6 +112,9 @@ func (l *Lab) Seed(ctx context.Context) error {
 		return fmt.Errorf("lab: namespace kube-system did not appear: %w", err)
 	}
 	if err := l.ApplyConfigMap(ctx, "kube-system", ClusterfileConfigMap, map[string]string{"Clusterfile": clusterfile}); err != nil {
+		return err
+	}
+	if err := l.ApplyConfigMap(ctx, "kube-system", RegistryConfigMap, map[string]string{"registry": l.sealerRegistryInfo(o, reg.password)}); err != nil {
 		return err
 	}
 	for _, obj := range unseededObjects {
@@ -92,19 +126,57 @@ func (l *Lab) Seed(ctx context.Context) error {
 			return fmt.Errorf("lab: deleting kube-system/%s: %d %s", obj, code, body)
 		}
 	}
-	return os.WriteFile(filepath.Join(l.cfg.Dir, "seeded"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(l.seededPath(), append(b, '\n'), 0o644)
+}
+
+// RegistryConfigMap is the ConfigMap sealer v0.10+ records its registry in
+// (namespace kube-system, data key registry).
+const RegistryConfigMap = "sealer-registry"
+
+// sealerRegistryInfo is sealer's RegistryInfo as its kyaml marshalling
+// writes it: lower-case Go field names, embedded structs nested.
+func (l *Lab) sealerRegistryInfo(o SeedOptions, password string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "external: null\nlocal:\n  localregistry:\n    registryconfig:\n      domain: %s\n      port: %d\n      username: %s\n      password: %s\n",
+		RegistryDomain, RegistryPort, RegistryUser, password)
+	fmt.Fprintf(&b, "    ha: %t\n    insecure: false\n    cert:\n      subjectaltname: null\n  deployhosts:\n", o.Shape == ShapeHA)
+	for _, n := range l.DeployHosts(o) {
+		fmt.Fprintf(&b, "  - %s\n", n.IP)
+	}
+	vip := ""
+	if o.Shape == ShapeHA {
+		vip = VIP
+	}
+	fmt.Fprintf(&b, "  vip: %q\n", vip)
+	return b.String()
+}
+
+// putFile writes data to path in the node unless the file there already has
+// sha256 sum (streamed on stdin, written to a temporary name and renamed).
+func (l *Lab) putFile(ctx context.Context, n Node, path string, data []byte, sum string) error {
+	cmd := fmt.Sprintf(`f=%q; if [ "$(sha256sum "$f" 2>/dev/null | cut -d' ' -f1)" = %q ]; then exit 0; fi
+mkdir -p "$(dirname "$f")"; cat >"$f.lab-tmp"; mv -f "$f.lab-tmp" "$f"`, path, sum)
+	_, stderr, code, err := l.RunContext(ctx, n.Name, cmd, bytes.NewReader(data))
+	if err != nil || code != 0 {
+		return fmt.Errorf("lab: %s: writing %s: %v (exit %d) %s", n.Name, path, err, code, stderr)
+	}
+	return nil
 }
 
 // unseededObjects are objects of kube-system that registry playbooks or
-// tests create and the seeded lab does not have: Seed deletes them.
-var unseededObjects = []string{"configmaps/sealer-registry", "configmaps/sealer-apps", "secrets/sealer-registry"}
+// tests create and sealer does not: Seed deletes them.
+var unseededObjects = []string{"configmaps/sealer-apps", "secrets/sealer-registry"}
 
 // registrySecrets are the seeded registry's credentials and certificate,
 // kept in Dir/registry so reseeding changes nothing.
 type registrySecrets struct {
 	password string // RegistryUser's password
 	htpasswd string // the htpasswd line (bcrypt)
-	crt, key string // PEM, self-signed, SAN sea.hub
+	crt, key string // PEM: self-signed CA, CN registry-ca, SAN sea.hub; RSA PKCS#1
 }
 
 // RegistryPassword is the password of RegistryUser on the seeded registry
@@ -139,8 +211,8 @@ func (l *Lab) ensureRegistrySecrets() (registrySecrets, error) {
 		}
 	}
 	crt, key := l.RegistryCAPath(), filepath.Join(dir, RegistryDomain+".key")
-	if !exists(crt) || !exists(key) {
-		if err := writeSelfSigned(crt, key, RegistryDomain, []string{RegistryDomain}, nil); err != nil {
+	if !isSealerRegistryCert(crt) || !exists(key) {
+		if err := writeSealerRegistryCert(crt, key, RegistryDomain); err != nil {
 			return r, err
 		}
 	}
@@ -156,102 +228,4 @@ func (l *Lab) ensureRegistrySecrets() (registrySecrets, error) {
 	}
 	r.password = strings.TrimSpace(r.password)
 	return r, nil
-}
-
-// seedScript is the bash script Seed runs on one node.
-func (l *Lab) seedScript(n Node, reg registrySecrets, clusterfile string) string {
-	m0 := l.Master0()
-	R := Rootfs()
-	var s strings.Builder
-	s.WriteString("set -eu\nchanged=0\n")
-	file := func(path, data string, mode os.FileMode) {
-		fmt.Fprintf(&s, "f=%q; mkdir -p \"$(dirname \"$f\")\"; base64 -d >\"$f.lab-tmp\" <<'LAB_EOF'\n%s\nLAB_EOF\n", path, b64([]byte(data)))
-		fmt.Fprintf(&s, "if cmp -s \"$f.lab-tmp\" \"$f\"; then rm -f \"$f.lab-tmp\"; else chmod %o \"$f.lab-tmp\"; mv -f \"$f.lab-tmp\" \"$f\"; changed=1; fi\n", mode)
-	}
-	// sealer's CommandSetHostAlias, run only when sea.hub's lines are not
-	// exactly its line.
-	alias := fmt.Sprintf("%s %s %s", m0.IP, RegistryDomain, HostAliasMarker)
-	fmt.Fprintf(&s, "if [ \"$(grep \" %s \" /etc/hosts)\" != %q ]; then\n", RegistryDomain, alias)
-	fmt.Fprintf(&s, "if grep \" %[1]s \" /etc/hosts &>/dev/null;then sed -i \"/\\ %[1]s\\ /d\" /etc/hosts; fi;echo \"%[2]s\" >>/etc/hosts\nfi\n", RegistryDomain, alias)
-	// sealer writes only the CA for the default endpoint: anything else in
-	// the directory (a hosts.toml a playbook wrote) goes.
-	fmt.Fprintf(&s, "find %q -mindepth 1 -maxdepth 1 ! -name %q -exec rm -rf {} + 2>/dev/null || true\n",
-		"/etc/containerd/certs.d/"+RegistryURL(), RegistryDomain+".crt")
-	file("/etc/containerd/certs.d/"+RegistryURL()+"/"+RegistryDomain+".crt", reg.crt, 0o644)
-	file(R+"/certs/"+RegistryDomain+".crt", reg.crt, 0o644)
-	if n == m0 {
-		fmt.Fprintf(&s, "mkdir -p %s/registry\nreg_changed=0\nchanged=0\n", R)
-		file(R+"/certs/"+RegistryDomain+".key", reg.key, 0o600)
-		file(R+"/etc/registry_htpasswd", reg.htpasswd, 0o644)
-		file(R+"/etc/registry_config.yml", registryConfig(m0), 0o644)
-		file("/etc/systemd/system/sealer-registry.service", registryUnit(), 0o644)
-		s.WriteString("reg_changed=$changed\n")
-		file("/root/.sealer/Clusterfile", clusterfile, 0o644)
-		s.WriteString("find /root/.sealer -mindepth 1 -maxdepth 1 ! -name Clusterfile -exec rm -rf {} +\n")
-		s.WriteString(`systemctl daemon-reload
-systemctl enable sealer-registry.service >/dev/null 2>&1
-if [ "$reg_changed" = 1 ] || ! systemctl is-active -q sealer-registry.service; then systemctl restart sealer-registry.service; fi
-`)
-	} else {
-		// Only master0 runs a registry and holds its data, key and
-		// configuration: undo what registry playbooks laid down here.
-		fmt.Fprintf(&s, `if [ -e /etc/systemd/system/sealer-registry.service ]; then
-  systemctl disable --now sealer-registry.service >/dev/null 2>&1 || true
-  rm -f /etc/systemd/system/sealer-registry.service
-  systemctl daemon-reload
-fi
-rm -rf %[1]s/registry %[1]s/etc %[1]s/certs/%[2]s.key /root/.sealer
-`, R, RegistryDomain)
-	}
-	return s.String()
-}
-
-// registryConfig is <rootfs>/etc/registry_config.yml: sealer's settings,
-// with the paths of this native (not containerised) registry and the
-// node's own address instead of :5000 on every address.
-func registryConfig(m0 Node) string {
-	R := Rootfs()
-	return fmt.Sprintf(`version: 0.1
-log:
-  fields:
-    service: registry
-storage:
-  cache:
-    blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: %[1]s/registry
-http:
-  addr: %[2]s
-  headers:
-    X-Content-Type-Options: [nosniff]
-  tls:
-    certificate: %[1]s/certs/%[3]s.crt
-    key: %[1]s/certs/%[3]s.key
-auth:
-  htpasswd:
-    realm: Registry Realm
-    path: %[1]s/etc/registry_htpasswd
-health:
-  storagedriver:
-    enabled: true
-    interval: 10s
-    threshold: 3
-`, R, net.JoinHostPort(m0.IP, fmt.Sprint(RegistryPort)), RegistryDomain)
-}
-
-// registryUnit is sealer-registry.service (sealer runs a container of that
-// name; the lab runs Debian's registry binary under systemd).
-func registryUnit() string {
-	return fmt.Sprintf(`[Unit]
-Description=sealer local registry %s (runbook lab)
-After=network.target
-
-[Service]
-ExecStart=/usr/bin/docker-registry serve %s/etc/registry_config.yml
-Restart=always
-RestartSec=2
-
-[Install]
-WantedBy=multi-user.target
-`, RegistryURL(), Rootfs())
 }

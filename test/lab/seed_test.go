@@ -2,44 +2,76 @@ package lab
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/crypto/bcrypt"
+	"sigs.k8s.io/yaml"
 )
 
-// TestSeedLeavesSealerState lays down what runbook's registry playbooks
-// leave behind (a registry on another master, hosts.toml, a repointed
-// alias, extra ConfigMaps, a stopped registry on master0), seeds, and checks
-// every node against the state the issue names, file by file.
-func TestSeedLeavesSealerState(t *testing.T) {
+// TestSeedShapes seeds each shape and runtime and checks every node against
+// what sealer v0.9–v0.11 leaves (shared/reference/sealer-reality.md), row by
+// row: the registry container and its mounts and environment, sealer's
+// container-path configuration, where certificate, key and htpasswd are,
+// the aliases, client trust and credentials, sealer's two ConfigMaps,
+// ~/.sealer, and pulls through each node's runtime. The first seed starts
+// from what runbook's playbooks leave behind, so it also proves Seed undoes
+// it. In the ha shape, a worker still pulls through the VIP with master0
+// hard-killed.
+func TestSeedShapes(t *testing.T) {
 	l := Require(t)
 	ctx := context.Background()
-	R := Rootfs()
-	m0, other := l.Master0(), l.APIServerNode()
-	if other == m0 {
-		t.Skip("lab: skipped: needs two masters")
+	t.Cleanup(func() {
+		_ = l.Start(ctx, l.Master0().Name)
+		_ = l.Seed(ctx)
+	})
+	dirtyLab(t, l)
+	for _, o := range []SeedOptions{
+		{ShapeSingle, RuntimeDocker},
+		{ShapeHA, RuntimeDocker},
+		{ShapeHA, RuntimeContainerd},
+		{ShapeSingle, RuntimeContainerd},
+	} {
+		t.Run(string(o.Shape)+"-"+string(o.Runtime), func(t *testing.T) {
+			if err := l.Start(ctx, l.Master0().Name); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.SeedWith(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := l.Seeded(); !ok || got != o {
+				t.Errorf("Seeded() = %v %v, want %v", got, ok, o)
+			}
+			checkSeeded(t, l, o)
+			if o.Shape == ShapeHA {
+				checkVIPFailover(t, l, o)
+			}
+		})
 	}
+}
+
+// dirtyLab lays down what runbook's registry playbooks and tests leave: a
+// unit-run registry on a worker, hosts.toml, a repointed alias, a stray
+// file in ~/.sealer, a stopped registry container, stale ConfigMaps.
+func dirtyLab(t *testing.T, l *Lab) {
+	ctx := context.Background()
+	R := Rootfs()
 	worker := l.Nodes()[len(l.Nodes())-1]
 	dirty := map[string]string{
-		other.Name: fmt.Sprintf(`set -e
-mkdir -p %[1]s/registry/docker %[1]s/etc; touch %[1]s/certs/sea.hub.key %[1]s/etc/registry_config.yml
+		worker.Name: fmt.Sprintf(`set -e
+mkdir -p %[1]s/registry/docker %[1]s/certs /etc/docker/certs.d/sea.hub:5000; touch %[1]s/certs/sea.hub.key
 printf '[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' >/etc/systemd/system/sealer-registry.service
-systemctl daemon-reload; systemctl start sealer-registry.service`, R),
-		worker.Name: `set -e
-echo 'server = "https://sea.hub:5000"' >/etc/containerd/certs.d/sea.hub:5000/hosts.toml
-sed -i '/ sea.hub /d' /etc/hosts; echo "127.0.10.3 sea.hub #hostalias-set-by-sealer" >>/etc/hosts`,
-		m0.Name: `set -e; systemctl stop sealer-registry.service; echo x >/root/.sealer/Clusterfile.runbook-tmp
+systemctl daemon-reload; systemctl start sealer-registry.service
+echo 'server = "https://sea.hub:5000"' >/etc/docker/certs.d/sea.hub:5000/hosts.toml
+sed -i '/ sea.hub /d' /etc/hosts; echo "127.0.10.3 sea.hub #hostalias-set-by-sealer" >>/etc/hosts`, R),
+		l.Master0().Name: `set -e; docker stop sealer-registry >/dev/null 2>&1 || true; mkdir -p /root/.sealer; echo x >/root/.sealer/Clusterfile.runbook-tmp
 echo "127.0.10.9 sea.hub #hostalias-set-by-sealer" >>/etc/hosts`,
 	}
 	for node, script := range dirty {
@@ -47,17 +79,31 @@ echo "127.0.10.9 sea.hub #hostalias-set-by-sealer" >>/etc/hosts`,
 			t.Fatal(err)
 		}
 	}
-	if err := l.ApplyConfigMap(ctx, "kube-system", "sealer-registry", map[string]string{"registry": "x"}); err != nil {
-		t.Fatal(err)
-	}
 	if err := l.ApplyConfigMap(ctx, "kube-system", ClusterfileConfigMap, map[string]string{"Clusterfile": "stale"}); err != nil {
 		t.Fatal(err)
 	}
-
-	if err := l.Seed(ctx); err != nil {
+	if err := l.ApplyConfigMap(ctx, "kube-system", "sealer-apps", map[string]string{"apps.json": "{}"}); err != nil {
 		t.Fatal(err)
 	}
+}
 
+// containerInspect is the part of `docker inspect` the checks read.
+type containerInspect struct {
+	State      struct{ Status string }
+	HostConfig struct {
+		NetworkMode   string
+		RestartPolicy struct{ Name string }
+	}
+	Config struct {
+		Image string
+		Env   []string
+	}
+	Mounts []struct{ Source, Destination string }
+}
+
+func checkSeeded(t *testing.T, l *Lab, o SeedOptions) {
+	t.Helper()
+	R := Rootfs()
 	ca, err := os.ReadFile(l.RegistryCAPath())
 	if err != nil {
 		t.Fatal(err)
@@ -67,116 +113,244 @@ echo "127.0.10.9 sea.hub #hostalias-set-by-sealer" >>/etc/hosts`,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(clusterfile), "name: "+ClusterName+"\n") {
-		t.Fatalf("Clusterfile does not name %s:\n%s", ClusterName, clusterfile)
-	}
+	checkClusterfileShape(t, clusterfile, o)
 	pw, err := l.RegistryPassword()
 	if err != nil {
 		t.Fatal(err)
 	}
-	alias := m0.IP + " sea.hub " + HostAliasMarker
+	baseConfig, err := os.ReadFile(l.rootfsSource("etc/registry_config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deploy := map[string]bool{}
+	for _, n := range l.DeployHosts(o) {
+		deploy[n.Name] = true
+	}
 	for _, n := range l.Nodes() {
+		run := func(cmd string) (string, int) {
+			out, _, code, err := l.Run(n.Name, cmd)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", n.Name, cmd, err)
+			}
+			return out, code
+		}
 		cat := func(path string) string {
-			out, _, code, err := l.Run(n.Name, "cat "+path)
-			if err != nil || code != 0 {
-				t.Fatalf("%s: no %s", n.Name, path)
+			out, code := run("cat " + path)
+			if code != 0 {
+				t.Errorf("%s: no %s", n.Name, path)
 			}
 			return out
 		}
-		if got, _, _, _ := l.Run(n.Name, "grep ' sea.hub ' /etc/hosts"); got != alias+"\n" {
-			t.Errorf("%s: sea.hub lines in /etc/hosts = %q, want %q", n.Name, got, alias)
-		}
-		if got, _, _, _ := l.Run(n.Name, "ls -A /etc/containerd/certs.d/sea.hub:5000"); got != "sea.hub.crt\n" {
-			t.Errorf("%s: certs.d/sea.hub:5000 holds %q, want only sea.hub.crt", n.Name, got)
-		}
-		for _, p := range []string{"/etc/containerd/certs.d/sea.hub:5000/sea.hub.crt", R + "/certs/sea.hub.crt"} {
-			if cat(p) != string(ca) {
-				t.Errorf("%s: %s is not the registry's certificate", n.Name, p)
+		absent := func(path, why string) {
+			if _, code := run("test -e " + path); code == 0 {
+				t.Errorf("%s: %s exists (%s)", n.Name, path, why)
 			}
 		}
-		if conf, _, _, _ := l.Run(n.Name, "cat /etc/containerd/config.toml"); !strings.Contains(conf, `config_path = "/etc/containerd/certs.d"`) {
-			t.Errorf("%s: containerd does not read certs.d:\n%s", n.Name, conf)
+		// The rootfs every host has, with sealer's configuration.
+		if conf := cat(R + "/etc/registry_config.yml"); conf != string(baseConfig) {
+			t.Errorf("%s: registry_config.yml is not sealer's:\n%s", n.Name, conf)
 		}
-		active, _, _, _ := l.Run(n.Name, "systemctl is-active sealer-registry.service")
-		if n == m0 {
-			if strings.TrimSpace(active) != "active" {
-				t.Errorf("%s: sealer-registry.service is %q", n.Name, active)
+		for _, p := range []string{R + "/scripts/init-registry.sh", R + "/images/" + RegistryImageFile} {
+			if _, code := run("test -s " + p); code != 0 {
+				t.Errorf("%s: %s missing", n.Name, p)
 			}
+		}
+		absent("/etc/systemd/system/sealer-registry.service", "sealer has no unit")
+		// Alias, trust, credentials.
+		alias := l.AliasTarget(o, n) + " sea.hub " + HostAliasMarker
+		if got, _ := run("grep ' sea.hub ' /etc/hosts"); got != alias+"\n" {
+			t.Errorf("%s: sea.hub lines = %q, want %q", n.Name, got, alias)
+		}
+		for _, d := range []string{"/etc/docker/certs.d", "/etc/containerd/certs.d"} {
+			dir := d + "/" + RegistryURL()
+			if !contains(o.CertsDirs(), d) {
+				absent(dir, "not this runtime's")
+				continue
+			}
+			if got, _ := run("ls -A " + dir); got != "sea.hub.crt\n" {
+				t.Errorf("%s: %s holds %q, want only sea.hub.crt", n.Name, dir, got)
+			}
+			if cat(dir+"/sea.hub.crt") != string(ca) {
+				t.Errorf("%s: %s/sea.hub.crt is not the registry's CA", n.Name, dir)
+			}
+		}
+		if conf := cat("/etc/containerd/config.toml"); !strings.Contains(conf, `config_path = "`+ContainerdConfigPath+`"`) {
+			t.Errorf("%s: containerd's config_path is not sealer's:\n%s", n.Name, conf)
+		}
+		creds := []string{"/var/lib/kubelet/config.json"}
+		if o.Runtime == RuntimeDocker {
+			creds = append(creds, "/root/.docker/config.json")
+		} else {
+			absent("/root/.docker/config.json", "sealer's containerd login writes none")
+		}
+		for _, p := range creds {
+			var cfg struct {
+				Auths map[string]struct{ Auth string }
+			}
+			if err := json.Unmarshal([]byte(cat(p)), &cfg); err != nil || cfg.Auths[RegistryURL()].Auth != b64([]byte(RegistryUser+":"+pw)) {
+				t.Errorf("%s: %s does not log in to %s: %v", n.Name, p, RegistryURL(), err)
+			}
+		}
+		// The registry itself: only on deploy hosts, as sealer's container.
+		out, code := run("docker inspect " + RegistryContainer)
+		if !deploy[n.Name] {
+			if code == 0 {
+				t.Errorf("%s: a sealer-registry container exists outside the deploy hosts", n.Name)
+			}
+			for _, p := range []string{R + "/registry", R + "/certs", R + "/etc/registry_htpasswd"} {
+				absent(p, "only deploy hosts have it")
+			}
+		} else {
+			checkContainer(t, n, out)
 			if ht := strings.TrimSpace(cat(R + "/etc/registry_htpasswd")); !strings.HasPrefix(ht, RegistryUser+":$2") ||
 				bcrypt.CompareHashAndPassword([]byte(strings.TrimPrefix(ht, RegistryUser+":")), []byte(pw)) != nil {
 				t.Errorf("%s: registry_htpasswd %q is not bcrypt of the registry password", n.Name, ht)
 			}
-			if _, err := tls.X509KeyPair(ca, []byte(cat(R+"/certs/sea.hub.key"))); err != nil {
+			key := cat(R + "/certs/sea.hub.key")
+			if blk, _ := pem.Decode([]byte(key)); blk == nil || blk.Type != "RSA PRIVATE KEY" {
+				t.Errorf("%s: sea.hub.key is not an RSA PKCS#1 key", n.Name)
+			}
+			if _, err := tls.X509KeyPair(ca, []byte(key)); err != nil {
 				t.Errorf("%s: sea.hub.key does not match sea.hub.crt: %v", n.Name, err)
 			}
-			conf := cat(R + "/etc/registry_config.yml")
-			for _, want := range []string{"addr: 127.0.10.2:5000", "rootdirectory: " + R + "/registry", "certificate: " + R + "/certs/sea.hub.crt", "path: " + R + "/etc/registry_htpasswd"} {
-				if !strings.Contains(conf, want) {
-					t.Errorf("%s: registry_config.yml lacks %q:\n%s", n.Name, want, conf)
-				}
-			}
+		}
+		if n == l.Master0() {
 			if cat("/root/.sealer/Clusterfile") != string(clusterfile) {
 				t.Errorf("%s: ~/.sealer/Clusterfile differs from %s", n.Name, l.ClusterfilePath())
 			}
-			if got, _, _, _ := l.Run(n.Name, "ls -A /root/.sealer"); got != "Clusterfile\n" {
+			if got, _ := run("ls -A /root/.sealer"); got != "Clusterfile\n" {
 				t.Errorf("%s: ~/.sealer holds %q", n.Name, got)
 			}
-			continue
+		} else {
+			absent("/root/.sealer", "only the host sealer ran from has it")
 		}
-		if strings.TrimSpace(active) == "active" {
-			t.Errorf("%s: a registry runs outside master0", n.Name)
-		}
-		for _, p := range []string{R + "/registry", R + "/etc", R + "/certs/sea.hub.key", "/etc/systemd/system/sealer-registry.service", "/root/.sealer"} {
-			if _, _, code, _ := l.Run(n.Name, "test -e "+p); code == 0 {
-				t.Errorf("%s: %s exists (only master0 has it)", n.Name, p)
+		// Every node pulls every seeded image through its runtime.
+		for _, img := range SeedImages {
+			if err := l.Pull(context.Background(), o, n, img); err != nil {
+				t.Error(err)
 			}
 		}
 	}
+	checkSealerConfigMaps(t, l, o, clusterfile, pw)
+}
 
-	// The registry: TLS as sea.hub with the seeded CA, htpasswd auth, and
-	// the seed images with the digests Go built.
-	tr, err := labTransport(ca, map[string]string{RegistryURL(): m0.Addr(RegistryPort)})
-	if err != nil {
+// checkContainer checks a deploy host's sealer-registry container against
+// sealer's init-registry.sh: image, restart policy, host network, mounts
+// and environment (TLS and auth from the environment).
+func checkContainer(t *testing.T, n Node, inspectJSON string) {
+	t.Helper()
+	var cs []containerInspect
+	if err := json.Unmarshal([]byte(inspectJSON), &cs); err != nil || len(cs) != 1 {
+		t.Fatalf("%s: docker inspect: %v\n%s", n.Name, err, inspectJSON)
+	}
+	c, R := cs[0], Rootfs()
+	if c.State.Status != "running" || c.Config.Image != RegistryImage || c.HostConfig.RestartPolicy.Name != "always" || c.HostConfig.NetworkMode != "host" {
+		t.Errorf("%s: sealer-registry: status %s, image %s, restart %s, network %s", n.Name, c.State.Status, c.Config.Image, c.HostConfig.RestartPolicy.Name, c.HostConfig.NetworkMode)
+	}
+	mounts := map[string]string{}
+	for _, m := range c.Mounts {
+		mounts[m.Destination] = m.Source
+	}
+	for dst, src := range map[string]string{"/certs": R + "/certs", "/var/lib/registry": R + "/registry",
+		"/etc/docker/registry/config.yml": R + "/etc/registry_config.yml", "/htpasswd": R + "/etc/registry_htpasswd"} {
+		if mounts[dst] != src {
+			t.Errorf("%s: sealer-registry mounts %q at %s, want %s", n.Name, mounts[dst], dst, src)
+		}
+	}
+	env := strings.Join(c.Config.Env, "\n") + "\n"
+	for _, want := range []string{"REGISTRY_HTTP_TLS_CERTIFICATE=/certs/sea.hub.crt", "REGISTRY_HTTP_TLS_KEY=/certs/sea.hub.key",
+		"REGISTRY_AUTH=htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH=/htpasswd", "REGISTRY_HTTP_ADDR=" + n.Addr(RegistryPort)} {
+		if !strings.Contains(env, want+"\n") {
+			t.Errorf("%s: sealer-registry lacks env %s", n.Name, want)
+		}
+	}
+}
+
+// checkClusterfileShape checks the Clusterfile's ha and containerRuntime.
+func checkClusterfileShape(t *testing.T, clusterfile []byte, o SeedOptions) {
+	t.Helper()
+	var cf struct {
+		Spec struct {
+			ContainerRuntime *struct{ Type string } `json:"containerRuntime"`
+			Registry         struct {
+				LocalRegistry struct{ HA bool } `json:"localRegistry"`
+			}
+		}
+	}
+	if err := yaml.Unmarshal(clusterfile, &cf); err != nil {
 		t.Fatal(err)
 	}
-	defer tr.CloseIdleConnections()
-	for user, want := range map[string]int{"": http.StatusUnauthorized, RegistryUser: http.StatusOK} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+RegistryURL()+"/v2/", nil)
-		if user != "" {
-			req.SetBasicAuth(user, pw)
-		}
-		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatalf("https://%s/v2/ (TLS, SAN sea.hub): %v", RegistryURL(), err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET /v2/ as %q: %d, want %d", user, resp.StatusCode, want)
-		}
+	if cf.Spec.Registry.LocalRegistry.HA != (o.Shape == ShapeHA) {
+		t.Errorf("Clusterfile ha: %v, shape %s", cf.Spec.Registry.LocalRegistry.HA, o.Shape)
 	}
-	for _, s := range SeedImages {
-		ref, _ := name.ParseReference(s.Ref())
-		desc, err := remote.Head(ref, remote.WithTransport(tr), remote.WithAuth(&authn.Basic{Username: RegistryUser, Password: pw}), remote.WithContext(ctx))
-		if err != nil {
-			t.Fatalf("%s: %v", s.Ref(), err)
-		}
-		img, _ := s.Image()
-		if d, _ := img.Digest(); desc.Digest != d {
-			t.Errorf("%s: registry has %s, built %s", s.Ref(), desc.Digest, d)
-		}
+	if got := cf.Spec.ContainerRuntime != nil && cf.Spec.ContainerRuntime.Type == "containerd"; got != (o.Runtime == RuntimeContainerd) {
+		t.Errorf("Clusterfile containerRuntime: %+v, runtime %s", cf.Spec.ContainerRuntime, o.Runtime)
 	}
+}
 
+// checkSealerConfigMaps checks kube-system/sealer-clusterfile and
+// kube-system/sealer-registry (sealer's kyaml form, lower-case keys).
+func checkSealerConfigMaps(t *testing.T, l *Lab, o SeedOptions, clusterfile []byte, pw string) {
+	t.Helper()
+	ctx := context.Background()
 	cm, found, err := l.GetConfigMap(ctx, "kube-system", ClusterfileConfigMap)
 	if err != nil || !found || cm.Data["Clusterfile"] != string(clusterfile) {
 		t.Errorf("ConfigMap kube-system/%s: found=%v err=%v, holds the lab's Clusterfile: %v", ClusterfileConfigMap, found, err, cm.Data["Clusterfile"] == string(clusterfile))
 	}
-	if _, found, err := l.GetConfigMap(ctx, "kube-system", "sealer-registry"); err != nil || found {
-		t.Errorf("ConfigMap kube-system/sealer-registry survived seeding (err %v)", err)
+	reg, found, err := l.GetConfigMap(ctx, "kube-system", RegistryConfigMap)
+	if err != nil || !found {
+		t.Fatalf("ConfigMap kube-system/%s: found=%v err=%v", RegistryConfigMap, found, err)
+	}
+	var info struct {
+		Local struct {
+			LocalRegistry struct {
+				RegistryConfig struct {
+					Domain, Username, Password string
+					Port                       int
+				} `json:"registryconfig"`
+				HA bool `json:"ha"`
+			} `json:"localregistry"`
+			DeployHosts []string `json:"deployhosts"`
+			VIP         string   `json:"vip"`
+		}
+	}
+	if err := yaml.Unmarshal([]byte(reg.Data["registry"]), &info); err != nil {
+		t.Fatalf("sealer-registry: %v\n%s", err, reg.Data["registry"])
+	}
+	var want []string
+	for _, n := range l.DeployHosts(o) {
+		want = append(want, n.IP)
+	}
+	lr := info.Local.LocalRegistry
+	if lr.HA != (o.Shape == ShapeHA) || lr.RegistryConfig.Domain != RegistryDomain || lr.RegistryConfig.Port != RegistryPort ||
+		lr.RegistryConfig.Password != pw || strings.Join(info.Local.DeployHosts, ",") != strings.Join(want, ",") {
+		t.Errorf("sealer-registry does not record the %s shape:\n%s", o.Shape, reg.Data["registry"])
+	}
+	if _, found, _ := l.GetConfigMap(ctx, "kube-system", "sealer-apps"); found {
+		t.Error("ConfigMap kube-system/sealer-apps survived seeding (sealer has none)")
 	}
 }
 
-// checkRegistryCert checks the registry certificate is self-signed with
-// SAN sea.hub.
+// checkVIPFailover hard-kills master0 and pulls an image on every worker
+// through the VIP, as sealer's IPVS + lvscare let workers do.
+func checkVIPFailover(t *testing.T, l *Lab, o SeedOptions) {
+	t.Helper()
+	ctx := context.Background()
+	if err := l.HardKill(ctx, l.Master0().Name); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Start(ctx, l.Master0().Name) }()
+	for _, w := range l.Workers() {
+		for i := 0; i < 3; i++ { // round robin: every master's turn comes
+			if err := l.Pull(ctx, o, w, SeedImages[i%len(SeedImages)]); err != nil {
+				t.Errorf("with master0 down, through the VIP: %v", err)
+			}
+		}
+	}
+}
+
+// checkRegistryCert checks the registry certificate is as sealer makes it:
+// self-signed CA, CN registry-ca, SAN sea.hub, RSA.
 func checkRegistryCert(t *testing.T, crtPEM []byte) {
 	t.Helper()
 	b, _ := pem.Decode(crtPEM)
@@ -187,8 +361,11 @@ func checkRegistryCert(t *testing.T, crtPEM []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(crt.DNSNames) != 1 || crt.DNSNames[0] != RegistryDomain {
-		t.Errorf("registry certificate SANs %v, want [%s]", crt.DNSNames, RegistryDomain)
+	if len(crt.DNSNames) != 1 || crt.DNSNames[0] != RegistryDomain || crt.Subject.CommonName != "registry-ca" || !crt.IsCA {
+		t.Errorf("registry certificate: SANs %v CN %q CA %v, want [%s] registry-ca true", crt.DNSNames, crt.Subject.CommonName, crt.IsCA, RegistryDomain)
+	}
+	if _, ok := crt.PublicKey.(*rsa.PublicKey); !ok {
+		t.Errorf("registry certificate key is %T, want RSA", crt.PublicKey)
 	}
 	if err := crt.CheckSignatureFrom(crt); err != nil {
 		t.Errorf("registry certificate is not self-signed: %v", err)

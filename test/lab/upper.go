@@ -48,6 +48,13 @@ func (l *Lab) nodeFiles(n Node) ([]upperFile, error) {
 		{path: "/etc/ssh/ssh_host_ed25519_key.pub", data: string(hostPub), mode: 0o644},
 		{path: "/root/.ssh/authorized_keys", data: string(userPub), mode: 0o600},
 		{path: "/etc/containerd/config.toml", mode: 0o644, data: containerdConfig(n)},
+		{path: NodeEnvPath, mode: 0o644, data: fmt.Sprintf("LAB_NODE=%s\nLAB_NODE_IP=%s\n", n.Name, n.IP)},
+		// docker shares the machine's network namespace with every node
+		// and the host: it must create no bridge, rule or forwarding.
+		{path: "/etc/docker/daemon.json", mode: 0o644, data: dockerDaemonJSON},
+		{path: "/etc/systemd/system/lab-cgroups.service", mode: 0o644, data: cgroupsUnit},
+		{path: "/usr/local/sbin/lab-cgroups", mode: 0o755, data: cgroupsScript},
+		{path: "/etc/systemd/system/multi-user.target.wants/lab-cgroups.service", link: "/etc/systemd/system/lab-cgroups.service"},
 		// Login accounting (utmp/wtmp) means nothing in a lab node, and its
 		// unit timed out when the machine was very busy, leaving the node
 		// "degraded": masked.
@@ -73,7 +80,8 @@ func (l *Lab) nodeFiles(n Node) ([]upperFile, error) {
 
 // containerdConfig keeps containerd's CRI streaming server on the node's
 // address (its default, 127.0.0.1, is shared by every node and the host) and
-// points CRI at the hosts directory sealer fills.
+// points CRI at the hosts directory sealer's cluster images configure
+// (basefs's containerd config: config_path = "/etc/docker/certs.d/").
 func containerdConfig(n Node) string {
 	return fmt.Sprintf(`# runbook lab: containerd of %s
 version = 2
@@ -82,9 +90,55 @@ version = 2
   stream_server_address = "%s"
   stream_server_port = "0"
   [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "/etc/containerd/certs.d"
-`, n.Name, n.IP)
+    config_path = "%s"
+`, n.Name, n.IP, ContainerdConfigPath)
 }
+
+// NodeEnvPath holds the node's name and address (LAB_NODE, LAB_NODE_IP) for
+// the lab's scripts: init-registry.sh binds the registry to LAB_NODE_IP.
+const NodeEnvPath = "/etc/runbook-lab/node.env"
+
+// ContainerdConfigPath is containerd's hosts directory in sealer's cluster
+// images (basefs context/containerd/rootfs/etc/dump-config.toml).
+const ContainerdConfigPath = "/etc/docker/certs.d/"
+
+const dockerDaemonJSON = `{"bridge": "none", "iptables": false, "ip6tables": false, "ip-forward": false, "ip-masq": false}
+`
+
+// cgroupsUnit runs lab-cgroups before containerd and docker start.
+const cgroupsUnit = `[Unit]
+Description=runbook lab: cgroup controllers writable for container runtimes
+DefaultDependencies=no
+Before=containerd.service docker.service
+After=local-fs.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-cgroups
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// cgroupsScript: on a cgroup v1 host systemd-nspawn mounts the controllers
+// read-only inside the node, and runc cannot create a container's cgroups;
+// each controller is re-mounted read-write (the node's own view only). On a
+// cgroup v2 host (one unified hierarchy) nspawn delegates the node's subtree
+// writable already, and nothing is done.
+const cgroupsScript = `#!/bin/sh
+set -eu
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  exit 0
+fi
+for c in blkio cpu cpuacct cpuset devices freezer memory pids; do
+  d=/sys/fs/cgroup/$c
+  [ -d "$d" ] || mkdir -p "$d" 2>/dev/null || continue
+  if grep -qs " $d cgroup rw" /proc/mounts; then continue; fi
+  umount "$d" 2>/dev/null || true
+  mount -t cgroup -o "$c" cgroup "$d"
+done
+`
 
 // apiserverFiles are etcd and kube-apiserver, as units, with their PKI.
 func (l *Lab) apiserverFiles(n Node) ([]upperFile, error) {

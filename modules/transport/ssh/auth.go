@@ -141,8 +141,18 @@ func authError(ep *endpoint, err error, notes []string) error {
 	} else {
 		fmt.Fprintf(&b, "; check ansible_user, ansible_ssh_private_key_file or ansible_password of %s in the inventory (or -u, --private-key)", ep.name)
 	}
-	return &causeError{msg: b.String(), err: err}
+	return &AuthError{msg: b.String(), err: err}
 }
+
+// AuthError is a failed SSH authentication: the host answered and refused
+// every credential offered.
+type AuthError struct {
+	msg string
+	err error
+}
+
+func (e *AuthError) Error() string { return e.msg }
+func (e *AuthError) Unwrap() error { return e.err }
 
 func isAuthFailure(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "unable to authenticate")

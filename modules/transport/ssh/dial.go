@@ -112,7 +112,10 @@ func (c *Conn) unreachable(err error) error {
 	if errors.As(err, &u) {
 		return err
 	}
-	return &transport.UnreachableError{Host: c.hostName(), Err: c.scrubErr(err)}
+	var hk *HostKeyError
+	var auth *AuthError
+	answered := errors.As(err, &hk) || errors.As(err, &auth)
+	return &transport.UnreachableError{Host: c.hostName(), Err: c.scrubErr(err), Answered: answered}
 }
 
 // connect establishes a new link (through the jump host if any).

@@ -72,10 +72,14 @@ func run(ctx context.Context, cmd string, args []string) error {
 		if err := l.Up(ctx, os.Stderr); err != nil {
 			return err
 		}
-		if err := l.Seed(ctx); err != nil {
+		o, err := lab.SeedOptionsFromEnv()
+		if err != nil {
 			return err
 		}
-		done("seeded")
+		if err := l.SeedWith(ctx, o); err != nil {
+			return err
+		}
+		done(fmt.Sprintf("seeded: shape %s (LAB_SHAPE), runtime %s (LAB_RUNTIME)", o.Shape, o.Runtime))
 	case "reset":
 		if err := l.Reset(ctx); err != nil {
 			return err
