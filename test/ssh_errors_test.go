@@ -3,6 +3,8 @@ package test
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,6 +50,22 @@ func TestSSHErrorsSayWhatToDo(t *testing.T) {
 				t.Errorf("exit %d, want 4\n%s", r.code, r)
 			}
 			mustContain(t, r, append([]string{"fatal: [h]: UNREACHABLE!", "host h unreachable"}, tc.want...)...)
+
+			// ignore_unreachable is for hosts that are down: only the
+			// refused connection is ignored (exit 0); a host that answered
+			// and refused the session is never ignored (exit 4).
+			ignoring := strings.Replace(site, "gather_facts: false\n", "gather_facts: false\n  ignore_unreachable: true\n", 1)
+			if err := os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(ignoring), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r = runbook(t, dir, "play", "site.yaml", "-i", "hosts", "--known-hosts", "known_hosts", "-T", "3s")
+			down := tc.name == "connection refused"
+			if down && (r.code != 0 || !strings.Contains(r.stdout, "ignored=1")) {
+				t.Errorf("a host that is down, with ignore_unreachable: exit %d, want 0 and ignored=1\n%s", r.code, r)
+			}
+			if !down && (r.code != 4 || strings.Contains(r.stdout, "ignored=1") || !strings.Contains(r.stdout, "unreachable=1")) {
+				t.Errorf("a host that answered and refused must not be ignored: exit %d, want 4\n%s", r.code, r)
+			}
 		})
 	}
 }

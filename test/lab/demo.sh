@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make demo: the whole story on the lab, one step at a time. master0 runs
-# the cluster's only registry; runbook prepares the standbys, master0 is
-# killed, runbook recovers the registry onto master1, node1 pulls from it.
+# make demo: the whole story on the lab, one step at a time, in the shape
+# LAB_SHAPE says (ha, sealer's default: every master runs the registry and
+# workers use a VIP; single: master0 runs the only registry). runbook
+# prepares the masters, master0 is killed, runbook recovers onto master1 and
+# proves every node pulls every image; node1 pulls once more to show it.
 set -euo pipefail
 RUNBOOK=${RUNBOOK:-bin/runbook}
 LABCTL=${LABCTL:-go run -buildvcs=false ./test/lab/cmd/labctl}
@@ -12,7 +14,7 @@ M0=127.0.10.2 M1=127.0.10.3
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-step "1/7 Bring the lab up and seed it the way a sealer install leaves a cluster"
+step "1/7 Bring the lab up and seed it the way a sealer install leaves a cluster (LAB_SHAPE=${LAB_SHAPE:-ha})"
 run $LABCTL seed
 
 step "2/7 What runbook sees in the Clusterfile"
@@ -21,7 +23,7 @@ run "$RUNBOOK" inventory -i "$CF" --graph
 step "3/7 Deploy the registry on the registry hosts (a no-op where it already runs)"
 run "$RUNBOOK" play registry-deploy.yaml -i "$CF" --known-hosts "$KH"
 
-step "4/7 Pre-distribute: registry data, certificates and credentials to every standby master"
+step "4/7 Pre-distribute: every master holds what it needs to serve the registry"
 apps=$(mktemp --suffix=.yaml)
 trap 'rm -f "$apps"' EXIT
 cat >"$apps" <<'APPS'
@@ -40,9 +42,8 @@ step "6/7 Recover the registry onto master1 ($M1): dry run first, then for real"
 run "$RUNBOOK" play recover-master0.yaml -i "$CF" --known-hosts "$KH" -e host=$M1 --check
 run "$RUNBOOK" play recover-master0.yaml -i "$CF" --known-hosts "$KH" -e host=$M1
 
-step "7/7 node1 pulls through sea.hub:5000, now served by master1"
-pull='grep sea.hub /etc/hosts; ctr -n k8s.io images rm sea.hub:5000/coredns/coredns:v1.11.3 >/dev/null 2>&1; ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d --user "sealer:$PW" sea.hub:5000/coredns/coredns:v1.11.3'
-printf '$ %s run node1 %s   # PW: the registry password, not shown\n' "$LABCTL" "$pull"
-$LABCTL run node1 "PW=$(cat "$LAB/registry/password"); $pull"
+step "7/7 node1 pulls through sea.hub:5000 with docker, as kubelet would"
+pull='grep sea.hub /etc/hosts; docker rmi -f sea.hub:5000/coredns/coredns:v1.11.3 >/dev/null 2>&1; docker pull sea.hub:5000/coredns/coredns:v1.11.3'
+run $LABCTL run node1 "$pull"
 
 printf '\n\033[1mDone.\033[0m master0 stays down: "make lab-seed" restarts and reseeds it, "make lab-down" stops the lab.\n'
