@@ -255,6 +255,25 @@ func (e *engine) hostvars() map[string]any {
 		m["inventory_hostname"] = ih.Name
 		out[ih.Name] = m
 	}
+	// The implicit localhost, once a play ran on it, as Ansible gives it on
+	// demand: a play on localhost can set facts that later plays read
+	// through hostvars.localhost.
+	if _, ok := out["localhost"]; !ok {
+		e.mu.Lock()
+		h, played := e.hosts["localhost"]
+		e.mu.Unlock()
+		if played {
+			m := copyMap(e.inventoryVars("localhost"))
+			for k, v := range h.facts {
+				m[k] = v
+			}
+			for k, v := range h.registered {
+				m[k] = v
+			}
+			m["inventory_hostname"] = "localhost"
+			out["localhost"] = m
+		}
+	}
 	return out
 }
 

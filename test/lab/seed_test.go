@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	"sigs.k8s.io/yaml"
@@ -332,14 +333,24 @@ func checkSealerConfigMaps(t *testing.T, l *Lab, o SeedOptions, clusterfile []by
 }
 
 // checkVIPFailover hard-kills master0 and pulls an image on every worker
-// through the VIP, as sealer's IPVS + lvscare let workers do.
+// through the VIP, as sealer's IPVS + lvscare let workers do once the
+// health check has taken the dead master out (here within ~2 s; the wait
+// is bounded at 10 s).
 func checkVIPFailover(t *testing.T, l *Lab, o SeedOptions) {
 	t.Helper()
 	ctx := context.Background()
+	downs := func() string {
+		out, _, _, _ := l.Run(l.Workers()[0].Name, "journalctl -u haproxy --no-pager -q | grep -c 'master0 is DOWN'")
+		return strings.TrimSpace(out)
+	}
+	before := downs()
 	if err := l.HardKill(ctx, l.Master0().Name); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = l.Start(ctx, l.Master0().Name) }()
+	if err := waitFor(ctx, 10*time.Second, func() bool { return downs() != before }); err != nil {
+		t.Logf("haproxy has not logged master0 DOWN within 10 s: %v", err)
+	}
 	for _, w := range l.Workers() {
 		for i := 0; i < 3; i++ { // round robin: every master's turn comes
 			if err := l.Pull(ctx, o, w, SeedImages[i%len(SeedImages)]); err != nil {

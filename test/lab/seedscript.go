@@ -147,6 +147,8 @@ global
   maxconn 1024
 defaults
   mode tcp
+  retries 2
+  option redispatch
   timeout connect 2s
   timeout client 60s
   timeout server 60s
