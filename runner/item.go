@@ -93,14 +93,22 @@ func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]
 	return args, nil
 }
 
-// runWithRetries runs the module, retrying while until: is false.
+// runWithRetries runs the module, retrying while until: is false, exactly
+// as ansible-core 2.14 does (pinned by test/ansible_quiet_test.go): at most
+// retries + 1 runs (retries defaults to 3); when they are used up the task
+// fails and its result says attempts = retries, one less than the runs
+// made, as 2.14 reports it. retries: 0 (or less) runs once and leaves the
+// result as the module gave it: until is not consulted.
 func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
 	attempts := 1
 	if len(t.Until) > 0 {
 		attempts = 4 // Ansible: retries defaults to 3 when until is set
 		if t.Retries != nil {
-			attempts = *t.Retries + 1
+			attempts = max(0, *t.Retries) + 1
 		}
+	}
+	if attempts == 1 {
+		return e.runOnce(ctx, mod, mc, args, h, t, vars)
 	}
 	delay := 5 * time.Second
 	if t.Delay != nil {
@@ -125,9 +133,9 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 			return r
 		}
 		if attempt >= attempts {
-			r.status, r.result["failed"] = report.StatusFailed, true
+			r.status, r.result["failed"], r.result["attempts"] = report.StatusFailed, true, attempt-1
 			if _, ok := r.result["msg"]; !ok {
-				r.result["msg"] = fmt.Sprintf("until condition not met after %d attempts", attempt)
+				r.result["msg"] = fmt.Sprintf("until condition not met after %d runs", attempt)
 			}
 			return r
 		}

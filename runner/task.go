@@ -33,8 +33,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		}
 		e.started = true
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	hosts := pr.activeBatch()

@@ -91,8 +91,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 	if !e.started {
 		return // --start-at-task cannot start inside a dynamic include
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	type inclusion struct {
@@ -182,8 +181,7 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	if !e.started {
 		return
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	switch t.Meta {
@@ -221,7 +219,6 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 	}
 	hsc := *sc
 	hsc.handler = true
-	hsc.tags = nil // handlers run when notified, whatever --tags selects
 	for pass := 0; pass < 8; pass++ {
 		// Take this pass's notifications first: every handler listening
 		// to a topic runs, not only the first one to see it.
