@@ -121,7 +121,7 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 			return r
 		}
 		r.result["attempts"] = attempt
-		done, err := eval.Condition(t.Until, withRegistered(vars, t, r.result))
+		done, err := condition(t.Until, withRegistered(vars, t, r.result))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("until: %w", err)))
 		}
@@ -187,7 +187,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 	m := res.Map()
 	changed, failed := res.Changed, res.Failed
 	if len(t.ChangedWhen) > 0 {
-		c, err := eval.Condition(t.ChangedWhen, withRegistered(vars, t, m))
+		c, err := condition(t.ChangedWhen, withRegistered(vars, t, m))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("changed_when: %w", err)))
 		}
@@ -195,7 +195,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		m["changed"] = c
 	}
 	if len(t.FailedWhen) > 0 {
-		f, err := eval.Condition(t.FailedWhen, withRegistered(vars, t, m))
+		f, err := condition(t.FailedWhen, withRegistered(vars, t, m))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("failed_when: %w", err)))
 		}
@@ -244,7 +244,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		PlaybookDir: sc.dir,
 		ProjectDir:  e.playbookDir(),
 		Vars:        vars,
-		Eval:        func(expr string) (any, error) { return eval.Eval(expr, vars) },
+		Eval:        func(expr string) (any, error) { return evalExpr(expr, vars) },
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
 		Predicted:   &h.predicted,
@@ -348,7 +348,7 @@ func (e *engine) delegateVars(name string) map[string]any {
 // conditionsHold evaluates the inherited and own when: conditions.
 func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any) (bool, error) {
 	if len(sc.when) > 0 {
-		ok, err := eval.Condition(sc.when, vars)
+		ok, err := condition(sc.when, vars)
 		if err != nil || !ok {
 			return ok, err
 		}
@@ -358,5 +358,5 @@ func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any
 	if t.IsBlock() {
 		return true, nil
 	}
-	return eval.Condition(t.When, vars)
+	return condition(t.When, vars)
 }

@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/runbook-dev/runbook/runner"
@@ -45,5 +46,58 @@ func TestNotifiedHandlerRunsWhateverTags(t *testing.T) {
 		if len(rec.results("other")) != 0 {
 			t.Errorf("--tags %v: task 'other' ran", opts.Tags)
 		}
+	}
+}
+
+func TestSelfReferencingVariableFailsTheTaskUsingIt(t *testing.T) {
+	out, rec := run{playbook: `
+- hosts: h1
+  gather_facts: false
+  vars:
+    s: "{{ s }}x"
+    unused: "{{ unused }}y"
+    a: "{{ b }}"
+    b: "{{ a }}-"
+    c: "{{ s | upper() }}"
+    ok: "{{ 'fine' }}"
+  tasks:
+    - name: fine
+      debug: {msg: "{{ ok }}"}
+    - name: loop
+      debug: {msg: "{{ a }}"}
+      ignore_errors: true
+    - name: derived
+      debug: {msg: "{{ c }}"}
+      ignore_errors: true
+    - name: in a condition
+      debug: {msg: never}
+      when: s == "x"
+      ignore_errors: true
+    - name: task vars
+      vars: {ok: "{{ ok }}/sub"}
+      debug: {msg: "{{ ok }}"}
+      ignore_errors: true
+    - name: use s
+      debug: {msg: "{{ s }}"}
+    - name: after
+      debug: {msg: after}
+`}.do(t)
+	if got := msgOf(rec.result(t, "fine", "h1")); got != "fine" {
+		t.Errorf("fine = %q", got)
+	}
+	for task, want := range map[string]string{
+		"loop":           `variable "a" is "{{ b }}", which refers back to itself (a -> b -> a)`,
+		"derived":        `variable "s" is "{{ s }}x", which refers back to itself (s -> s)`,
+		"in a condition": `variable "s"`,
+		"task vars":      `variable "ok" is "{{ ok }}/sub", which refers back to itself (ok -> ok)`,
+		"use s":          `site.yaml:28:7) on host h1: arguments: recursive loop detected: variable "s"`,
+	} {
+		e := rec.result(t, task, "h1")
+		if e.Status != "failed" || !strings.Contains(msgOf(e), "recursive loop detected") || !strings.Contains(msgOf(e), want) {
+			t.Errorf("%s: %s %q, want a failure saying %q", task, e.Status, msgOf(e), want)
+		}
+	}
+	if len(rec.results("after")) != 0 || out.ExitCode() != runner.ExitHostFailed {
+		t.Errorf("exit %d, after ran %d times", out.ExitCode(), len(rec.results("after")))
 	}
 }
