@@ -127,6 +127,9 @@ type hostState struct {
 	notified map[string]bool // handler names and listen topics
 	// predicted are the paths check-mode tasks would have written.
 	predicted modules.Predictions
+	// cleared: meta: clear_host_errors forgave the host's failure (see
+	// clearHostErrors); a later failure takes it back.
+	cleared bool
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }

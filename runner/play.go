@@ -70,6 +70,9 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		e.mu.Lock()
 		h.played = true
 		e.mu.Unlock()
+		if h.cleared {
+			h.failed, h.unreachable, h.cleared = false, false, false
+		}
 		if !h.failed && !h.unreachable && !h.lost {
 			h.ended = false
 			h.notified = map[string]bool{}

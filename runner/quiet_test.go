@@ -1,6 +1,8 @@
 package runner_test
 
 import (
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -99,5 +101,95 @@ func TestSelfReferencingVariableFailsTheTaskUsingIt(t *testing.T) {
 	}
 	if len(rec.results("after")) != 0 || out.ExitCode() != runner.ExitHostFailed {
 		t.Errorf("exit %d, after ran %d times", out.ExitCode(), len(rec.results("after")))
+	}
+}
+
+func TestRescueSeesTheFailedTaskAndResult(t *testing.T) {
+	_, rec := run{playbook: `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - block:
+        - name: boom
+          command: /bin/false
+          tags: [t1]
+      rescue:
+        - name: show
+          debug:
+            msg: "{{ ansible_failed_task.name }} {{ ansible_failed_task.action }} rc={{ ansible_failed_result.rc }} msg={{ ansible_failed_result.msg }}"
+    - block:
+        - name: secret
+          command: /bin/false
+          no_log: true
+      rescue:
+        - name: censored
+          debug: {msg: "{{ ansible_failed_result.cmd ?? 'hidden' }}"}
+`}.do(t)
+	if got := msgOf(rec.result(t, "show", "h1")); got != "boom command rc=1 msg=non-zero return code" {
+		t.Errorf("rescue sees %q", got)
+	}
+	if got := msgOf(rec.result(t, "censored", "h1")); got != "hidden" {
+		t.Errorf("a no_log task's result in rescue: %q", got)
+	}
+}
+
+func TestClearHostErrorsInAlways(t *testing.T) {
+	out, rec := run{playbook: `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: fail h1
+      fail: {msg: x}
+      when: inventory_hostname == "h1"
+    - block:
+        - name: boom h2
+          fail: {msg: bad}
+          when: inventory_hostname == "h2"
+      always:
+        - name: clear
+          meta: clear_host_errors
+    - name: after
+      debug: {msg: after}
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: play2
+      debug: {msg: p2}
+`}.do(t)
+	hosts := func(task string) (hs []string) {
+		for _, e := range rec.results(task) {
+			hs = append(hs, e.Host)
+		}
+		sort.Strings(hs)
+		return hs
+	}
+	// As ansible-core 2.14: h2, cleared in always:, goes on; h1, which had
+	// left the play before, stays out of it but is back in the next play.
+	if got := hosts("after"); !reflect.DeepEqual(got, []string{"h2", "h3"}) {
+		t.Errorf("after ran on %v, want h2 h3", got)
+	}
+	if got := hosts("play2"); !reflect.DeepEqual(got, []string{"h1", "h2", "h3"}) {
+		t.Errorf("play2 ran on %v, want every host", got)
+	}
+	if rec.stats("h1").Failed != 1 || rec.stats("h2").Failed != 1 || out.ExitCode() != runner.ExitHostFailed {
+		t.Errorf("recap h1 %+v h2 %+v exit %d: the failures still count", rec.stats("h1"), rec.stats("h2"), out.ExitCode())
+	}
+}
+
+func TestImportTasksNotifyIsInherited(t *testing.T) {
+	_, rec := run{
+		files: map[string]string{"sub.yaml": "- name: inner change\n  command: 'true'\n- name: inner ok\n  command: 'true'\n  changed_when: false\n"},
+		playbook: `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - import_tasks: sub.yaml
+      notify: restart
+  handlers:
+    - name: restart
+      debug: {msg: restarted}
+`}.do(t)
+	if len(rec.results("restart")) != 1 {
+		t.Errorf("the handler notified by import_tasks did not run:\n%s", rec.buf)
 	}
 }
