@@ -108,7 +108,11 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 		}
 	}
 	if attempts == 1 {
-		return e.runOnce(ctx, mod, mc, args, h, t, vars)
+		r := e.runOnce(ctx, mod, mc, args, h, t, vars)
+		if len(t.Until) > 0 && r.status != report.StatusUnreachable {
+			r.result["attempts"] = 1
+		}
+		return r
 	}
 	delay := 5 * time.Second
 	if t.Delay != nil {

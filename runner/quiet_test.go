@@ -171,8 +171,10 @@ func TestClearHostErrorsInAlways(t *testing.T) {
 	if got := hosts("play2"); !reflect.DeepEqual(got, []string{"h1", "h2", "h3"}) {
 		t.Errorf("play2 ran on %v, want every host", got)
 	}
-	if rec.stats("h1").Failed != 1 || rec.stats("h2").Failed != 1 || out.ExitCode() != runner.ExitHostFailed {
-		t.Errorf("recap h1 %+v h2 %+v exit %d: the failures still count", rec.stats("h1"), rec.stats("h2"), out.ExitCode())
+	// The recap still counts the failures, but, cleared, they do not make
+	// the exit code (as ansible-playbook: exit 0).
+	if rec.stats("h1").Failed != 1 || rec.stats("h2").Failed != 1 || out.ExitCode() != runner.ExitOK {
+		t.Errorf("recap h1 %+v h2 %+v exit %d", rec.stats("h1"), rec.stats("h2"), out.ExitCode())
 	}
 }
 

@@ -53,7 +53,6 @@ func suspendFailures(hosts []*hostState) []*hostState {
 		if h.failed && !h.unreachable {
 			failed = append(failed, h)
 			h.failed = false
-			h.cleared = false
 		}
 	}
 	return failed
@@ -67,14 +66,16 @@ func restoreFailures(failed []*hostState) {
 	}
 }
 
-// clearHostErrors is meta: clear_host_errors: every host of the play is
-// forgiven its failure or unreachability. A host running the meta (in an
-// always:) goes on with the play; one that had already left it stays out of
-// this play, as in Ansible, but takes part in the next ones.
+// clearHostErrors is meta: clear_host_errors: every host the play targets
+// is forgiven its failure or unreachability, as in ansible-core 2.14. A host
+// running the meta (in an always:) goes on with the play; one that had
+// already left it stays out of this play but takes part in the next ones;
+// and a failure forgiven (not followed by another) no longer makes the exit
+// code 2 or 4, although the recap still counts it.
 func (e *engine) clearHostErrors(pr *playRun) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, h := range pr.all {
+	for _, h := range pr.targets {
 		h.cleared = true
 	}
 }
