@@ -62,6 +62,9 @@ type Options struct {
 type Outcome struct {
 	Stats       []report.HostStats
 	Interrupted bool
+	// forgiven: hosts whose failures meta: clear_host_errors cleared (and
+	// that did not fail again); they do not set the exit code.
+	forgiven map[string]bool
 }
 
 // ExitCode maps the outcome to the process exit code: unreachable hosts win
@@ -71,6 +74,9 @@ type Outcome struct {
 func (o *Outcome) ExitCode() int {
 	unreachable, failed := false, false
 	for _, s := range o.Stats {
+		if o.forgiven[s.Host] {
+			continue
+		}
 		unreachable = unreachable || s.Unreachable > s.IgnoredUnreachable
 		failed = failed || s.Failed > 0
 	}
@@ -127,6 +133,9 @@ type hostState struct {
 	notified map[string]bool // handler names and listen topics
 	// predicted are the paths check-mode tasks would have written.
 	predicted modules.Predictions
+	// cleared: meta: clear_host_errors forgave the host's failure (see
+	// clearHostErrors); a later failure takes it back.
+	cleared bool
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }
@@ -180,6 +189,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		e.groups[g] = l
 	}
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
+	e.warnUnloadedVarsDirs()
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
 	for _, play := range pb.Plays {
 		if e.stopRequested() || e.playbookOver {
@@ -200,10 +210,13 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 func (e *engine) outcome() *Outcome {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	o := &Outcome{Interrupted: e.interrupted}
+	o := &Outcome{Interrupted: e.interrupted, forgiven: map[string]bool{}}
 	for _, name := range e.order {
 		if h := e.hosts[name]; h.played {
 			o.Stats = append(o.Stats, h.stats)
+			if h.cleared {
+				o.forgiven[name] = true
+			}
 		}
 	}
 	return o

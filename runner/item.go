@@ -93,14 +93,26 @@ func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]
 	return args, nil
 }
 
-// runWithRetries runs the module, retrying while until: is false.
+// runWithRetries runs the module, retrying while until: is false, exactly
+// as ansible-core 2.14 does (pinned by test/ansible_quiet_test.go): at most
+// retries + 1 runs (retries defaults to 3); when they are used up the task
+// fails and its result says attempts = retries, one less than the runs
+// made, as 2.14 reports it. retries: 0 (or less) runs once and leaves the
+// result as the module gave it: until is not consulted.
 func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
 	attempts := 1
 	if len(t.Until) > 0 {
 		attempts = 4 // Ansible: retries defaults to 3 when until is set
 		if t.Retries != nil {
-			attempts = *t.Retries + 1
+			attempts = max(0, *t.Retries) + 1
 		}
+	}
+	if attempts == 1 {
+		r := e.runOnce(ctx, mod, mc, args, h, t, vars)
+		if len(t.Until) > 0 && r.status != report.StatusUnreachable {
+			r.result["attempts"] = 1
+		}
+		return r
 	}
 	delay := 5 * time.Second
 	if t.Delay != nil {
@@ -113,7 +125,7 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 			return r
 		}
 		r.result["attempts"] = attempt
-		done, err := eval.Condition(t.Until, withRegistered(vars, t, r.result))
+		done, err := condition(t.Until, withRegistered(vars, t, r.result))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("until: %w", err)))
 		}
@@ -125,9 +137,9 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 			return r
 		}
 		if attempt >= attempts {
-			r.status, r.result["failed"] = report.StatusFailed, true
+			r.status, r.result["failed"], r.result["attempts"] = report.StatusFailed, true, attempt-1
 			if _, ok := r.result["msg"]; !ok {
-				r.result["msg"] = fmt.Sprintf("until condition not met after %d attempts", attempt)
+				r.result["msg"] = fmt.Sprintf("until condition not met after %d runs", attempt)
 			}
 			return r
 		}
@@ -179,7 +191,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 	m := res.Map()
 	changed, failed := res.Changed, res.Failed
 	if len(t.ChangedWhen) > 0 {
-		c, err := eval.Condition(t.ChangedWhen, withRegistered(vars, t, m))
+		c, err := condition(t.ChangedWhen, withRegistered(vars, t, m))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("changed_when: %w", err)))
 		}
@@ -187,7 +199,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		m["changed"] = c
 	}
 	if len(t.FailedWhen) > 0 {
-		f, err := eval.Condition(t.FailedWhen, withRegistered(vars, t, m))
+		f, err := condition(t.FailedWhen, withRegistered(vars, t, m))
 		if err != nil {
 			return failedItem(taskError(t, h.name, fmt.Errorf("failed_when: %w", err)))
 		}
@@ -236,7 +248,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		PlaybookDir: sc.dir,
 		ProjectDir:  e.playbookDir(),
 		Vars:        vars,
-		Eval:        func(expr string) (any, error) { return eval.Eval(expr, vars) },
+		Eval:        func(expr string) (any, error) { return evalExpr(expr, vars) },
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
 		Predicted:   &h.predicted,
@@ -340,7 +352,7 @@ func (e *engine) delegateVars(name string) map[string]any {
 // conditionsHold evaluates the inherited and own when: conditions.
 func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any) (bool, error) {
 	if len(sc.when) > 0 {
-		ok, err := eval.Condition(sc.when, vars)
+		ok, err := condition(sc.when, vars)
 		if err != nil || !ok {
 			return ok, err
 		}
@@ -350,7 +362,7 @@ func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any
 	if t.IsBlock() {
 		return true, nil
 	}
-	return eval.Condition(t.When, vars)
+	return condition(t.When, vars)
 }
 
 // unreachableItem is the result of a task on a host that could not be

@@ -17,7 +17,8 @@ import (
 // playRun is the state of one play (one serial batch at a time).
 type playRun struct {
 	play      *playbook.Play
-	all       []*hostState // every host the play targets
+	all       []*hostState // every host the play targets that is still in the run
+	targets   []*hostState // every host the play targets, failed ones too
 	batch     []*hostState // the current serial batch
 	varsFiles map[string]any
 	playVars  map[string]any
@@ -70,6 +71,10 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		e.mu.Lock()
 		h.played = true
 		e.mu.Unlock()
+		pr.targets = append(pr.targets, h)
+		if h.cleared {
+			h.failed, h.unreachable = false, false
+		}
 		if !h.failed && !h.unreachable && !h.lost {
 			h.ended = false
 			h.notified = map[string]bool{}

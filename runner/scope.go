@@ -21,6 +21,8 @@ type scope struct {
 	protected bool
 	handler   bool
 	dir       string
+	// notify: an import_tasks' notify:, inherited by the tasks it imports.
+	notify []string
 }
 
 // child returns the scope seen by the tasks inside block (or import) t.
@@ -28,6 +30,9 @@ func (s *scope) child(t *playbook.Task) *scope {
 	c := *s
 	c.when = append(append([]string{}, s.when...), t.When...)
 	c.tags = append(append([]string{}, s.tags...), t.Tags...)
+	if len(t.Notify) > 0 {
+		c.notify = append(append([]string{}, s.notify...), t.Notify...)
+	}
 	if t.Vars != nil {
 		c.vars = append(append([]map[string]any{}, s.vars...), t.Vars)
 	}

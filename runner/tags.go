@@ -1,5 +1,7 @@
 package runner
 
+import "github.com/runbook-dev/runbook/runner/playbook"
+
 // TagsSelected applies --tags and --skip-tags to a task's effective tags
 // (its own plus those inherited from plays, blocks and imports), following
 // Ansible: "always" runs unless skipped by name, "never" runs only when one
@@ -50,4 +52,16 @@ func TagsSelected(taskTags, only, skip []string) bool {
 		}
 	}
 	return false
+}
+
+// selected applies --tags and --skip-tags to task t in scope sc. A handler
+// (and whatever it runs) is not filtered at all: ansible-core 2.14 runs a
+// notified handler whatever its tags and whatever --tags or --skip-tags
+// say, so a selected configuration change never loses its restart.
+func (e *engine) selected(sc *scope, t *playbook.Task) bool {
+	if sc.handler {
+		return true
+	}
+	tags := append(append([]string{}, sc.tags...), t.Tags...)
+	return TagsSelected(tags, e.opt.Tags, e.opt.SkipTags)
 }

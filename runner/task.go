@@ -33,8 +33,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		}
 		e.started = true
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	hosts := pr.activeBatch()
@@ -120,7 +119,7 @@ func (e *engine) abortRun(pr *playRun) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, h := range pr.all {
-		h.failed = true
+		h.failed, h.cleared = true, false
 	}
 }
 
@@ -230,11 +229,13 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 		s.Ignored++
 	case out.status == report.StatusUnreachable:
 		s.Unreachable++
-		h.unreachable = true
+		h.unreachable, h.cleared = true, false
 	case out.status == report.StatusFailed:
-		h.failed = true
+		h.failed, h.cleared = true, false
 		if !sc.protected {
 			s.Failed++
+		} else {
+			rememberFailure(h, t, sc, out)
 		}
 	case out.status == report.StatusSkipped:
 		s.Skipped++
@@ -244,8 +245,11 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 			s.Changed++
 		}
 	}
-	if out.changed && len(t.Notify) > 0 && h.notified != nil {
+	if out.changed && h.notified != nil {
 		for _, n := range t.Notify {
+			h.notified[n] = true
+		}
+		for _, n := range sc.notify {
 			h.notified[n] = true
 		}
 	}

@@ -70,18 +70,11 @@ func (e *engine) runBlock(ctx context.Context, pr *playRun, t *playbook.Task, sc
 		}
 	}
 	if t.Always != nil && !pr.aborted {
-		// always: runs on hosts that failed too; they stay failed after it.
-		var wasFailed []*hostState
-		for _, h := range entered {
-			if h.failed && !h.unreachable {
-				wasFailed = append(wasFailed, h)
-				h.failed = false
-			}
-		}
+		// always: runs on hosts that failed too; they stay failed after it
+		// unless it clears their errors.
+		wasFailed := suspendFailures(entered)
 		e.runOn(ctx, pr, entered, t.Always, sc.child(t))
-		for _, h := range wasFailed {
-			h.failed = true
-		}
+		restoreFailures(wasFailed)
 	}
 }
 
@@ -91,8 +84,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 	if !e.started {
 		return // --start-at-task cannot start inside a dynamic include
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	type inclusion struct {
@@ -182,8 +174,7 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	if !e.started {
 		return
 	}
-	tags := append(append([]string{}, sc.tags...), t.Tags...)
-	if !TagsSelected(tags, e.opt.Tags, e.opt.SkipTags) {
+	if !e.selected(sc, t) {
 		return
 	}
 	switch t.Meta {
@@ -202,9 +193,11 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 			}
 		}
 	case "clear_host_errors":
-		for _, h := range pr.batch {
-			if h.failed && !h.unreachable {
-				h.failed = false
+		for _, h := range pr.activeBatch() {
+			vars := e.taskVars(pr, h, sc, t, nil)
+			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
+				e.clearHostErrors(pr)
+				break
 			}
 		}
 	case "noop":
@@ -221,7 +214,6 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 	}
 	hsc := *sc
 	hsc.handler = true
-	hsc.tags = nil // handlers run when notified, whatever --tags selects
 	for pass := 0; pass < 8; pass++ {
 		// Take this pass's notifications first: every handler listening
 		// to a topic runs, not only the first one to see it.
@@ -251,17 +243,9 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 			e.started = true
 			// Forced (--force-handlers, force_handlers): a failed host
 			// runs the handler, as always: does, and stays failed.
-			var forced []*hostState
-			for _, h := range hosts {
-				if h.failed {
-					forced = append(forced, h)
-					h.failed = false
-				}
-			}
+			forced := suspendFailures(hosts)
 			e.runOn(ctx, pr, hosts, []*playbook.Task{hd}, &hsc)
-			for _, h := range forced {
-				h.failed = true
-			}
+			restoreFailures(forced)
 			e.started = saved
 		}
 		if !ran {

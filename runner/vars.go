@@ -59,11 +59,11 @@ func (l *varLayers) merge() map[string]any {
 
 // resolveTemplatedVars renders variables whose values hold {{ }} so that
 // `a: "{{ b }}-x"` reads as its value everywhere. Each is rendered after
-// the templated variables it refers to (depth first, a cycle is cut), so a
-// value is never computed from another variable's unrendered text. A value
-// that cannot be rendered yet (it names an undefined variable) is left as
-// it is: it only fails if something actually uses it, when it is rendered
-// again.
+// the templated variables it refers to (depth first), so a value is never
+// computed from another variable's unrendered text. A value that cannot be
+// rendered yet (it names an undefined variable) is left as it is: it only
+// fails if something actually uses it, when it is rendered again. A value
+// that refers back to itself becomes a recursiveVar (see recursion.go).
 func resolveTemplatedVars(vars map[string]any, names []string) {
 	if len(names) == 0 {
 		return
@@ -76,20 +76,25 @@ func resolveTemplatedVars(vars map[string]any, names []string) {
 	for _, k := range names {
 		pending[k] = 0
 	}
+	var stack []string
 	var resolve func(k string)
 	resolve = func(k string) {
 		if pending[k] != 0 {
-			return // done, or a cycle: render with what is there
+			return // done, or a cycle: recursionOf finds it
 		}
 		pending[k] = visiting
+		stack = append(stack, k)
 		for _, dep := range eval.References(vars[k]) {
 			if _, ok := pending[dep]; ok && dep != k {
 				resolve(dep)
 			}
 		}
-		if v, err := renderDeep(vars[k], vars); err == nil {
+		if r := recursionOf(k, vars, func(n string) bool { return pending[n] == visiting }, stack); r != nil {
+			vars[k] = r
+		} else if v, err := renderDeep(vars[k], vars); err == nil {
 			vars[k] = v
 		}
+		stack = stack[:len(stack)-1]
 		pending[k] = done
 	}
 	for _, k := range names {
@@ -121,6 +126,9 @@ func holdsTemplate(v any) bool {
 // renderDeep renders v, then renders again while the result still holds
 // templates that came from variables (bounded).
 func renderDeep(v any, vars map[string]any) (any, error) {
+	if err := checkRecursion(v, vars); err != nil {
+		return nil, err
+	}
 	out, err := eval.RenderValue(v, vars)
 	for i := 0; err == nil && i < 4 && holdsTemplate(out); i++ {
 		out, err = eval.RenderValue(out, vars)

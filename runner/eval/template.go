@@ -86,6 +86,9 @@ func parseTemplate(name, text string) *parsedTemplate {
 	if p, ok := templates.get(key); ok {
 		return p
 	}
-	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs).Parse(text)
+	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs).Funcs(defaultFieldFuncs).Parse(text)
+	if err == nil {
+		tolerateDefaultFields(t)
+	}
 	return templates.put(key, &parsedTemplate{base: t, err: err})
 }

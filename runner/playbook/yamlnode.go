@@ -163,40 +163,74 @@ type pair struct {
 
 // pairs returns the entries of a mapping node, rejecting duplicate keys
 // (YAML allows them silently; a duplicated task keyword is always a bug).
+// Merge keys (<<: *base, or a list of aliases) are expanded as YAML says: a
+// key written in the mapping itself, before or after the merge, overrides
+// the merged one; among merged mappings the first one listed wins.
 func (d *decoder) pairs(n *yaml.Node, what string) ([]pair, error) {
 	n = resolveAlias(n)
 	if n.Kind != yaml.MappingNode {
 		return nil, errAt(d.pos(n), "%s must be a mapping, got %s", what, kindName(n))
 	}
 	out := make([]pair, 0, len(n.Content)/2)
-	seen := map[string]bool{}
+	at := map[string]int{}   // index in out of each key
+	own := map[string]bool{} // keys written in this mapping
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			return nil, errAt(d.pos(k), "%s: keys must be strings", what)
 		}
 		if k.Tag == "!!merge" {
-			if err := d.enter(v); err != nil {
-				return nil, err
-			}
-			merged, err := d.pairs(v, what)
-			d.leave(v)
+			merged, err := d.mergedPairs(v, what)
 			if err != nil {
 				return nil, err
 			}
 			for _, p := range merged {
-				if !seen[p.key] {
-					seen[p.key] = true
+				if _, ok := at[p.key]; !ok {
+					at[p.key] = len(out)
 					out = append(out, p)
 				}
 			}
 			continue
 		}
-		if seen[k.Value] {
+		if own[k.Value] {
 			return nil, errAt(d.pos(k), "%s: key %q appears twice", what, k.Value)
 		}
-		seen[k.Value] = true
-		out = append(out, pair{key: k.Value, keyN: k, value: v})
+		own[k.Value] = true
+		p := pair{key: k.Value, keyN: k, value: v}
+		if j, ok := at[k.Value]; ok {
+			out[j] = p // overrides a merged key
+			continue
+		}
+		at[k.Value] = len(out)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// mergedPairs returns the entries a merge key brings in: those of one
+// mapping, or of a list of mappings, the first one listed winning.
+func (d *decoder) mergedPairs(v *yaml.Node, what string) ([]pair, error) {
+	srcs := []*yaml.Node{v}
+	if rv := resolveAlias(v); rv != nil && rv.Kind == yaml.SequenceNode {
+		srcs = rv.Content
+	}
+	var out []pair
+	seen := map[string]bool{}
+	for _, src := range srcs {
+		if err := d.enter(src); err != nil {
+			return nil, err
+		}
+		ps, err := d.pairs(src, what)
+		d.leave(src)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if !seen[p.key] {
+				seen[p.key] = true
+				out = append(out, p)
+			}
+		}
 	}
 	return out, nil
 }
