@@ -54,3 +54,40 @@ func WatchArgs(secret string) (stop func() string) {
 		return seen
 	}
 }
+
+// WithArg returns the processes on the machine that have arg as one of
+// their command-line arguments (zombies excluded: they have none).
+func WithArg(arg string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc") // unreadable /proc: none found; callers also check what they started
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		for _, a := range bytes.Split(b, []byte{0}) {
+			if string(a) == arg {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// WaitArg polls (every 20 ms, at most limit) until the number of processes
+// with argument arg satisfies ok, and returns the last ones seen.
+func WaitArg(arg string, limit time.Duration, ok func(n int) bool) []int {
+	deadline := time.Now().Add(limit)
+	for {
+		pids := WithArg(arg)
+		if ok(len(pids)) || time.Now().After(deadline) {
+			return pids
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
