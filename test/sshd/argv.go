@@ -29,20 +29,15 @@ func WatchArgs(secret string) (stop func() string) {
 				return
 			default:
 			}
-			entries, _ := os.ReadDir("/proc") // unreadable /proc: nothing seen, the test's other checks still hold
-			for _, e := range entries {
-				if _, err := strconv.Atoi(e.Name()); err != nil {
-					continue
-				}
-				b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-				if err == nil && bytes.Contains(b, []byte(secret)) {
+			eachProcess("cmdline", func(_ int, b []byte) {
+				if bytes.Contains(b, []byte(secret)) {
 					mu.Lock()
 					if seen == "" {
 						seen = strings.ReplaceAll(string(b), "\x00", " ")
 					}
 					mu.Unlock()
 				}
-			}
+			})
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
@@ -59,24 +54,31 @@ func WatchArgs(secret string) (stop func() string) {
 // their command-line arguments (zombies excluded: they have none).
 func WithArg(arg string) []int {
 	var pids []int
-	entries, _ := os.ReadDir("/proc") // unreadable /proc: none found; callers also check what they started
+	eachProcess("cmdline", func(pid int, b []byte) {
+		for _, a := range bytes.Split(b, []byte{0}) {
+			if string(a) == arg {
+				pids = append(pids, pid)
+				return
+			}
+		}
+	})
+	return pids
+}
+
+// eachProcess calls fn with the pid and the /proc/PID/file of every
+// process that has one readable. An unreadable /proc finds none: callers'
+// other checks still hold.
+func eachProcess(file string, fn func(pid int, data []byte)) {
+	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		for _, a := range bytes.Split(b, []byte{0}) {
-			if string(a) == arg {
-				pids = append(pids, pid)
-				break
-			}
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), file)); err == nil {
+			fn(pid, b)
 		}
 	}
-	return pids
 }
 
 // WaitArg polls (every 20 ms, at most limit) until the number of processes

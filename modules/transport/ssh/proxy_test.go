@@ -50,7 +50,7 @@ func TestProxyCommandCarriesTheConnection(t *testing.T) {
 	if out := runOK(t, c, "echo", "through"); out != "through\n" {
 		t.Fatalf("got %q", out)
 	}
-	if got := strings.TrimSpace(readTestFile(t, log)); got != token+" proxied.invalid 2222 tester proxied.invalid %" {
+	if got, _ := os.ReadFile(log); strings.TrimSpace(string(got)) != token+" proxied.invalid 2222 tester proxied.invalid %" {
 		t.Errorf("proxy arguments %q", got)
 	}
 	if len(sshd.WithArg(token)) != 1 {
@@ -112,7 +112,7 @@ func TestProxyCommandFromSSHConfig(t *testing.T) {
 	cfg := proxiedConfig(t, s, nil)
 	writeFile(t, cfg.SSHConfigFile, "Host proxied.*\n  ProxyCommand "+proxy+"\n")
 	runOK(t, dial(t, cfg), "true")
-	if got := readTestFile(t, log); !strings.HasPrefix(got, "from-config proxied.invalid 2222") {
+	if got, _ := os.ReadFile(log); !strings.HasPrefix(string(got), "from-config proxied.invalid 2222") {
 		t.Errorf("proxy arguments %q", got)
 	}
 
@@ -133,13 +133,4 @@ func TestProxyCommandFromSSHConfig(t *testing.T) {
 			t.Errorf("want %q, got %v", tc.want, err)
 		}
 	}
-}
-
-func readTestFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
