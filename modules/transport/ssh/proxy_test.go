@@ -116,6 +116,17 @@ func TestProxyCommandFromSSHConfig(t *testing.T) {
 		t.Errorf("proxy arguments %q", got)
 	}
 
+	// A jump host's own ProxyCommand in ssh_config is used to reach it; an
+	// explicit "none" turns off ssh_config's ProxyJump and ProxyCommand.
+	sc := filepath.Join(t.TempDir(), "config")
+	writeFile(t, sc, "Host bastion\n  ProxyCommand nc %h %p\nHost t*\n  ProxyJump bastion\n")
+	if r, err := resolve(Config{Addr: "t1", SSHConfigFile: sc}); err != nil || r.jump == nil || r.jump.proxyCommand != "nc bastion 22" {
+		t.Errorf("jump's ProxyCommand: %+v %v", r, err)
+	}
+	if r, err := resolve(Config{Addr: "t1", ProxyCommand: "none", SSHConfigFile: sc}); err != nil || r.jump != nil || r.target.proxyCommand != "" {
+		t.Errorf("ProxyCommand=none: %+v %v", r, err)
+	}
+
 	for _, tc := range []struct {
 		cfg  func(*Config)
 		want string
