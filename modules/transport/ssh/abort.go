@@ -109,11 +109,11 @@ func (g *sessionWriter) flush() error {
 
 // abort ends the command of session s, whose context was cancelled, and
 // returns once it is gone or after a bounded time. waited delivers the
-// session's end; close closes the session and frees its slot.
-func (c *Conn) abort(s *gossh.Session, g *sessionWriter, waited <-chan error, close func(), become *transport.Become) {
+// session's end; end closes the session and frees its slot.
+func (c *Conn) abort(s *gossh.Session, g *sessionWriter, waited <-chan error, end func(), become *transport.Become) {
 	if g == nil {
 		_ = s.Signal(gossh.SIGTERM)
-		close()
+		end()
 		return
 	}
 	timer := time.NewTimer(abortMarkerWait)
@@ -121,15 +121,15 @@ func (c *Conn) abort(s *gossh.Session, g *sessionWriter, waited <-chan error, cl
 	select {
 	case <-g.found:
 	case <-waited:
-		close()
+		end()
 		return
 	case <-timer.C:
 		// No marker (not a POSIX shell?): the signal is all there is.
 		_ = s.Signal(gossh.SIGTERM)
-		close()
+		end()
 		return
 	}
-	close() // first: the stop command needs a session slot
+	end() // first: the stop command needs a session slot
 	sid := int(g.sid.Load())
 	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), untracked{}, true), c.cfg.timeout()+stopGrace)
 	defer cancel()
