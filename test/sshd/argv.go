@@ -29,20 +29,15 @@ func WatchArgs(secret string) (stop func() string) {
 				return
 			default:
 			}
-			entries, _ := os.ReadDir("/proc") // unreadable /proc: nothing seen, the test's other checks still hold
-			for _, e := range entries {
-				if _, err := strconv.Atoi(e.Name()); err != nil {
-					continue
-				}
-				b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-				if err == nil && bytes.Contains(b, []byte(secret)) {
+			eachProcess("cmdline", func(_ int, b []byte) {
+				if bytes.Contains(b, []byte(secret)) {
 					mu.Lock()
 					if seen == "" {
 						seen = strings.ReplaceAll(string(b), "\x00", " ")
 					}
 					mu.Unlock()
 				}
-			}
+			})
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
@@ -52,5 +47,49 @@ func WatchArgs(secret string) (stop func() string) {
 		mu.Lock()
 		defer mu.Unlock()
 		return seen
+	}
+}
+
+// WithArg returns the processes on the machine that have arg as one of
+// their command-line arguments (zombies excluded: they have none).
+func WithArg(arg string) []int {
+	var pids []int
+	eachProcess("cmdline", func(pid int, b []byte) {
+		for _, a := range bytes.Split(b, []byte{0}) {
+			if string(a) == arg {
+				pids = append(pids, pid)
+				return
+			}
+		}
+	})
+	return pids
+}
+
+// eachProcess calls fn with the pid and the /proc/PID/file of every
+// process that has one readable. An unreadable /proc finds none: callers'
+// other checks still hold.
+func eachProcess(file string, fn func(pid int, data []byte)) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), file)); err == nil {
+			fn(pid, b)
+		}
+	}
+}
+
+// WaitArg polls (every 20 ms, at most limit) until the number of processes
+// with argument arg satisfies ok, and returns the last ones seen.
+func WaitArg(arg string, limit time.Duration, ok func(n int) bool) []int {
+	deadline := time.Now().Add(limit)
+	for {
+		pids := WithArg(arg)
+		if ok(len(pids)) || time.Now().After(deadline) {
+			return pids
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

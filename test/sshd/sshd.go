@@ -318,28 +318,19 @@ func (s *Server) Log() string {
 // before any is signalled.
 func Descendants(root int) []int {
 	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc") // unreadable /proc: only root is returned
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
+	eachProcess("stat", func(pid int, stat []byte) { // unreadable /proc: only root is returned
 		// "pid (comm) state ppid ...": comm may contain spaces.
 		i := bytes.LastIndexByte(stat, ')')
 		if i < 0 {
-			continue
+			return
 		}
 		fields := strings.Fields(string(stat[i+1:]))
 		if len(fields) < 2 {
-			continue
+			return
 		}
 		ppid, _ := strconv.Atoi(fields[1])
 		children[ppid] = append(children[ppid], pid)
-	}
+	})
 	out := []int{root}
 	for i := 0; i < len(out) && i < 10000; i++ {
 		out = append(out, children[out[i]]...)

@@ -58,3 +58,30 @@ func TestWatchArgsSeesASecretInArguments(t *testing.T) {
 		t.Errorf("WatchArgs reports %q for a secret nobody used", seen)
 	}
 }
+
+// WithArg finds a process by one exact argument (not a part of one), and
+// WaitArg sees it go.
+func TestWithArgFindsProcessesByArgument(t *testing.T) {
+	token := "arg-canary-" + strconv.Itoa(os.Getpid())
+	// A shell builtin waiting on a pipe: no child process to leave behind.
+	cmd := exec.Command("/bin/sh", "-c", "read x", token)
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	if got := sshd.WaitArg(token, 5*time.Second, func(n int) bool { return n == 1 }); len(got) != 1 || got[0] != cmd.Process.Pid {
+		t.Fatalf("WithArg(%q) = %v, want [%d]", token, got, cmd.Process.Pid)
+	}
+	if got := sshd.WithArg(token[:len(token)-1]); len(got) != 0 {
+		t.Errorf("a part of an argument matched: %v", got)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if got := sshd.WaitArg(token, 5*time.Second, func(n int) bool { return n == 0 }); len(got) != 0 {
+		t.Errorf("still seen after exit: %v", got)
+	}
+}

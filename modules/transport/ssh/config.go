@@ -41,6 +41,11 @@ type Config struct {
 	// JumpHost is a ProxyJump host, "[user@]host[:port]". The connection to
 	// it is verified and authenticated (keys and agent only) like the target.
 	JumpHost string
+	// ProxyCommand, as OpenSSH's: a command run locally with /bin/sh whose
+	// stdin and stdout carry the SSH connection; %h, %p, %r, %n, %u, %d
+	// and %% are replaced. "" means ssh_config's ProxyCommand, "none" none.
+	// Setting it and JumpHost both is an error.
+	ProxyCommand string
 	// Timeout bounds the TCP connect plus the SSH handshake, and how long a
 	// peer may leave a keepalive unanswered before the connection is
 	// declared dead. 0 means DefaultTimeout.
@@ -78,7 +83,8 @@ func (c Config) timeout() time.Duration {
 // ansible_user, ansible_password / ansible_ssh_pass,
 // ansible_ssh_private_key_file, ansible_ssh_private_key_passphrase,
 // ansible_ssh_jump_host (or -J / ProxyJump inside ansible_ssh_common_args or
-// ansible_ssh_extra_args), ansible_become_password / ansible_become_pass,
+// ansible_ssh_extra_args), ProxyCommand inside those two,
+// ansible_become_password / ansible_become_pass,
 // ansible_timeout and ansible_host_key_checking, plus the legacy
 // ansible_ssh_host / ansible_ssh_port / ansible_ssh_user spellings. A value
 // of the wrong type is an error naming the variable.
@@ -111,14 +117,17 @@ func ConfigFromVars(name string, vars map[string]any, defaults Config) (Config, 
 	if files, ok := v.strings("ansible_ssh_private_key_file", "ansible_private_key_file"); ok {
 		cfg.KeyFiles = files
 	}
-	if !v.str(&cfg.JumpHost, "ansible_ssh_jump_host") {
-		for _, key := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
-			var args string
-			if v.str(&args, key) {
-				if j := jumpFromArgs(args); j != "" {
-					cfg.JumpHost = j
-				}
-			}
+	explicitJump := v.str(&cfg.JumpHost, "ansible_ssh_jump_host")
+	for _, key := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		var args string
+		if !v.str(&args, key) {
+			continue
+		}
+		if j := sshArgOption(args, "ProxyJump"); j != "" && !explicitJump {
+			cfg.JumpHost = j
+		}
+		if pc := sshArgOption(args, "ProxyCommand"); pc != "" {
+			cfg.ProxyCommand = pc
 		}
 	}
 	if v.err != nil {
@@ -251,20 +260,23 @@ func (v *varReader) strings(keys ...string) ([]string, bool) {
 	return nil, false
 }
 
-// jumpFromArgs finds "-J host", "-Jhost", "-o ProxyJump=host",
-// "-oProxyJump=host" or "-o 'ProxyJump host'" in ssh command-line arguments.
-func jumpFromArgs(args string) string {
+// sshArgOption finds the value of option name in ssh command-line
+// arguments: "-o Name=value", "-oName=value", "-o 'Name value'" (names
+// compare case-insensitively) and, for ProxyJump, "-J host" or "-Jhost".
+// The first occurrence wins, as in ssh.
+func sshArgOption(args, name string) string {
 	words, err := transport.SplitWords(args)
 	if err != nil {
 		return ""
 	}
+	jump := strings.EqualFold(name, "ProxyJump")
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		var opt string
 		switch {
-		case w == "-J" && i+1 < len(words):
+		case jump && w == "-J" && i+1 < len(words):
 			return words[i+1]
-		case strings.HasPrefix(w, "-J") && len(w) > 2:
+		case jump && strings.HasPrefix(w, "-J") && len(w) > 2:
 			return w[2:]
 		case w == "-o" && i+1 < len(words):
 			opt = words[i+1]
@@ -274,12 +286,11 @@ func jumpFromArgs(args string) string {
 		default:
 			continue
 		}
-		key, val, ok := strings.Cut(opt, "=")
-		if !ok {
-			key, val, ok = strings.Cut(strings.TrimSpace(opt), " ")
-		}
-		if ok && strings.EqualFold(strings.TrimSpace(key), "ProxyJump") {
-			return strings.TrimSpace(val)
+		// As in ssh_config, the keyword ends at the first '=' or blank.
+		opt = strings.TrimSpace(opt)
+		k := strings.IndexAny(opt, "= \t")
+		if k > 0 && strings.EqualFold(opt[:k], name) {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimLeft(opt[k:], " \t"), "="))
 		}
 	}
 	return ""

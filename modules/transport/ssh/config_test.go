@@ -79,9 +79,28 @@ func TestJumpFromArgs(t *testing.T) {
 		"-o ProxyCommand='ssh -W %h:%p j' -v": "",
 		"":                                    "",
 	} {
-		if got := jumpFromArgs(args); got != want {
+		if got := sshArgOption(args, "ProxyJump"); got != want {
 			t.Errorf("%q: got %q want %q", args, got, want)
 		}
+	}
+}
+
+func TestProxyCommandFromArgs(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]string{
+		"-o ProxyCommand='ssh -W %h:%p j' -v":            "ssh -W %h:%p j",
+		`-o "ProxyCommand ssh -o Port=2 -W %h:%p j"`:     "ssh -o Port=2 -W %h:%p j",
+		`-oproxycommand="nc %h %p"`:                      "nc %h %p",
+		`-o "ProxyCommand = nc %h %p" -o ProxyCommand=x`: "nc %h %p",
+		"-J bastion": "",
+	} {
+		if got := sshArgOption(args, "ProxyCommand"); got != want {
+			t.Errorf("%q: got %q want %q", args, got, want)
+		}
+	}
+	cfg, err := ConfigFromVars("h", map[string]any{"ansible_ssh_common_args": `-o ProxyCommand="ssh -W %h:%p jump"`}, Config{})
+	if err != nil || cfg.ProxyCommand != "ssh -W %h:%p jump" {
+		t.Fatalf("ConfigFromVars: %q %v", cfg.ProxyCommand, err)
 	}
 }
 

@@ -158,12 +158,19 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var raw net.Conn
+	var proxy *proxyConn
 	var err error
-	if via == nil {
+	switch {
+	case via != nil:
+		raw, err = via.DialContext(hctx, "tcp", ep.addr())
+	case ep.proxyCommand != "":
+		if proxy, err = dialProxy(ep.proxyCommand, ep.addr()); err != nil {
+			return nil, nil, err
+		}
+		raw = proxy
+	default:
 		var d net.Dialer
 		raw, err = d.DialContext(hctx, "tcp", ep.addr())
-	} else {
-		raw, err = via.DialContext(hctx, "tcp", ep.addr())
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -201,17 +208,30 @@ func (c *Conn) handshake(ctx context.Context, ep *endpoint, keys *keyFiles, via 
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
+		if proxy != nil {
+			return nil, nil, fmt.Errorf("SSH handshake with %s through its ProxyCommand: no answer within %s", ep.addr(), timeout)
+		}
 		return nil, nil, fmt.Errorf("SSH handshake with %s: no answer within %s (is an SSH server on that port? check ansible_port)", ep.addr(), timeout)
 	}
 	if err != nil {
-		raw.Close()
 		var hk *HostKeyError
 		switch {
 		case errors.As(err, &hk):
+			raw.Close()
 			return nil, nil, hk
 		case isAuthFailure(err):
+			raw.Close()
 			return nil, nil, authError(ep, err, auth.notes)
+		case proxy != nil:
+			// Most likely the command failed: say how, before closing it.
+			perr := proxy.exitError()
+			raw.Close()
+			if perr != nil {
+				return nil, nil, fmt.Errorf("SSH handshake with %s through its ProxyCommand: %w (%v)", ep.addr(), perr, err)
+			}
+			return nil, nil, fmt.Errorf("SSH handshake with %s through its ProxyCommand: %w", ep.addr(), err)
 		}
+		raw.Close()
 		return nil, nil, fmt.Errorf("SSH handshake with %s: %w", ep.addr(), err)
 	}
 	return gossh.NewClient(cc, chans, reqs), clock, nil

@@ -11,10 +11,14 @@
 // peer that leaves one unanswered for Timeout is declared dead, the connection is
 // closed and every pending operation fails with transport.UnreachableError.
 // An operation that finds the connection dead reconnects once; if that fails
-// the Conn stays unreachable and later operations fail at once.
+// the Conn stays unreachable and later operations fail at once. A jump host
+// (ProxyJump) or a ProxyCommand (run locally, the connection on its stdin
+// and stdout) is used when configured, never gone around.
 //
 // Security. Host keys are checked against known_hosts (unknown hosts are
-// refused unless AcceptNewHostKeys, changed keys always); authentication
+// refused unless AcceptNewHostKeys, changed keys always; unparsable lines are
+// skipped with a warning and @cert-authority lines vouch only for
+// certificates, as in OpenSSH); authentication
 // follows OpenSSH's order (agent keys, key files, keyboard-interactive,
 // password); the jump host never receives the target's password. Secrets
 // are never put on a command line or in a message, and every error and log
@@ -25,7 +29,9 @@
 // is probed once per become user with `sudo -n true`; if it does, the
 // password is checked once with `sudo -k -S true` (empty prompt; stdin ends after
 // it, so a wrong password fails at once instead of re-prompting) and is then
-// fed as the first line of the command's stdin.
+// fed as the first line of the command's stdin. Each command first prints
+// its remote session id on stderr (stripped there); cancelling the context
+// ends every process of that session over a fresh channel (see abort.go).
 //
 // Files. Stat, ReadFile and WriteFile use SFTP; WriteFile goes through a
 // temporary file in the target directory and a posix-rename. With Become,

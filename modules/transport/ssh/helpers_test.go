@@ -3,6 +3,8 @@ package ssh
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +61,9 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	if to := os.Getenv("RUNBOOK_TEST_PROXY_TO"); to != "" {
+		return proxyHelper(to)
+	}
 	dir, err := os.MkdirTemp("", "runbook-ssh-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -158,4 +163,30 @@ func writeFile(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// proxyHelper is a ProxyCommand stand-in (the test binary run again): it
+// appends its arguments to $RUNBOOK_TEST_PROXY_LOG, then relays stdin and
+// stdout to the TCP address to.
+func proxyHelper(to string) int {
+	if log := os.Getenv("RUNBOOK_TEST_PROXY_LOG"); log != "" {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Fprintln(f, strings.Join(os.Args[1:], " "))
+		f.Close()
+	}
+	conn, err := net.DialTimeout("tcp", to, 5*time.Second)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "proxy helper:", err)
+		return 1
+	}
+	go func() {
+		_, _ = io.Copy(conn, os.Stdin)
+		conn.(*net.TCPConn).CloseWrite()
+	}()
+	_, _ = io.Copy(os.Stdout, conn)
+	return 0
 }

@@ -68,10 +68,10 @@ func (p *hostKeyPolicy) callback(ep *endpoint) gossh.HostKeyCallback {
 
 // load reads the known_hosts file afresh (a missing file is empty), so keys
 // recorded by other connections are seen.
-func (p *hostKeyPolicy) load() (gossh.HostKeyCallback, error) {
+func (p *hostKeyPolicy) load() (*knownHosts, error) {
 	st, err := os.Stat(p.file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return knownhosts.New()
+		return parseKnownHosts(p.file, p.logf)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("known_hosts file %s: %w", p.file, err)
@@ -80,18 +80,20 @@ func (p *hostKeyPolicy) load() (gossh.HostKeyCallback, error) {
 	// fleet (each of N hosts parsing N lines), so the parsed file is shared
 	// while it is unchanged; an accept-new append changes its size.
 	key := knownHostsKey{path: p.file, size: st.Size(), mtime: st.ModTime().UnixNano()}
-	if cb, ok := knownHostsCache.Load(key); ok {
-		return cb.(gossh.HostKeyCallback), nil
+	if kh, ok := knownHostsCache.Load(key); ok {
+		return kh.(*knownHosts), nil
 	}
-	cb, err := knownhosts.New(p.file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return knownhosts.New()
+	knownHostsParseMu.Lock()
+	defer knownHostsParseMu.Unlock()
+	if kh, ok := knownHostsCache.Load(key); ok {
+		return kh.(*knownHosts), nil
 	}
+	kh, err := parseKnownHosts(p.file, p.logf)
 	if err != nil {
-		return nil, fmt.Errorf("known_hosts file %s: %w", p.file, err)
+		return nil, err
 	}
-	knownHostsCache.Store(key, cb)
-	return cb, nil
+	knownHostsCache.Store(key, kh)
+	return kh, nil
 }
 
 // knownHostsKey identifies one version of a known_hosts file.
@@ -101,16 +103,16 @@ type knownHostsKey struct {
 	mtime int64
 }
 
-// knownHostsCache maps knownHostsKey to its parsed callback (read-only, so
+// knownHostsCache maps knownHostsKey to its *knownHosts (read-only, so
 // safe to share between connections).
 var knownHostsCache sync.Map
 
 func (p *hostKeyPolicy) check(ep *endpoint, hostname string, remote net.Addr, key gossh.PublicKey) error {
-	cb, err := p.load()
+	kh, err := p.load()
 	if err != nil {
 		return err
 	}
-	err = cb(hostname, remote, key)
+	err = kh.cb(hostname, remote, key)
 	if err == nil {
 		return nil
 	}
@@ -119,8 +121,8 @@ func (p *hostKeyPolicy) check(ep *endpoint, hostname string, remote net.Addr, ke
 		return &HostKeyError{Host: ep.name, Addr: hostname, err: err,
 			msg: fmt.Sprintf("host key verification failed for %s (%s): %v", ep.name, hostname, err)}
 	}
-	if len(ke.Want) > 0 {
-		return p.changed(ep, hostname, key, ke.Want)
+	if want := kh.plain(ke.Want); len(want) > 0 {
+		return p.changed(ep, hostname, key, want)
 	}
 	if !p.acceptNew {
 		return &HostKeyError{Host: ep.name, Addr: hostname, Unknown: true, msg: fmt.Sprintf(
@@ -166,16 +168,16 @@ func (p *hostKeyPolicy) record(ep *endpoint, hostname string, remote net.Addr, k
 	}
 	defer unlockFile(f)
 
-	cb, err := p.load()
+	kh, err := p.load()
 	if err != nil {
 		return err
 	}
 	var ke *knownhosts.KeyError
-	switch err := cb(hostname, remote, key); {
+	switch err := kh.cb(hostname, remote, key); {
 	case err == nil:
 		return nil
-	case errors.As(err, &ke) && len(ke.Want) > 0:
-		return p.changed(ep, hostname, key, ke.Want)
+	case errors.As(err, &ke) && len(kh.plain(ke.Want)) > 0:
+		return p.changed(ep, hostname, key, kh.plain(ke.Want))
 	case !errors.As(err, &ke):
 		return fmt.Errorf("host key verification failed for %s (%s): %w", ep.name, hostname, err)
 	}
@@ -218,17 +220,17 @@ func (p *hostKeyPolicy) algorithms(hostname string) []string {
 	if p.insecure || probeKey() == nil {
 		return nil
 	}
-	cb, err := p.load()
+	kh, err := p.load()
 	if err != nil {
 		return nil
 	}
 	var ke *knownhosts.KeyError
-	if err := cb(hostname, addrString(hostname), probeKey()); !errors.As(err, &ke) || len(ke.Want) == 0 {
+	if err := kh.cb(hostname, addrString(hostname), probeKey()); !errors.As(err, &ke) || len(kh.plain(ke.Want)) == 0 {
 		return nil
 	}
 	supported := gossh.SupportedAlgorithms().HostKeys
 	var algos []string
-	for _, w := range ke.Want {
+	for _, w := range kh.plain(ke.Want) {
 		for _, a := range algorithmsForKeyType(w.Key.Type()) {
 			if slices.Contains(supported, a) && !slices.Contains(algos, a) {
 				algos = append(algos, a)

@@ -30,6 +30,9 @@ type endpoint struct {
 	// then worth mentioning if authentication fails).
 	explicitKeys bool
 	password     string // "" for jump hosts
+	// proxyCommand, tokens expanded, is run to reach the host instead of
+	// dialling it ("" for none).
+	proxyCommand string
 }
 
 func (e *endpoint) addr() string { return net.JoinHostPort(e.host, strconv.Itoa(e.port)) }
@@ -67,11 +70,19 @@ func resolve(cfg Config) (*resolved, error) {
 	}
 	r := &resolved{target: target}
 
-	jump := cfg.JumpHost
-	if jump == "" {
-		jump = sc.get(alias, "ProxyJump")
+	// Explicit values win over ssh_config, for both ways of going through
+	// another host ("none" for either means directly).
+	jump, proxy, from := cfg.JumpHost, cfg.ProxyCommand, "the inventory"
+	if jump == "" && proxy == "" {
+		jump, proxy, from = sc.get(alias, "ProxyJump"), sc.get(alias, "ProxyCommand"), "ssh config"
 	}
-	if jump != "" && !strings.EqualFold(jump, "none") {
+	if jump = noneAsEmpty(jump); jump != "" && noneAsEmpty(proxy) != "" {
+		return nil, fmt.Errorf("%s sets both a jump host (%s) and a ProxyCommand for %s: keep one", from, jump, alias)
+	}
+	if target.proxyCommand, err = expandProxyCommand(noneAsEmpty(proxy), alias, target); err != nil {
+		return nil, err
+	}
+	if jump != "" {
 		if strings.Contains(jump, ",") {
 			return nil, fmt.Errorf("jump host %q: chains of jump hosts are not supported", jump)
 		}
@@ -83,6 +94,9 @@ func resolve(cfg Config) (*resolved, error) {
 		if err := sc.fill(jhost, j); err != nil {
 			return nil, err
 		}
+		if j.proxyCommand, err = expandProxyCommand(noneAsEmpty(sc.get(jhost, "ProxyCommand")), jhost, j); err != nil {
+			return nil, err
+		}
 		if !j.explicitKeys && target.explicitKeys {
 			// No IdentityFile for the jump host: use the target's keys.
 			j.keyFiles, j.explicitKeys = target.keyFiles, true
@@ -90,6 +104,54 @@ func resolve(cfg Config) (*resolved, error) {
 		r.jump = j
 	}
 	return r, nil
+}
+
+// proxyTokenChars may appear in a value put into a ProxyCommand.
+const proxyTokenChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@:[]+"
+
+func noneAsEmpty(s string) string {
+	if strings.EqualFold(s, "none") {
+		return ""
+	}
+	return s
+}
+
+// expandProxyCommand replaces the ssh_config tokens of a ProxyCommand for
+// endpoint e reached as alias: %h host, %p port, %r remote user, %n alias,
+// %u local user, %d local home, %%. Other tokens are an error, as in ssh.
+func expandProxyCommand(cmd, alias string, e *endpoint) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(cmd); i++ {
+		if cmd[i] != '%' {
+			b.WriteByte(cmd[i])
+			continue
+		}
+		if i++; i == len(cmd) {
+			return "", fmt.Errorf("ProxyCommand for %s ends with a lone %%", alias)
+		}
+		switch cmd[i] {
+		case 'h', 'r', 'n':
+			v := map[byte]string{'h': e.host, 'r': e.user, 'n': alias}[cmd[i]]
+			// The command goes to a shell: an inventory value must not
+			// bring shell syntax along.
+			if strings.Trim(v, proxyTokenChars) != "" || v == "" {
+				return "", fmt.Errorf("ProxyCommand for %s: %%%c would be %q: only letters, digits and %q are allowed there", alias, cmd[i], v, "._-@:[]+")
+			}
+			b.WriteString(v)
+		case 'p':
+			b.WriteString(strconv.Itoa(e.port))
+		case 'u':
+			b.WriteString(localUser())
+		case 'd':
+			home, _ := userHomeDir()
+			b.WriteString(home)
+		case '%':
+			b.WriteByte('%')
+		default:
+			return "", fmt.Errorf("ProxyCommand for %s: unknown token %%%c (known: %%h %%p %%r %%n %%u %%d %%%%)", alias, cmd[i])
+		}
+	}
+	return b.String(), nil
 }
 
 // parseJump splits "[user@]host[:port]" (IPv6 in brackets).

@@ -33,8 +33,10 @@ func (c *Conn) Run(ctx context.Context, cmd *transport.Cmd) (_ *transport.Result
 	return c.exec(ctx, line, cmd.Stdin, cmd)
 }
 
-// exec runs one command line in a new session; out, when non-nil, says
-// where stdout and stderr stream (see transport.Cmd).
+// exec runs one command line in a new session; out, when non-nil, is the
+// command it runs: it says where stdout and stderr stream (see
+// transport.Cmd), and the command is stopped on the host if ctx is
+// cancelled (see abort.go). A nil out is a short internal probe.
 func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader, out *transport.Cmd) (*transport.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -43,14 +45,21 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader, out *tran
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	defer s.Close()
+	closeSession := sync.OnceFunc(func() { s.Close(); release() })
+	defer closeSession()
 
 	var stdout, stderr bytes.Buffer
+	track := out != nil && ctx.Value(untracked{}) == nil
 	if out == nil {
 		out = &transport.Cmd{}
 	}
 	s.Stdout, s.Stderr = transport.Outputs(out, &stdout, &stderr)
+	var marks *sessionWriter
+	if track {
+		line = markedLine(line)
+		marks = newSessionWriter(s.Stderr)
+		s.Stderr = marks
+	}
 	src := &recordingReader{r: stdin}
 	if stdin != nil {
 		// Copied by us rather than by the session, so Wait does not wait
@@ -72,9 +81,13 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader, out *tran
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
-		_ = s.Signal(gossh.SIGTERM)
-		s.Close()
+		c.abort(s, marks, waited, closeSession, out.Become)
 		return nil, ctx.Err()
+	}
+	if marks != nil {
+		if ferr := marks.flush(); ferr != nil && err == nil {
+			err = ferr
+		}
 	}
 
 	res := &transport.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}

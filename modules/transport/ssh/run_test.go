@@ -255,3 +255,23 @@ func TestRunStreamsStdout(t *testing.T) {
 		t.Errorf("streamed %d bytes, stderr %q; result kept %d bytes", out.Len(), errb.String(), len(res.Stdout))
 	}
 }
+
+// TestRunStderrIsTheCommandsOwn: the session id each command reports first
+// (for aborts) never shows; the command's own stderr does, byte for byte,
+// even when it looks like that report or lacks a final newline, streamed
+// or buffered.
+func TestRunStderrIsTheCommandsOwn(t *testing.T) {
+	t.Parallel()
+	_, cfg := keyServer(t)
+	c := dial(t, cfg)
+	const script = "echo runbook-sid=5 >&2; echo out; printf 'no newline' >&2"
+	const want = "runbook-sid=5\nno newline"
+	if res := run(t, c, &transport.Cmd{Shell: script}); string(res.Stderr) != want || string(res.Stdout) != "out\n" {
+		t.Errorf("buffered: stdout %q stderr %q", res.Stdout, res.Stderr)
+	}
+	var streamed bytes.Buffer
+	run(t, c, &transport.Cmd{Shell: script, Stderr: &streamed})
+	if streamed.String() != want {
+		t.Errorf("streamed: stderr %q", streamed.String())
+	}
+}
