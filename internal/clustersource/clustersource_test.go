@@ -2,23 +2,17 @@ package clustersource_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/runbook-dev/runbook/internal/clustersource"
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/modules/transport/ssh"
+	"github.com/runbook-dev/runbook/test/kubefake"
 	"github.com/runbook-dev/runbook/test/sshd"
 )
 
@@ -34,73 +28,9 @@ spec:
     localRegistry: {ha: true, password: reg-Secret}
 `
 
-// fakeAPI is a kube-apiserver stand-in on loopback over TLS that answers
-// the two requests the source makes, checking the bearer token.
-type fakeAPI struct {
-	*httptest.Server
-	data     map[string]string // nil: the ConfigMap does not exist
-	requests atomic.Int32
-}
-
-func startAPI(t *testing.T, data map[string]string) *fakeAPI {
-	t.Helper()
-	a := &fakeAPI{data: data}
-	a.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.requests.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		if r.Header.Get("Authorization") != "Bearer tok-123" {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}`)
-			return
-		}
-		switch r.URL.Path {
-		case "/api/v1/namespaces/kube-system":
-			fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"kube-system"}}`)
-		case "/api/v1/namespaces/kube-system/configmaps/sealer-clusterfile":
-			if a.data == nil {
-				w.WriteHeader(http.StatusNotFound)
-				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"details":{"name":"sealer-clusterfile","kind":"configmaps"}}`)
-				return
-			}
-			body, _ := json.Marshal(map[string]any{"kind": "ConfigMap", "apiVersion": "v1",
-				"metadata": map[string]any{"name": "sealer-clusterfile", "namespace": "kube-system"}, "data": a.data})
-			w.Write(body)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`)
-		}
-	}))
-	t.Cleanup(a.Close)
-	return a
-}
-
-// kubeconfig writes a kubeconfig for the fake API (trusting its CA).
-func (a *fakeAPI) kubeconfig(t *testing.T, dir string) string {
-	t.Helper()
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.Certificate().Raw})
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: %q, certificate-authority-data: %q}
-users:
-- name: u
-  user: {token: tok-123}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-`, a.URL, base64.StdEncoding.EncodeToString(ca))
-	p := filepath.Join(dir, "admin.conf")
-	if err := os.WriteFile(p, []byte(kc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestReadThroughKubeconfig(t *testing.T) {
-	api := startAPI(t, map[string]string{"Clusterfile": clusterfile})
-	kc := api.kubeconfig(t, t.TempDir())
+	api := kubefake.Start(t, map[string]string{"Clusterfile": clusterfile})
+	kc := api.Kubeconfig(t, t.TempDir())
 	src, err := clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: kc, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -122,13 +52,13 @@ func TestReadThroughKubeconfig(t *testing.T) {
 
 func TestReadErrors(t *testing.T) {
 	dir := t.TempDir()
-	none := startAPI(t, nil)
-	_, err := clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: none.kubeconfig(t, dir)})
+	none := kubefake.Start(t, nil)
+	_, err := clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: none.Kubeconfig(t, dir)})
 	if !errors.Is(err, clustersource.ErrNotFound) {
 		t.Errorf("no ConfigMap: got %v, want ErrNotFound", err)
 	}
-	otherKey := startAPI(t, map[string]string{"other": "x"})
-	_, err = clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: otherKey.kubeconfig(t, t.TempDir())})
+	otherKey := kubefake.Start(t, map[string]string{"other": "x"})
+	_, err = clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: otherKey.Kubeconfig(t, t.TempDir())})
 	if !errors.Is(err, clustersource.ErrNotFound) {
 		t.Errorf("no Clusterfile key: got %v, want ErrNotFound", err)
 	}
@@ -137,8 +67,8 @@ func TestReadErrors(t *testing.T) {
 		t.Errorf("missing kubeconfig: got %v", err)
 	}
 	// An API that is gone fails within the timeout, naming the server.
-	gone := startAPI(t, map[string]string{"Clusterfile": clusterfile})
-	kc := gone.kubeconfig(t, t.TempDir())
+	gone := kubefake.Start(t, map[string]string{"Clusterfile": clusterfile})
+	kc := gone.Kubeconfig(t, t.TempDir())
 	gone.Close()
 	start := time.Now()
 	_, err = clustersource.Read(context.Background(), "cluster://", clustersource.Options{Kubeconfig: kc, Timeout: 2 * time.Second})
@@ -158,8 +88,8 @@ func TestReadErrors(t *testing.T) {
 func TestReadThroughMaster(t *testing.T) {
 	sshd.Require(t)
 	srv := sshd.Start(t, sshd.Options{})
-	api := startAPI(t, map[string]string{"Clusterfile": clusterfile})
-	kc := api.kubeconfig(t, srv.Dir)
+	api := kubefake.Start(t, map[string]string{"Clusterfile": clusterfile})
+	kc := api.Kubeconfig(t, srv.Dir)
 	opt := clustersource.Options{
 		MasterKubeconfig: kc,
 		Timeout:          5 * time.Second,
