@@ -134,15 +134,9 @@ func (p *cfParser) v08Registry(regConf *yaml.Node, vars map[string]any, masters 
 			return nil, err
 		}
 	}
-	domain, port, user, pass, err := p.registryConfig(conf, where)
+	reg, err := p.localRegistryConfig(conf, where)
 	if err != nil {
 		return nil, err
-	}
-	if domain == "" {
-		domain = defaultRegistryDomain
-	}
-	if port == 0 {
-		port = defaultRegistryPort
 	}
 	ip, err := p.str(conf["ip"], where+" ip")
 	if err != nil {
@@ -151,15 +145,8 @@ func (p *cfParser) v08Registry(regConf *yaml.Node, vars map[string]any, masters 
 	if ip == "" && len(masters) > 0 {
 		ip = masters[0]
 	}
-	vars["registry_domain"] = domain
-	vars["registry_port"] = port
-	vars["registry_url"] = fmt.Sprintf("%s:%d", domain, port)
-	vars["registry_username"] = user
-	vars["registry_password"] = pass
-	vars["registry_ha"] = false
-	vars["registry_insecure"] = false
-	vars["registry_cert_dns_names"] = []any{}
-	vars["registry_cert_ips"] = []any{}
+	// v0.8 runs one registry (not HA), over TLS.
+	setRegistryVars(vars, reg)
 	if ip == "" {
 		return nil, nil
 	}

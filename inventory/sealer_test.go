@@ -25,6 +25,8 @@ func checkClusterfile(t *testing.T, inv *Inventory, tc cfCase) {
 	for g, want := range tc.groups {
 		if got := gh[g]; len(got) != 0 || len(want) != 0 {
 			eq(t, "group "+g, got, want)
+		} else if _, ok := inv.Group(g); !ok {
+			t.Errorf("group %s missing", g)
 		}
 	}
 	all, _ := inv.Group("all")
