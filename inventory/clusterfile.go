@@ -28,21 +28,31 @@ var reservedRoles = map[string]bool{groupAll: true, groupUngrouped: true, "maste
 // whose YAML is broken is still recognised and its syntax error reported.
 var clusterKindRE = regexp.MustCompile(`(?m)^kind:[ \t]*["']?Cluster["']?[ \t]*(#.*)?\r?$`)
 
-// findClusterDoc returns the first document whose top-level kind is Cluster.
-func findClusterDoc(docs []*yaml.Node) *yaml.Node {
+// clusterDocs returns the documents whose top-level kind is Cluster, in
+// file order.
+func clusterDocs(docs []*yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
 	for _, doc := range docs {
-		root := docRoot(doc)
-		if root == nil || root.Kind != yaml.MappingNode {
-			continue
-		}
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			k, v := resolveAlias(root.Content[i]), resolveAlias(root.Content[i+1])
-			if k != nil && v != nil && k.Value == "kind" && v.Kind == yaml.ScalarNode && v.Value == "Cluster" {
-				return root
-			}
+		if topKind(doc) == "Cluster" {
+			out = append(out, docRoot(doc))
 		}
 	}
-	return nil
+	return out
+}
+
+// topKind returns the scalar value of a document's top-level kind, or "".
+func topKind(doc *yaml.Node) string {
+	root := docRoot(doc)
+	if root == nil || root.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := resolveAlias(root.Content[i]), resolveAlias(root.Content[i+1])
+		if k != nil && v != nil && k.Value == "kind" && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+	}
+	return ""
 }
 
 // sshConf is spec.ssh or spec.hosts[i].ssh.
@@ -74,12 +84,29 @@ func (c sshConf) merge(def sshConf) sshConf {
 type cfParser struct {
 	inv *Inventory
 	d   *ydec
+	// allVars are the variables of group "all" (spec.env, then computed).
+	allVars map[string]any
+	// encrypted records an ssh.encrypted: true, the mark of sealer v0.8's
+	// saved form.
+	encrypted bool
 }
 
-// parseClusterfile reads the Cluster document root into inv.
-func parseClusterfile(inv *Inventory, d *ydec, root *yaml.Node) error {
-	p := &cfParser{inv: inv, d: d}
+// parseClusterfile reads a Clusterfile's documents into inv. clusters are
+// its kind: Cluster documents; savedByV08 says the file is where sealer
+// v0.8 saves it (~/.sealer/<cluster>/Clusterfile).
+func parseClusterfile(inv *Inventory, d *ydec, docs, clusters []*yaml.Node, savedByV08 bool) error {
+	root := clusters[len(clusters)-1]
+	if len(clusters) > 1 {
+		// sealer v0.9+ keeps the last Cluster document it decodes.
+		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s:%d: %d kind: Cluster documents: using the last one (line %d), as sealer v0.9 and later do (sealer v0.8 used the first, line %d)",
+			d.file, clusters[1].Line, len(clusters), root.Line, clusters[0].Line))
+	}
+	p := &cfParser{inv: inv, d: d, allVars: inv.groups[groupAll].pub.Vars}
 	top, err := p.fields(root, "")
+	if err != nil {
+		return err
+	}
+	apiVersion, err := p.str(top["apiVersion"], "apiVersion")
 	if err != nil {
 		return err
 	}
@@ -102,15 +129,21 @@ func parseClusterfile(inv *Inventory, d *ydec, root *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	allVars := inv.groups[groupAll].pub.Vars
-	if err := p.env(spec["env"], "spec.env", allVars); err != nil {
+	v1 := apiVersion == v1APIVersion
+	hostsNode := spec["hosts"]
+	if v1 {
+		if hostsNode, err = p.v1Hosts(spec); err != nil {
+			return err
+		}
+	}
+	if err := p.env(spec["env"], "spec.env", p.allVars); err != nil {
 		return err
 	}
 	globalSSH, err := p.ssh(spec["ssh"], "spec.ssh")
 	if err != nil {
 		return err
 	}
-	masters, err := p.hosts(spec["hosts"], globalSSH)
+	masters, n, err := p.hosts(hostsNode, globalSSH)
 	if err != nil {
 		return err
 	}
@@ -118,24 +151,51 @@ func parseClusterfile(inv *Inventory, d *ydec, root *yaml.Node) error {
 	if err != nil {
 		return err
 	}
+	if n == 0 {
+		return p.noHosts(root, top["spec"], hostsNode, v1)
+	}
+	regConf := registryConfigDoc(docs)
+	layout := p.layout(spec, regConf, v1, savedByV08)
+	cluster["sealer_layout"] = layout
+	var deploy []string
+	switch {
+	case layout == layoutV08:
+		if deploy, err = p.v08Registry(regConf, cluster, masters, globalSSH); err != nil {
+			return err
+		}
+	case local && ha:
+		deploy = masters
+	case local && len(masters) > 0:
+		deploy = masters[:1]
+	}
 	for k, v := range cluster {
-		allVars[k] = v
+		p.allVars[k] = v
 	}
 	inv.addGroup("master0")
 	inv.addGroup("registry")
 	if len(masters) > 0 {
 		inv.addHostToGroup(masters[0], "master0")
-		if local {
-			deploy := masters[:1]
-			if ha {
-				deploy = masters
-			}
-			for _, m := range deploy {
-				inv.addHostToGroup(m, "registry")
-			}
-		}
+	}
+	for _, h := range deploy {
+		inv.addHostToGroup(h, "registry")
 	}
 	return nil
+}
+
+// noHosts is the error for a Clusterfile that names no host: an empty
+// inventory would make every play match nothing and succeed.
+func (p *cfParser) noHosts(root, spec, hosts *yaml.Node, v1 bool) error {
+	at := hosts
+	if at == nil {
+		at = spec
+	}
+	if at == nil {
+		at = root
+	}
+	if v1 {
+		return p.d.errf(at, "no host: this v1 Clusterfile (%s) has no IP in spec.masters.ipList or spec.nodes.ipList (a cloud-provider Clusterfile lists counts, not hosts)", v1APIVersion)
+	}
+	return p.d.errf(at, "no host: spec.hosts lists no IP, so there is nothing to run on")
 }
 
 // fields returns the keys of mapping n (null gives none); path names n.
@@ -210,6 +270,18 @@ func (p *cfParser) ssh(n *yaml.Node, path string) (sshConf, error) {
 			return sshConf{}, err
 		}
 	}
+	encrypted, err := p.boolOr(f["encrypted"], path+".encrypted", false)
+	if err != nil {
+		return sshConf{}, err
+	}
+	if encrypted && c.passwd != "" {
+		p.encrypted = true
+		plain, err := decryptSealerPasswd(c.passwd)
+		if err != nil {
+			return sshConf{}, p.d.errf(f["passwd"], "%s.passwd: %s.encrypted is true but the password is not one sealer encrypted: %v", path, path, err)
+		}
+		c.passwd = plain
+	}
 	if c.port != "" {
 		c.portNode = f["port"]
 		if _, err := p.port(f["port"], path+".port", defaultSSHPort); err != nil {
@@ -246,61 +318,64 @@ func (p *cfParser) env(n *yaml.Node, path string, dst map[string]any) error {
 	return nil
 }
 
-// hosts reads spec.hosts and returns the master IPs in file order.
-func (p *cfParser) hosts(n *yaml.Node, globalSSH sshConf) ([]string, error) {
+// hosts reads spec.hosts and returns the master IPs in file order and how
+// many IPs it listed.
+func (p *cfParser) hosts(n *yaml.Node, globalSSH sshConf) ([]string, int, error) {
 	r := resolveAlias(n)
 	if isNull(r) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if r.Kind != yaml.SequenceNode {
-		return nil, p.d.errf(n, "spec.hosts must be a list, got %s", kindName(r))
+		return nil, 0, p.d.errf(n, "spec.hosts must be a list, got %s", kindName(r))
 	}
 	var masters []string
+	count := 0
 	seen := map[string]int{}
 	for i, hn := range r.Content {
 		path := fmt.Sprintf("spec.hosts[%d]", i)
 		f, err := p.fields(hn, path)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ips, ipNodes, err := p.d.stringList(f["ips"], path+".ips")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if len(ips) == 0 {
-			return nil, p.d.errf(hn, "%s has no ips", path)
+			return nil, 0, p.d.errf(hn, "%s has no ips", path)
 		}
 		roles, roleNodes, err := p.d.stringList(f["roles"], path+".roles")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for j, role := range roles {
 			role = strings.TrimSpace(role)
 			roles[j] = role
 			switch {
 			case role == "" || strings.ContainsAny(role, " \t:,!&~*?[]"):
-				return nil, p.d.errf(roleNodes[j], "%s.roles[%d] %q is not a valid group name", path, j, role)
+				return nil, 0, p.d.errf(roleNodes[j], "%s.roles[%d] %q is not a valid group name", path, j, role)
 			case reservedRoles[role]:
-				return nil, p.d.errf(roleNodes[j], "%s.roles[%d] %q is reserved: the inventory fills that group itself", path, j, role)
+				return nil, 0, p.d.errf(roleNodes[j], "%s.roles[%d] %q is reserved: the inventory fills that group itself", path, j, role)
 			}
 		}
 		hostSSH, err := p.ssh(f["ssh"], path+".ssh")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		vars, err := p.hostVars(f, path, hostSSH.merge(globalSSH))
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for j, ip := range ips {
 			ip = strings.TrimSpace(ip)
 			if net.ParseIP(ip) == nil {
-				return nil, p.d.errf(ipNodes[j], "%s.ips[%d] %q is not an IP address", path, j, ip)
+				return nil, 0, p.d.errf(ipNodes[j], "%s.ips[%d] %q is not an IP address", path, j, ip)
 			}
 			if line, dup := seen[ip]; dup {
-				return nil, p.d.errf(ipNodes[j], "%s.ips[%d] %s is already listed on line %d", path, j, ip, line)
+				return nil, 0, p.d.errf(ipNodes[j], "%s.ips[%d] %s is already listed on line %d", path, j, ip, line)
 			}
 			seen[ip] = ipNodes[j].Line
+			count++
 			h := p.inv.addHost(ip)
 			for k, v := range vars {
 				h.Vars[k] = deepCopy(v)
@@ -314,7 +389,7 @@ func (p *cfParser) hosts(n *yaml.Node, globalSSH sshConf) ([]string, error) {
 			}
 		}
 	}
-	return masters, nil
+	return masters, count, nil
 }
 
 // hostVars builds the variables shared by every IP of one spec.hosts entry.
@@ -337,6 +412,7 @@ func (p *cfParser) hostVars(f map[string]*yaml.Node, path string, ssh sshConf) (
 			vars[k] = v
 		}
 	}
+	p.become(vars, ssh)
 	if err := p.env(f["env"], path+".env", vars); err != nil {
 		return nil, err
 	}

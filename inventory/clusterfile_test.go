@@ -100,37 +100,8 @@ func TestClusterfileExamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			inv := mustLoad(t, tc.file)
-			eq(t, "hosts", hostNames(inv), tc.hosts)
-			gh := inv.GroupHosts()
-			for g, want := range tc.groups {
-				got := gh[g]
-				if len(got) == 0 && len(want) == 0 {
-					if _, ok := inv.Group(g); !ok {
-						t.Errorf("group %s missing", g)
-					}
-					continue
-				}
-				eq(t, "group "+g, got, want)
-			}
-			all, _ := inv.Group("all")
-			for k, want := range tc.allVars {
-				eq(t, "all var "+k, all.Vars[k], want)
-			}
-			for h, vars := range tc.hostVars {
-				merged := inv.HostVars(h)
-				for k, want := range vars {
-					eq(t, h+" var "+k, merged[k], want)
-				}
-			}
-			for h, names := range tc.absentVars {
-				merged := inv.HostVars(h)
-				for _, k := range names {
-					if v, ok := merged[k]; ok {
-						t.Errorf("%s: var %s = %#v, want unset", h, k, v)
-					}
-				}
-			}
+			checkClusterfile(t, mustLoad(t, tc.file), cfCase{hosts: tc.hosts, groups: tc.groups,
+				allVars: tc.allVars, hostVars: tc.hostVars, absent: tc.absentVars})
 		})
 	}
 }

@@ -85,15 +85,9 @@ func (p *cfParser) localRegistry(n *yaml.Node, vars map[string]any) (bool, error
 	if err != nil {
 		return false, err
 	}
-	domain, port, user, pass, err := p.registryConfig(f, path)
+	r, err := p.localRegistryConfig(f, path)
 	if err != nil {
 		return false, err
-	}
-	if domain == "" {
-		domain = defaultRegistryDomain
-	}
-	if port == 0 {
-		port = defaultRegistryPort
 	}
 	ha, err := p.boolOr(f["ha"], path+".ha", true)
 	if err != nil {
@@ -124,16 +118,47 @@ func (p *cfParser) localRegistry(n *yaml.Node, vars map[string]any) (bool, error
 			return false, p.d.errf(ipNodes[i], "%s.cert.subjectAltName.ips[%d] %q is not an IP address", path, i, ip)
 		}
 	}
-	vars["registry_domain"] = domain
-	vars["registry_port"] = port
-	vars["registry_url"] = domain + ":" + strconv.Itoa(port)
-	vars["registry_username"] = user
-	vars["registry_password"] = pass
-	vars["registry_ha"] = ha
-	vars["registry_insecure"] = insecure
-	vars["registry_cert_dns_names"] = toAnyList(dnsNames)
-	vars["registry_cert_ips"] = toAnyList(ips)
+	r.ha, r.insecure, r.dnsNames, r.ips = ha, insecure, dnsNames, ips
+	setRegistryVars(vars, r)
 	return ha, nil
+}
+
+// localRegistryConfig reads the local registry's domain, port and login
+// with sealer's defaults for domain and port.
+func (p *cfParser) localRegistryConfig(f map[string]*yaml.Node, path string) (registrySettings, error) {
+	domain, port, user, pass, err := p.registryConfig(f, path)
+	if err != nil {
+		return registrySettings{}, err
+	}
+	if domain == "" {
+		domain = defaultRegistryDomain
+	}
+	if port == 0 {
+		port = defaultRegistryPort
+	}
+	return registrySettings{domain: domain, port: port, user: user, pass: pass}, nil
+}
+
+// registrySettings are the local registry's settings, whichever sealer
+// generation they come from.
+type registrySettings struct {
+	domain, user, pass string
+	port               int
+	ha, insecure       bool
+	dnsNames, ips      []string
+}
+
+// setRegistryVars sets the registry_* variables.
+func setRegistryVars(vars map[string]any, r registrySettings) {
+	vars["registry_domain"] = r.domain
+	vars["registry_port"] = r.port
+	vars["registry_url"] = r.domain + ":" + strconv.Itoa(r.port)
+	vars["registry_username"] = r.user
+	vars["registry_password"] = r.pass
+	vars["registry_ha"] = r.ha
+	vars["registry_insecure"] = r.insecure
+	vars["registry_cert_dns_names"] = toAnyList(r.dnsNames)
+	vars["registry_cert_ips"] = toAnyList(r.ips)
 }
 
 // externalRegistry sets external_registry_* from spec.registry.externalRegistry.

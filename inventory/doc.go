@@ -11,7 +11,8 @@
 //   - Ansible INI inventories ([group], [group:vars], [group:children],
 //     host ranges such as web[01:03] and db-[a:c]);
 //   - comma-separated host lists ("h1,h2" or "h1,");
-//   - directories of such files.
+//   - directories of such files;
+//   - content given as a Source (LoadSources).
 //
 // The Inventory it returns is read-only and safe for concurrent use.
 //
@@ -41,6 +42,23 @@
 // external_registry_port (when set), external_registry_url,
 // external_registry_username and external_registry_password. These computed
 // variables override env entries of the same name, as sealer does.
+//
+// # sealer generations
+//
+// sealer_layout is "v09" for Clusterfiles of sealer v0.9 to v0.11 and "v08"
+// for sealer v0.8 (see the layout rules in sealer.go). v0.8 passwords saved
+// with ssh.encrypted: true are decrypted with sealer's fixed key; the
+// registry's settings come from the kind: Config document writing
+// etc/registry.yml, and its one host (registry_ip: master0 unless ip: says
+// otherwise) is the only member of registry, with registry_ha false. v1
+// Clusterfiles (zlink.aliyun.com/v1alpha1) have spec.masters.ipList and
+// spec.nodes.ipList converted to master and node hosts. With several
+// kind: Cluster documents the last is used, with a warning. A Clusterfile
+// that yields no host is an error. A non-root ssh.user gets ansible_become
+// and, unless env sets one, the SSH password as ansible_become_password.
+//
+// Content read elsewhere (the cluster's own Clusterfile, for instance) is
+// loaded with LoadSources; this package itself never reaches a cluster.
 //
 // # Variable precedence
 //

@@ -85,6 +85,9 @@ func FuzzLoadClusterfile(f *testing.F) {
 	for _, p := range []string{"clusterfile-decoder.yaml", "clusterfile-k0s.yaml", "clusterfile-full.yaml", "clusterfile-external.yaml"} {
 		seeds = append(seeds, readSeed(f, filepath.Join("testdata", p)))
 	}
+	for _, p := range []string{"v1.yaml", "v08-saved.yaml", "v09-saved.yaml", "v011.yaml", "two-clusters.yaml", "nonroot.yaml"} {
+		seeds = append(seeds, readSeed(f, filepath.Join("testdata", "sealer", p)))
+	}
 	fuzzLoad(f, "Clusterfile", seeds)
 }
 

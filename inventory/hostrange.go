@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // maxRangeHosts bounds how many names one host pattern may expand to, and
@@ -26,6 +27,11 @@ const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 func parseHostEntry(entry string) (names []string, port int, err error) {
 	if entry == "" {
 		return nil, 0, errors.New("empty host name")
+	}
+	// A NUL or other control character cannot be in a host name; YAML
+	// refuses raw ones itself, INI and host lists must too.
+	if i := strings.IndexFunc(entry, unicode.IsControl); i >= 0 {
+		return nil, 0, fmt.Errorf("%q: control character %U in host name", entry, []rune(entry[i:])[0])
 	}
 	if net.ParseIP(entry) != nil {
 		return []string{entry}, 0, nil

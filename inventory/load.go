@@ -32,10 +32,37 @@ import (
 // where possible, the line (and column for YAML); they are *Error values.
 // Loading no sources gives an empty inventory.
 func Load(sources []string) (*Inventory, error) {
+	srcs := make([]Source, len(sources))
+	for i, s := range sources {
+		srcs[i] = Source{Path: s}
+	}
+	return LoadSources(srcs)
+}
+
+// Source is one inventory source: a path as Load takes it, or content
+// already read from elsewhere (such as a Clusterfile read from the cluster).
+type Source struct {
+	// Path is a file, directory or host list, as for Load.
+	Path string
+	// Name and Data, when Data is not nil, give the content of a file and
+	// the name errors and Inventory.Sources use for it; Path is ignored.
+	Name string
+	Data []byte
+}
+
+// LoadSources is Load for sources that may also be content; see Source.
+func LoadSources(sources []Source) (*Inventory, error) {
 	inv := newInventory()
-	inv.Sources = append([]string{}, sources...)
 	for _, src := range sources {
-		if err := inv.loadSource(src); err != nil {
+		var err error
+		if src.Data != nil {
+			inv.Sources = append(inv.Sources, src.Name)
+			err = inv.loadData(src.Name, src.Data, false)
+		} else {
+			inv.Sources = append(inv.Sources, src.Path)
+			err = inv.loadSource(src.Path)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -44,19 +71,39 @@ func Load(sources []string) (*Inventory, error) {
 }
 
 // DefaultSources returns the Clusterfile sealer would use: ["./Clusterfile"]
-// when that file exists, else the expanded "~/.sealer/Clusterfile" when that
-// exists, else nil.
-func DefaultSources() []string {
+// when that file exists, else the expanded "~/.sealer/Clusterfile" (sealer
+// v0.9+), else "~/.sealer/<cluster>/Clusterfile" (sealer v0.8) when exactly
+// one cluster has one, else nil. Several v0.8 clusters are an error naming
+// them: which one to use is the operator's choice.
+func DefaultSources() ([]string, error) {
 	if st, err := os.Stat("./Clusterfile"); err == nil && !st.IsDir() {
-		return []string{"./Clusterfile"}
+		return []string{"./Clusterfile"}, nil
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		p := filepath.Join(home, ".sealer", "Clusterfile")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return []string{p}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return nil, nil
+	}
+	dir := filepath.Join(home, ".sealer")
+	if p := filepath.Join(dir, "Clusterfile"); isFile(p) {
+		return []string{p}, nil
+	}
+	ents, _ := os.ReadDir(dir)
+	var found []string
+	for _, e := range ents {
+		if p := filepath.Join(dir, e.Name(), "Clusterfile"); e.IsDir() && isFile(p) {
+			found = append(found, p)
 		}
 	}
-	return nil
+	if len(found) > 1 {
+		return nil, &Error{File: dir, Msg: fmt.Sprintf("%d sealer v0.8 clusters have a Clusterfile here (%s): choose one with -i", len(found), strings.Join(found, ", "))}
+	}
+	return found, nil
+}
+
+// isFile reports whether p is (or links to) a regular file.
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func expandHome(p string) string {
@@ -176,16 +223,22 @@ func (inv *Inventory) loadFile(p string) error {
 	if err != nil {
 		return &Error{File: p, Msg: err.Error(), Err: err}
 	}
+	return inv.loadData(p, data, isYAMLName(p))
+}
+
+// loadData reads the content of the file p; yamlName says its name ends in
+// .yml, .yaml or .json, so it cannot be INI.
+func (inv *Inventory) loadData(p string, data []byte, yamlName bool) error {
 	if line, col, msg, bad := yamlerr.InvalidUTF8(data); bad {
 		return &Error{File: p, Line: line, Col: col, Msg: msg}
 	}
 	d := newYdec(p)
 	docs, yerr := parseYAMLDocs(p, data)
-	if root := findClusterDoc(docs); root != nil {
+	if clusters := clusterDocs(docs); len(clusters) > 0 {
 		if yerr != nil {
 			return yerr
 		}
-		return parseClusterfile(inv, d, root)
+		return parseClusterfile(inv, d, docs, clusters, savedByV08(p))
 	}
 	if yerr != nil && clusterKindRE.Match(data) {
 		return yerr
@@ -193,7 +246,7 @@ func (inv *Inventory) loadFile(p string) error {
 	if yerr == nil && len(docs) == 1 && yamlInventoryFits(docRoot(docs[0])) {
 		return parseYAMLInventory(inv, d, docRoot(docs[0]))
 	}
-	if isYAMLName(p) {
+	if yamlName {
 		return yamlShapeError(p, docs, yerr)
 	}
 	if err := parseINI(inv, p, data); err != nil {

@@ -155,13 +155,27 @@ func TestDefaultSources(t *testing.T) {
 	home := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("HOME", home)
-	if got := DefaultSources(); got != nil {
+	defaults := func() []string {
+		t.Helper()
+		got, err := DefaultSources()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := defaults(); got != nil {
 		t.Errorf("no Clusterfile: got %q", got)
 	}
+	// sealer v0.8 keeps it per cluster; one cluster is unambiguous.
+	v08 := writeFile(t, home, ".sealer/my-cluster/Clusterfile", "kind: Cluster\n")
+	eq(t, "v0.8 home", defaults(), []string{v08})
+	writeFile(t, home, ".sealer/other/Clusterfile", "kind: Cluster\n")
+	_, err := DefaultSources()
+	wantErr(t, err, ".sealer: 2 sealer v0.8 clusters", "my-cluster/Clusterfile", "other/Clusterfile", "choose one with -i")
 	sealer := writeFile(t, home, ".sealer/Clusterfile", "kind: Cluster\n")
-	eq(t, "home", DefaultSources(), []string{sealer})
+	eq(t, "home", defaults(), []string{sealer})
 	writeFile(t, dir, "Clusterfile", "kind: Cluster\n")
-	eq(t, "cwd", DefaultSources(), []string{"./Clusterfile"})
+	eq(t, "cwd", defaults(), []string{"./Clusterfile"})
 }
 
 func TestLoadHomeExpansion(t *testing.T) {

@@ -1,27 +1,24 @@
 package modules
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/internal/kubeapi"
 )
 
 // Reaching the Kubernetes API, shared by configmap and secret. By default
 // the admin kubeconfig is read from a master over SSH and the API server is
-// dialled THROUGH that master's SSH connection, so the controller needs no
-// route to the API; masters are tried in order until one answers (master0
-// may be dead). A local kubeconfig works too.
+// dialled THROUGH that master's SSH connection (internal/kubeapi, also used
+// by the cluster inventory source), so the controller needs no route to the
+// API; masters are tried in order until one answers (master0 may be dead).
+// A local kubeconfig works too.
 
 // kubeParams are the connection parameters of the Kubernetes modules.
 var kubeParams = []Param{
@@ -89,15 +86,11 @@ func anyStrings(l []any) []string {
 }
 
 func kubeFromControllerFile(ctx context.Context, path string, timeout time.Duration) (*kubeClient, error) {
-	data, err := os.ReadFile(filepath.Clean(path))
+	cs, err := kubeapi.FromFile(ctx, path, timeout)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return nil, err
 	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
-	}
-	return probe(ctx, cfg, timeout, "")
+	return &kubeClient{cs: cs}, nil
 }
 
 // kubeThrough reads the kubeconfig on host and dials the API through it.
@@ -111,33 +104,9 @@ func kubeThrough(ctx context.Context, mc *Context, host, path string, timeout ti
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := transport.ReadFileAs(actx, conn, mc.Become, path, &buf); err != nil {
-		return nil, fmt.Errorf("read %s on %s: %w", path, host, err)
-	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(buf.Bytes())
+	cs, err := kubeapi.Through(ctx, conn, mc.Become, host, path, timeout)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+		return nil, err
 	}
-	d, ok := conn.(transport.Dialer)
-	if !ok {
-		return nil, errors.New("its connection cannot open tunnels")
-	}
-	cfg.Dial = d.DialContext
-	return probe(ctx, cfg, timeout, host)
-}
-
-// probe checks the API answers before the client is used.
-func probe(ctx context.Context, cfg *rest.Config, timeout time.Duration, via string) (*kubeClient, error) {
-	cfg.Timeout = timeout
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("API client for %s: %w", cfg.Host, err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if _, err := cs.CoreV1().Namespaces().Get(pctx, "kube-system", metaGetOptions()); err != nil {
-		return nil, fmt.Errorf("API server %s: %w", cfg.Host, err)
-	}
-	return &kubeClient{cs: cs, via: via}, nil
+	return &kubeClient{cs: cs, via: host}, nil
 }

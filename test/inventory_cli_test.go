@@ -46,7 +46,7 @@ func TestDefaultInventoryFallsBackToSealerHome(t *testing.T) {
 		t.Errorf("./Clusterfile wins over ~/.sealer/Clusterfile:\n%s", r)
 	}
 	r = runbook(t, workdir(t, map[string]string{"site.yaml": site}), "play", "site.yaml")
-	if r.code != 0 || !strings.Contains(r.stderr, "no inventory given (-i) and no ./Clusterfile or ~/.sealer/Clusterfile") {
+	if r.code != 0 || !strings.Contains(r.stderr, "no inventory given (-i), no Clusterfile (./Clusterfile, ~/.sealer/Clusterfile, ~/.sealer/<cluster>/Clusterfile)") {
 		t.Errorf("no inventory at all:\n%s", r)
 	}
 }

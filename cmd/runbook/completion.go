@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -118,7 +119,7 @@ func hasExt(name string, exts []string) bool {
 // default Clusterfile), quietly: completion must never print warnings.
 func completionInventory(c *cobra.Command) *inventory.Inventory {
 	sources, _ := c.Flags().GetStringArray("inventory")
-	inv, err := loadInventory(sources, 0, io.Discard)
+	inv, err := loadInventory(context.Background(), &invFlags{sources: sources, offline: true}, 0, io.Discard)
 	if err != nil {
 		return nil
 	}

@@ -23,6 +23,11 @@ type connFlags struct {
 	acceptNew     bool
 	insecureSkip  bool
 	askBecomePass bool
+
+	// What sshDefaults built, kept so -K asks once.
+	built    bool
+	defaults ssh.Config
+	err      error
 }
 
 func (f *connFlags) register(c *cobra.Command) {
@@ -36,10 +41,21 @@ func (f *connFlags) register(c *cobra.Command) {
 	fl.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password once, before the run")
 }
 
-// connector builds the connection factory from the flags.
-func (f *connFlags) connector() (runner.Connector, error) {
+// sshDefaults builds, once, the SSH settings the flags give: for every
+// host of the run and for masters named by a cluster:// inventory source.
+// -K asks for the become password here, so only once.
+func (f *connFlags) sshDefaults() (ssh.Config, error) {
+	if f.built {
+		return f.defaults, f.err
+	}
+	f.built = true
+	f.defaults, f.err = f.buildDefaults()
+	return f.defaults, f.err
+}
+
+func (f *connFlags) buildDefaults() (ssh.Config, error) {
 	if f.timeout <= 0 {
-		return nil, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
+		return ssh.Config{}, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
 	}
 	def := ssh.Config{
 		Timeout:                  f.timeout,
@@ -58,9 +74,18 @@ func (f *connFlags) connector() (runner.Connector, error) {
 	if f.askBecomePass {
 		pw, err := readPassword("BECOME password: ")
 		if err != nil {
-			return nil, err
+			return ssh.Config{}, err
 		}
 		def.BecomePassword = pw
+	}
+	return def, nil
+}
+
+// connector builds the connection factory from the flags.
+func (f *connFlags) connector() (runner.Connector, error) {
+	def, err := f.sshDefaults()
+	if err != nil {
+		return nil, err
 	}
 	return runner.DefaultConnector{SSH: runner.SSHConnector{Defaults: def}}, nil
 }

@@ -11,17 +11,26 @@ import (
 )
 
 func newInventoryCmd(stdout io.Writer) *cobra.Command {
-	var sources []string
+	var f invFlags
 	var list, graph bool
+	var verbosity int
 	var host string
 	c := &cobra.Command{
 		Use:   "inventory",
 		Short: "Show hosts, groups and variables of an inventory",
 		Long: `Show an inventory the way runbook sees it. --list prints JSON like
 ansible-inventory --list; --graph the group tree; --host one host's merged
-variables. Secret values (passwords, passphrases, tokens) are masked.`,
+variables. Secret values (passwords, passphrases, tokens) are masked.
+
+-i cluster:// reads the Clusterfile sealer keeps in the cluster (ConfigMap
+kube-system/sealer-clusterfile) through --kubeconfig (default
+/etc/kubernetes/admin.conf); -i cluster://MASTER[,MASTER...] reads it
+through SSH to a surviving master (the -u, --private-key, --known-hosts
+flags apply). With no -i: ./Clusterfile, ~/.sealer/Clusterfile,
+~/.sealer/<cluster>/Clusterfile, then the cluster.`,
 		Example: `  runbook inventory -i Clusterfile --graph
-  runbook inventory -i hosts.ini --host web1`,
+  runbook inventory -i hosts.ini --host web1
+  runbook inventory -i cluster://10.0.0.12 --list`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n := 0
@@ -33,7 +42,7 @@ variables. Secret values (passwords, passphrases, tokens) are masked.`,
 			if n != 1 {
 				return withCode(exitUsage, fmt.Errorf("give exactly one of --list, --graph or --host NAME"))
 			}
-			inv, err := loadInventory(sources, 0, cmd.ErrOrStderr())
+			inv, err := loadInventory(cmd.Context(), &f, verbosity, cmd.ErrOrStderr())
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
@@ -56,7 +65,8 @@ variables. Secret values (passwords, passphrases, tokens) are masked.`,
 			return nil
 		},
 	}
-	c.Flags().StringArrayVarP(&sources, "inventory", "i", nil, "inventory source (repeatable); default ./Clusterfile, then ~/.sealer/Clusterfile")
+	f.register(c)
+	c.Flags().CountVarP(&verbosity, "verbose", "v", "-v names the sources read")
 	c.Flags().BoolVar(&list, "list", false, "print every host and group as JSON")
 	c.Flags().BoolVar(&graph, "graph", false, "print the group tree")
 	c.Flags().StringVar(&host, "host", "", "print one host's merged variables as JSON")

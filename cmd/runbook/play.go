@@ -7,13 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/runner"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -21,7 +19,7 @@ import (
 
 // playFlags are the flags of `runbook play`.
 type playFlags struct {
-	inventories []string
+	inv         invFlags
 	extraVars   []string
 	check       bool
 	diff        bool
@@ -37,7 +35,6 @@ type playFlags struct {
 	output      string
 	force       bool
 	timing      bool
-	conn        connFlags
 }
 
 func newPlayCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -58,7 +55,6 @@ usage; 130 interrupted.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringArrayVarP(&f.inventories, "inventory", "i", nil, "inventory source: Clusterfile, Ansible YAML/INI file or directory, or a host list 'a,b,' (repeatable)")
 	fl.StringArrayVarP(&f.extraVars, "extra-vars", "e", nil, "variables that win over all others: key=value, @file.yaml, or a JSON/YAML object (repeatable)")
 	fl.BoolVarP(&f.check, "check", "C", false, "change nothing; report what would change")
 	fl.BoolVarP(&f.diff, "diff", "D", false, "show the differences in changed files")
@@ -74,7 +70,7 @@ usage; 130 interrupted.`,
 	fl.StringVar(&f.output, "output", "text", "output format: text or json (one JSON object per event per line)")
 	fl.BoolVar(&f.force, "force-handlers", false, "run notified handlers even on hosts that failed")
 	fl.BoolVar(&f.timing, "timing", false, "after the recap, list the slowest tasks and hosts")
-	f.conn.register(c)
+	f.inv.register(c)
 	return c
 }
 
@@ -102,7 +98,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	if err != nil {
 		return withCode(exitInvalid, err)
 	}
-	inv, err := loadInventory(f.inventories, f.verbosity, stderr)
+	inv, err := loadInventory(ctx, &f.inv, f.verbosity, stderr)
 	if err != nil {
 		return withCode(exitInvalid, err)
 	}
@@ -120,7 +116,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		return withCode(exitUsage, err)
 	}
 	defer doneReporting()
-	connector, err := f.conn.connector()
+	connector, err := f.inv.conn.connector()
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -188,25 +184,4 @@ func textOptions(stdout, stderr io.Writer, verbosity int, r *report.Redactor) re
 		}
 	}
 	return opt
-}
-
-// loadInventory loads -i sources, or the default Clusterfile locations.
-func loadInventory(sources []string, verbosity int, stderr io.Writer) (*inventory.Inventory, error) {
-	expanded := append([]string{}, sources...)
-	if len(expanded) == 0 {
-		expanded = inventory.DefaultSources()
-		if len(expanded) == 0 {
-			fmt.Fprintln(stderr, "[WARNING]: no inventory given (-i) and no ./Clusterfile or ~/.sealer/Clusterfile: only localhost is available")
-		} else if verbosity > 0 {
-			fmt.Fprintf(stderr, "using inventory %s\n", strings.Join(expanded, ", "))
-		}
-	}
-	inv, err := inventory.Load(expanded)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range inv.Warnings {
-		fmt.Fprintf(stderr, "[WARNING]: %s\n", w)
-	}
-	return inv, nil
 }
