@@ -18,7 +18,7 @@ func labSSH(l *lab.Lab) []string {
 }
 
 func TestLabInventoryThroughSurvivingMaster(t *testing.T) {
-	l, dir, ctx := freshLab(t)
+	l, dir, ctx := freshLab(t, lab.DefaultSeedOptions())
 	m0, m1 := l.Master0(), l.Masters()[1]
 	if err := l.HardKill(ctx, m0.Name); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestLabInventoryThroughSurvivingMaster(t *testing.T) {
 // --kubeconfig because this test runs beside the nodes, not on master1),
 // says where it found it, and recovers.
 func TestLabRecoverMaster0WithoutInventory(t *testing.T) {
-	l, dir, ctx := freshLab(t)
+	l, dir, ctx := freshLab(t, lab.DefaultSeedOptions())
 	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml"), 0, "registry-deploy")
 	apps := labApps(t, dir)
 	mustExit(t, labPlay(t, l, dir, "pre-distribute.yaml", "-e", apps), 0, "pre-distribute")
@@ -69,5 +69,5 @@ func TestLabRecoverMaster0WithoutInventory(t *testing.T) {
 	if line := recapLine(r.stdout, m0.IP); !strings.Contains(line, "unreachable=1") {
 		t.Errorf("the recap does not show master0 unreachable: %q", line)
 	}
-	pullEverywhere(t, l, m0.Name)
+	pullEverywhere(t, l, lab.DefaultSeedOptions(), m0.Name)
 }
