@@ -165,8 +165,9 @@ func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) (err error) 
 // set before any data is written (explicit, else kept from the existing
 // file, else 0644), then renamed over p. With opts.Become it goes through
 // one sudo'd shell (see writeFileSudo). The temporary file never outlives
-// a failure. A symbolic link at p is replaced by the file (which takes the
-// mode and owner of the link's target).
+// a failure. A symbolic link at p is replaced by a new file, never
+// followed: the link's target keeps its content, and lends the new file
+// neither mode nor owner.
 func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) (err error) {
 	if opts.Become != nil {
 		defer c.scrubInto(&err, opts.Become.Password)
@@ -180,8 +181,11 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	mode := fs.FileMode(0o644)
 	uid, gid := opts.UID, opts.GID
 	keepOwner := false
-	old, err := cl.Stat(p)
+	old, err := cl.Lstat(p)
 	switch {
+	case err == nil && old.Mode()&fs.ModeSymlink != 0:
+		// Replaced, never followed: the new file takes nothing from the
+		// link's target.
 	case err == nil && old.IsDir():
 		return fmt.Errorf("write %s on %s: is a directory", p, c.hostName())
 	case err == nil:
