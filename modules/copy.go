@@ -231,7 +231,12 @@ func (w *copyWriter) hostList(ctx context.Context, src string) (dirs, files []st
 	if err != nil {
 		return nil, nil, err
 	}
+	// The directories, each ending in NUL, then a NUL: with no directory
+	// the output starts with that NUL.
 	d, f, _ := strings.Cut(string(res.Stdout), "\x00\x00")
+	if rest, ok := strings.CutPrefix(string(res.Stdout), "\x00"); ok {
+		d, f = "", rest
+	}
 	rel := func(s string) []string {
 		var out []string
 		for _, p := range strings.Split(s, "\x00") {
