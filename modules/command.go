@@ -99,7 +99,10 @@ func (commandModule) Run(ctx context.Context, mc *Context, args Args) (*Result, 
 // runHostCommand carries out command and shell: the creates/removes checks,
 // check mode, and the run itself. display is the returned cmd value.
 func runHostCommand(ctx context.Context, mc *Context, args Args, module string, cmd *transport.Cmd, display any) (*Result, error) {
-	chdir := args.String("chdir")
+	chdir, err := hostPath(ctx, mc, module, args.String("chdir"))
+	if err != nil {
+		return nil, err
+	}
 	data := map[string]any{"cmd": display, "start": nil, "end": nil, "delta": nil}
 	verb := "Did"
 	if mc.Check {

@@ -113,11 +113,18 @@ func (copyModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	dest, src := args.String("dest"), args.String("src")
+	dest, err := hostPath(ctx, mc, "copy", args.String("dest"))
+	if err != nil {
+		return nil, err
+	}
+	src := args.String("src")
 	switch {
 	case args.Has("content"):
 		return w.file(ctx, bytesSource("", []byte(args.String("content")), 0o644), dest, "")
 	case args.Bool("remote_src"):
+		if src, err = hostPath(ctx, mc, "copy", src); err != nil {
+			return nil, err
+		}
 		return w.fromHost(ctx, src, dest)
 	}
 	local, err := findLocal(mc, src, "files")

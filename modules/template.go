@@ -78,7 +78,11 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	if nl := newlineSequences[args.String("newline_sequence")]; nl != "\n" {
 		out = strings.ReplaceAll(strings.ReplaceAll(out, "\r\n", "\n"), "\n", nl)
 	}
-	return w.file(ctx, bytesSource(where, []byte(out), perm), args.String("dest"), path.Base(src))
+	dest, err := hostPath(ctx, mc, "template", args.String("dest"))
+	if err != nil {
+		return nil, err
+	}
+	return w.file(ctx, bytesSource(where, []byte(out), perm), dest, path.Base(src))
 }
 
 // findTemplate reads a template file on the controller: findLocal's

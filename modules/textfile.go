@@ -46,23 +46,16 @@ type textFile struct {
 	UID, GID int
 }
 
-// textHostPath expands a leading ~ to the home directory of the (become) user
-// on the host and refuses relative paths, which would mean different
-// directories over SSH and locally.
+// textHostPath is hostPath for the text modules, which also refuse a
+// newline (their scripts report paths line by line) and relative paths,
+// which would mean different directories over SSH and locally.
 func textHostPath(ctx context.Context, mc *Context, module, p string) (string, error) {
-	if strings.ContainsAny(p, "\n\x00") {
+	if strings.Contains(p, "\n") {
 		return "", fmt.Errorf("%s: path %q on %s: contains a newline or NUL byte", module, p, mc.Host)
 	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		res, err := mc.Conn.Run(ctx, &transport.Cmd{Shell: `printf %s "$HOME"`, Become: mc.Become, Env: mc.Env})
-		if err != nil {
-			return "", fmt.Errorf("%s: expanding %s on %s: %w", module, p, mc.Host, err)
-		}
-		home := string(res.Stdout)
-		if res.ExitCode != 0 || !path.IsAbs(home) {
-			return "", fmt.Errorf("%s: expanding %s on %s: no home directory", module, p, mc.Host)
-		}
-		return path.Join(home, p[1:]), nil
+	p, err := hostPath(ctx, mc, module, p)
+	if err != nil {
+		return "", err
 	}
 	if !path.IsAbs(p) {
 		return "", fmt.Errorf("%s: path %q on %s: must be absolute (or start with ~/)", module, p, mc.Host)

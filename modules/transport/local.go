@@ -127,6 +127,9 @@ func (localTransport) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 // localCommand builds the argv, environment and stdin for cmd, wrapping it in
 // sudo when it must run as another user.
 func localCommand(cmd *Cmd) (argv, env []string, stdin io.Reader, err error) {
+	if err := CheckNUL(cmd); err != nil {
+		return nil, nil, nil, fmt.Errorf("local: %w", err)
+	}
 	switch {
 	case cmd.Shell != "":
 		argv = []string{"/bin/sh", "-c", cmd.Shell}
