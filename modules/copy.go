@@ -28,9 +28,9 @@ var (
 		Doc: "Replace dest when its content differs; false writes only when dest does not exist and leaves an existing one alone (content, mode and owner)."}
 	copyParamFollow = Param{Name: "follow", Type: TypeBool, Default: false,
 		Doc: "Write through a symbolic link at dest (to the file it points to, or into the directory it points to). " +
-			"Without it the link itself is replaced by the file, its target is neither read (not even by --diff) nor " +
-			"changed, and a link to a directory is refused, as Ansible does for links: a task with become never " +
-			"writes where a link planted by another user points."}
+			"Without it the link itself is replaced by the file, as Ansible does, and its target is neither read " +
+			"(not even by --diff) nor changed; a link to a directory is refused (Ansible would copy into it). So a " +
+			"task with become never writes where a link planted by another user points."}
 )
 
 // Return values shared by copy and template.

@@ -27,7 +27,7 @@ var fetchSpec = &Spec{
 		"to the playbook's directory. Check mode predicts exactly.",
 	Params: []Param{
 		{Name: "src", Type: TypePath, Required: true, Doc: "The file on the host (not a directory)."},
-		{Name: "dest", Type: TypePath, Required: true, Doc: "Directory on the controller; with flat, the file (or, ending in \"/\", the directory to put it in)."},
+		{Name: "dest", Type: TypePath, Required: true, Doc: "Directory on the controller; with flat, the file (or, ending in \"/\", the directory to put it in). Without flat, a host name that is not one plain path component (\"../x\", \"a/b\") is refused."},
 		{Name: "flat", Type: TypeBool, Default: false, Doc: "Write to dest as given instead of dest/<inventory_hostname>/<src>."},
 		{Name: "fail_on_missing", Type: TypeBool, Default: true, Doc: "Fail when src does not exist on the host; false reports ok with a message."},
 		{Name: "validate_checksum", Type: TypeBool, Default: true, Doc: "Check the downloaded file's SHA-256 against the host's."},
