@@ -53,11 +53,7 @@ func TestBecomeWriteReplacesPlantedSymlink(t *testing.T) {
     - {name: template, template: {src: t.j2, dest: %s}}
     - {name: asked to follow, copy: {content: "followed\n", dest: %s, follow: true}}
 `, appConf, tmplConf, asked)})
-	inv, kh := sshInventory(t, dir, map[string]*sshd.Server{"a": s}, "")
-	invText := strings.Replace(readFile(t, inv), "ansible_user=root", "ansible_user="+becomeUser+" ansible_become_password="+u.Password, 1)
-	if err := os.WriteFile(inv, []byte(invText), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	inv, kh := sudoUserInventory(t, dir, s, u)
 	r := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh, "--diff")
 	if r.code != 0 {
 		t.Fatalf("%s", r)
