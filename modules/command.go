@@ -99,7 +99,10 @@ func (commandModule) Run(ctx context.Context, mc *Context, args Args) (*Result, 
 // runHostCommand carries out command and shell: the creates/removes checks,
 // check mode, and the run itself. display is the returned cmd value.
 func runHostCommand(ctx context.Context, mc *Context, args Args, module string, cmd *transport.Cmd, display any) (*Result, error) {
-	chdir := args.String("chdir")
+	chdir, err := hostPath(ctx, mc, module, args.String("chdir"))
+	if err != nil {
+		return nil, err
+	}
 	data := map[string]any{"cmd": display, "start": nil, "end": nil, "delta": nil}
 	verb := "Did"
 	if mc.Check {
@@ -109,6 +112,11 @@ func runHostCommand(ctx context.Context, mc *Context, args Args, module string, 
 		return &Result{RC: IntPtr(0), Msg: msg, Stdout: stdout, Data: data}
 	}
 	creates, removes := args.String("creates"), args.String("removes")
+	if chdir != "" && creates == "" && removes == "" && !mc.Predicted.Has(chdir) { // creates/removes look from chdir
+		if failed, err := checkChdir(ctx, mc, chdir, module); err != nil || failed != nil {
+			return failed, err
+		}
+	}
 	if creates != "" {
 		found, failed, err := hostGlobMatches(ctx, mc, chdir, creates, module)
 		if err != nil || failed != nil {
@@ -163,6 +171,29 @@ func runHostCommand(ctx context.Context, mc *Context, args Args, module string, 
 		r.Failed, r.Msg = true, "non-zero return code"
 	}
 	return r, nil
+}
+
+// chdirCheckScript says why the become user cannot enter $1, if it cannot.
+const chdirCheckScript = `cd -- "$1" 2>/dev/null && exit 0
+if [ ! -e "$1" ]; then echo "No such file or directory: $1"
+elif [ ! -d "$1" ]; then echo "Not a directory: $1"
+else echo "Permission denied: $1"; fi
+exit 1`
+
+// checkChdir makes sure chdir can be entered before the command runs, so a
+// missing directory fails the task unchanged with the reason (as Ansible
+// does) rather than as the command's non-zero return code.
+func checkChdir(ctx context.Context, mc *Context, chdir, module string) (*Result, error) {
+	res, err := mc.Conn.Run(ctx, &transport.Cmd{Args: []string{"/bin/sh", "-c", chdirCheckScript, "runbook-chdir", chdir},
+		Env: mc.Env, Become: mc.Become})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: checking chdir %s: %w", module, chdir, err)
+	case res.ExitCode == 0:
+		return nil, nil
+	}
+	return &Result{Failed: true, Msg: "Unable to change directory before execution: " + textStderr(&transport.Result{
+		Stderr: res.Stdout, ExitCode: res.ExitCode}), Data: map[string]any{"cmd": nil}}, nil
 }
 
 // hostGlobScript exits 0 when the glob $1 matches something (a dangling

@@ -190,6 +190,34 @@ func TestCommandCreatesRelativeToChdirAndHome(t *testing.T) {
 	}
 }
 
+// TestMissingChdirFailsUnchanged: command, shell and script with a chdir
+// that does not exist fail unchanged, saying so, and run nothing.
+func TestMissingChdirFailsUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	writeString(t, filepath.Join(dir, "s.sh"), "touch ran-script\n", 0o755)
+	missing := filepath.Join(dir, "missing")
+	eachConn(t, func(t *testing.T, c testConn) {
+		mc := connContext(t, c, nil)
+		mc.PlaybookDir = dir
+		for _, tc := range []struct {
+			module string
+			raw    map[string]any
+		}{
+			{"command", map[string]any{"cmd": "touch " + filepath.Join(dir, "ran"), "chdir": missing}},
+			{"shell", map[string]any{"cmd": "touch " + filepath.Join(dir, "ran"), "chdir": missing}},
+			{"script", map[string]any{"cmd": "s.sh", "chdir": missing}},
+		} {
+			r := helperMustRun(t, mc, tc.module, tc.raw)
+			if !r.Failed || r.Changed || !strings.Contains(r.Msg, "No such file or directory: "+missing) {
+				t.Errorf("%s: failed=%v changed=%v msg %q, want an unchanged failure naming the directory", tc.module, r.Failed, r.Changed, r.Msg)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+			t.Error("the command ran")
+		}
+	})
+}
+
 func TestCommandArgValidation(t *testing.T) {
 	mc := helperContext(t, nil)
 	for _, raw := range []map[string]any{

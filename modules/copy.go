@@ -26,6 +26,11 @@ var (
 		Doc: "Before replacing dest, copy it on the host to DEST.PID.YYYY-MM-DD@HH:MM:SS~ (returned as backup_file)."}
 	copyParamForce = Param{Name: "force", Type: TypeBool, Default: true,
 		Doc: "Replace dest when its content differs; false writes only when dest does not exist and leaves an existing one alone (content, mode and owner)."}
+	copyParamFollow = Param{Name: "follow", Type: TypeBool, Default: false,
+		Doc: "Write through a symbolic link at dest (to the file it points to, or into the directory it points to). " +
+			"Without it the link itself is replaced by the file, as Ansible does, and its target is neither read " +
+			"(not even by --diff) nor changed; a link to a directory is refused (Ansible would copy into it). So a " +
+			"task with become never writes where a link planted by another user points."}
 )
 
 // Return values shared by copy and template.
@@ -60,7 +65,7 @@ var copySpec = &Spec{
 		{Name: "dest", Type: TypePath, Required: true, Doc: "Path on the host: the file, or a directory to copy into."},
 		{Name: "remote_src", Type: TypeBool, Default: false, Doc: "src is a path on the host: copied there, never through the controller."},
 		{Name: "directory_mode", Type: TypeMode, Doc: "Mode of the directories a directory copy creates (existing ones are left alone)."},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce,
+		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,
@@ -108,11 +113,18 @@ func (copyModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	dest, src := args.String("dest"), args.String("src")
+	dest, err := hostPath(ctx, mc, "copy", args.String("dest"))
+	if err != nil {
+		return nil, err
+	}
+	src := args.String("src")
 	switch {
 	case args.Has("content"):
 		return w.file(ctx, bytesSource("", []byte(args.String("content")), 0o644), dest, "")
 	case args.Bool("remote_src"):
+		if src, err = hostPath(ctx, mc, "copy", src); err != nil {
+			return nil, err
+		}
 		return w.fromHost(ctx, src, dest)
 	}
 	local, err := findLocal(mc, src, "files")
@@ -226,7 +238,12 @@ func (w *copyWriter) hostList(ctx context.Context, src string) (dirs, files []st
 	if err != nil {
 		return nil, nil, err
 	}
+	// The directories, each ending in NUL, then a NUL: with no directory
+	// the output starts with that NUL.
 	d, f, _ := strings.Cut(string(res.Stdout), "\x00\x00")
+	if rest, ok := strings.CutPrefix(string(res.Stdout), "\x00"); ok {
+		d, f = "", rest
+	}
 	rel := func(s string) []string {
 		var out []string
 		for _, p := range strings.Split(s, "\x00") {
@@ -262,6 +279,7 @@ type copyWriter struct {
 	attrs                   fileAttrs
 	dirMode                 string
 	preserve, backup, force bool
+	follow                  bool // write through a symbolic link at dest
 	res                     *Result
 	changed                 []any
 	sums                    map[string]string // checksums on the host, known in advance
@@ -273,7 +291,7 @@ func newCopyWriter(ctx context.Context, mc *Context, module string, args Args) (
 		return nil, err
 	}
 	w := &copyWriter{module: module, mc: mc, attrs: attrs, dirMode: args.String("directory_mode"),
-		backup: args.Bool("backup"), force: args.Bool("force"), res: &Result{}, changed: []any{}}
+		backup: args.Bool("backup"), force: args.Bool("force"), follow: args.Bool("follow"), res: &Result{}, changed: []any{}}
 	if attrs.mode == "preserve" {
 		w.preserve, w.attrs.mode = true, ""
 	}
@@ -307,9 +325,10 @@ func (w *copyWriter) mkdir(ctx context.Context, dirs ...string) error {
 }
 
 // file copies one source to dest, or into dest (as base) when dest is a
-// directory or ends with "/"; a symbolic link dest is written through.
+// directory or ends with "/". A symbolic link at dest is written through
+// only with follow; otherwise put replaces the link itself.
 func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) (*Result, error) {
-	target, fi, err := resolveLink(ctx, w.mc, dest)
+	target, fi, err := w.destInfo(ctx, dest)
 	if err != nil {
 		return nil, w.fail(dest, err)
 	}
@@ -361,6 +380,23 @@ func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) 
 	}
 	w.res.Data = d
 	return w.res, nil
+}
+
+// destInfo describes dest: what it points to with follow; otherwise dest
+// itself, where a link to a directory is refused (copying into it would
+// write where the link points).
+func (w *copyWriter) destInfo(ctx context.Context, dest string) (string, transport.FileInfo, error) {
+	if w.follow {
+		return resolveLink(ctx, w.mc, dest)
+	}
+	fi, err := hostStat(ctx, w.mc, dest)
+	if err != nil || fi.Mode&fs.ModeSymlink == 0 {
+		return dest, fi, err
+	}
+	if _, final, err := resolveLink(ctx, w.mc, dest); err == nil && final.IsDir() {
+		return "", fi, fmt.Errorf("is a symbolic link to the directory %s; set follow: true to copy into it", fi.LinkTarget)
+	}
+	return dest, fi, nil
 }
 
 // tree copies a directory: its directories, then its files (paths relative

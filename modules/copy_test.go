@@ -217,6 +217,32 @@ func TestCopyRemoteSrc(t *testing.T) {
 	})
 }
 
+// TestCopyRemoteSrcFlatDirectory: a remote_src directory without
+// subdirectories copies its files as files (the listing once turned each
+// file into an empty directory), and an empty one copies as itself.
+func TestCopyRemoteSrcFlatDirectory(t *testing.T) {
+	eachConn(t, func(t *testing.T, c testConn) {
+		dir := t.TempDir()
+		writeString(t, filepath.Join(dir, "flat", "a.conf"), "a\n", 0o644)
+		writeString(t, filepath.Join(dir, "flat", "b.conf"), "b\n", 0o644)
+		if err := os.Mkdir(filepath.Join(dir, "empty"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mc := connContext(t, c, nil)
+		r := runTwiceAndCheck(t, mc, dir, "copy", map[string]any{"src": filepath.Join(dir, "flat"), "dest": filepath.Join(dir, "out"), "remote_src": true})
+		for _, f := range []string{"a.conf", "b.conf"} {
+			p := filepath.Join(dir, "out", "flat", f)
+			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || readString(t, p) != f[:1]+"\n" {
+				t.Fatalf("%s: %v (%v), want a regular file; result %+v", p, fi.Mode(), err, r.Data)
+			}
+		}
+		runTwiceAndCheck(t, mc, dir, "copy", map[string]any{"src": filepath.Join(dir, "empty"), "dest": filepath.Join(dir, "out"), "remote_src": true})
+		if entries, err := os.ReadDir(filepath.Join(dir, "out", "empty")); err != nil || len(entries) != 0 {
+			t.Fatalf("empty directory copy: %v %v", entries, err)
+		}
+	})
+}
+
 func TestCopyPermissionDeniedNamesHostAndPath(t *testing.T) {
 	requireRoot(t)
 	eachConn(t, func(t *testing.T, c testConn) {

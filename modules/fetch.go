@@ -27,7 +27,7 @@ var fetchSpec = &Spec{
 		"to the playbook's directory. Check mode predicts exactly.",
 	Params: []Param{
 		{Name: "src", Type: TypePath, Required: true, Doc: "The file on the host (not a directory)."},
-		{Name: "dest", Type: TypePath, Required: true, Doc: "Directory on the controller; with flat, the file (or, ending in \"/\", the directory to put it in)."},
+		{Name: "dest", Type: TypePath, Required: true, Doc: "Directory on the controller; with flat, the file (or, ending in \"/\", the directory to put it in). Without flat, a host name that is not one plain path component (\"../x\", \"a/b\") is refused."},
 		{Name: "flat", Type: TypeBool, Default: false, Doc: "Write to dest as given instead of dest/<inventory_hostname>/<src>."},
 		{Name: "fail_on_missing", Type: TypeBool, Default: true, Doc: "Fail when src does not exist on the host; false reports ok with a message."},
 		{Name: "validate_checksum", Type: TypeBool, Default: true, Doc: "Check the downloaded file's SHA-256 against the host's."},
@@ -53,27 +53,45 @@ var fetchSpec = &Spec{
 
 func (fetchModule) Spec() *Spec { return fetchSpec }
 
-// fetchDest is where src lands on the controller.
-func fetchDest(mc *Context, src, dest string, flat bool) string {
+// fetchDest is where src lands on the controller. dest may start with ~/
+// (the controller user's home). Without flat the host name is a directory
+// under dest, so a name that is not one plain path component ("../../x",
+// "a/b", "..") is refused rather than allowed to lead out of dest.
+func fetchDest(mc *Context, src, dest string, flat bool) (string, error) {
 	dir := strings.HasSuffix(dest, "/")
+	if dest == "~" || strings.HasPrefix(dest, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("expanding %s on the controller: %w", dest, err)
+		}
+		dest = filepath.Join(home, dest[1:])
+	}
 	if !filepath.IsAbs(dest) {
 		dest = filepath.Join(mc.PlaybookDir, dest)
 	}
 	switch {
 	case flat && dir:
-		return filepath.Join(dest, path.Base(src))
+		return filepath.Join(dest, path.Base(src)), nil
 	case flat:
-		return dest
+		return dest, nil
+	case mc.Host == "" || mc.Host == "." || mc.Host == ".." || strings.ContainsAny(mc.Host, "/\\\x00"):
+		return "", fmt.Errorf("the host name %q cannot be a directory under dest: use flat: true with a dest of your choosing", mc.Host)
 	}
-	return filepath.Join(dest, mc.Host, filepath.FromSlash(path.Clean("/"+src))) // no ".." out of dest
+	return filepath.Join(dest, mc.Host, filepath.FromSlash(path.Clean("/"+src))), nil // no ".." out of dest
 }
 
 func (fetchModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
-	src := args.String("src")
+	src, err := hostPath(ctx, mc, "fetch", args.String("src"))
+	if err != nil {
+		return nil, err
+	}
 	fail := func(p string, err error) (*Result, error) {
 		return nil, fmt.Errorf("fetch on %s: %s: %w", mc.Host, p, err)
 	}
-	local := fetchDest(mc, src, args.String("dest"), args.Bool("flat"))
+	local, err := fetchDest(mc, src, args.String("dest"), args.Bool("flat"))
+	if err != nil {
+		return fail(args.String("dest"), err)
+	}
 	data := map[string]any{"file": src, "dest": local}
 	_, fi, err := resolveLink(ctx, mc, src)
 	switch {

@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,4 +66,31 @@ func TestFetchFlatMissingAndDirectory(t *testing.T) {
 			t.Fatal("dotted src")
 		}
 	})
+}
+
+// TestFetchRefusesAHostNameThatLeavesDest: the host name is a directory
+// under dest, so "../../x" or "a/b" is refused (nothing is written outside
+// dest); flat: true, where the playbook names the file, still works.
+func TestFetchRefusesAHostNameThatLeavesDest(t *testing.T) {
+	host, out := t.TempDir(), t.TempDir()
+	src := filepath.Join(host, "f")
+	writeString(t, src, "data\n", 0o644)
+	dest := filepath.Join(out, "a", "b")
+	for _, name := range []string{"../../x", "..", "a/b", "."} {
+		mc := helperContext(t, nil)
+		mc.Host = name
+		before := fsSnapshot(t, out)
+		_, err := helperRun(t, mc, "fetch", map[string]any{"src": src, "dest": dest})
+		if err == nil || !strings.Contains(err.Error(), "cannot be a directory under dest") {
+			t.Errorf("host %q: %v, want a refusal", name, err)
+		}
+		assertSameSnapshot(t, before, fsSnapshot(t, out))
+		helperMustRun(t, mc, "fetch", map[string]any{"src": src, "dest": filepath.Join(out, "flat"), "flat": true})
+		if readString(t, filepath.Join(out, "flat")) != "data\n" {
+			t.Fatalf("host %q: flat fetch", name)
+		}
+		if err := os.Remove(filepath.Join(out, "flat")); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

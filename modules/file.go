@@ -108,8 +108,11 @@ func kind(fi transport.FileInfo) string {
 }
 
 func (fileModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
-	f := &fileRun{mc: mc, path: args.String("path"), res: &Result{}}
-	var err error
+	p, err := hostPath(ctx, mc, "file", args.String("path"))
+	if err != nil {
+		return nil, err
+	}
+	f := &fileRun{mc: mc, path: p, res: &Result{}}
 	if f.attrs, err = taskAttrs(ctx, mc, "file", args); err != nil {
 		return nil, err
 	}
@@ -149,7 +152,10 @@ func (fileModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	case "touch":
 		fi, err = f.touch(ctx, target, fi)
 	default:
-		fi, err = f.link(ctx, fi, state, args.String("src"), args.Bool("force"))
+		var src string
+		if src, err = hostPath(ctx, mc, "file", args.String("src")); err == nil {
+			fi, err = f.link(ctx, fi, state, src, args.Bool("force"))
+		}
 	}
 	if err != nil {
 		return nil, f.fail(err)

@@ -57,10 +57,11 @@ func (e *cmdError) Unwrap() error { return e.kind }
 
 // hostBackup copies p next to itself as Ansible names backups,
 // P.PID.YYYY-MM-DD@HH:MM:SS~, keeping mode, owner and times; it returns the
-// copy's path.
+// copy's path. A symbolic link is copied as a link (cp -P): its target may
+// be a file the task must not read.
 func hostBackup(ctx context.Context, mc *Context, p string) (string, error) {
 	dest := fmt.Sprintf("%s.%d.%s~", p, os.Getpid(), time.Now().Format("2006-01-02@15:04:05"))
-	if _, err := hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"cp", "-p", "--", p, dest}}); err != nil {
+	if _, err := hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"cp", "-P", "-p", "--", p, dest}}); err != nil {
 		return "", err
 	}
 	return dest, nil

@@ -42,7 +42,10 @@ var slurpSpec = &Spec{
 func (slurpModule) Spec() *Spec { return slurpSpec }
 
 func (slurpModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
-	src := args.String("src")
+	src, err := hostPath(ctx, mc, "slurp", args.String("src"))
+	if err != nil {
+		return nil, err
+	}
 	fail := func(err error) (*Result, error) { return nil, fmt.Errorf("slurp on %s: %s: %w", mc.Host, src, err) }
 	_, fi, err := resolveLink(ctx, mc, src)
 	switch {

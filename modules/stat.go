@@ -44,8 +44,11 @@ var statSpec = &Spec{
 func (statModule) Spec() *Spec { return statSpec }
 
 func (statModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
-	p := args.String("path")
-	target, fi, err := p, transport.FileInfo{}, error(nil)
+	p, err := hostPath(ctx, mc, "stat", args.String("path"))
+	if err != nil {
+		return nil, err
+	}
+	target, fi := p, transport.FileInfo{}
 	if args.Bool("follow") {
 		target, fi, err = resolveLink(ctx, mc, p)
 	} else {

@@ -38,7 +38,7 @@ var templateSpec = &Spec{
 		{Name: "src", Type: TypePath, Required: true, Doc: "The template file on the controller."},
 		{Name: "dest", Type: TypePath, Required: true, Doc: "Path on the host (a directory receives the file under the template's name)."},
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce,
+		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,
@@ -78,7 +78,11 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	if nl := newlineSequences[args.String("newline_sequence")]; nl != "\n" {
 		out = strings.ReplaceAll(strings.ReplaceAll(out, "\r\n", "\n"), "\n", nl)
 	}
-	return w.file(ctx, bytesSource(where, []byte(out), perm), args.String("dest"), path.Base(src))
+	dest, err := hostPath(ctx, mc, "template", args.String("dest"))
+	if err != nil {
+		return nil, err
+	}
+	return w.file(ctx, bytesSource(where, []byte(out), perm), dest, path.Base(src))
 }
 
 // findTemplate reads a template file on the controller: findLocal's
@@ -184,6 +188,13 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 	mc := w.mc
 	o := putResult{dest: dest, sum: s.sum, size: s.size, uid: -1, gid: -1}
 	fi, err := hostStat(ctx, mc, dest)
+	if err == nil && w.follow && fi.Mode&fs.ModeSymlink != 0 { // a link inside a directory copy
+		dest, fi, err = resolveLink(ctx, mc, dest)
+		o.dest = dest
+	}
+	// Not followed, a link is replaced whatever its target holds; that is
+	// neither read nor compared.
+	link := fi.Mode&fs.ModeSymlink != 0
 	switch {
 	case err != nil:
 		return o, w.fail(dest, err)
@@ -202,7 +213,7 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 		o.sum, o.size, o.mode, o.uid, o.gid = "", fi.Size, &m, fi.UID, fi.GID
 		return o, nil
 	}
-	if fi.Exists {
+	if fi.Exists && !link {
 		var known bool
 		if destSum, known = w.sums[dest]; !known {
 			if destSum, err = hostChecksum(ctx, mc, dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -214,7 +225,7 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 		}
 	}
 	base := uint32(0o644)
-	if fi.Exists {
+	if fi.Exists && !link {
 		base, o.uid, o.gid = unixPerm(fi.Mode), fi.UID, fi.GID
 	}
 	mode, err := attrs.modeFrom(base, false)
@@ -274,18 +285,20 @@ func (w *copyWriter) fixAttrs(ctx context.Context, o *putResult, attrs fileAttrs
 
 // hostCopyScript copies $1 to $2 on the host atomically: a temporary file
 // next to $2 with $2's mode and owner (new: 0644), then mode $3 and owner $4
-// when given, then a rename.
+// when given, then a rename. A symbolic link at $2 is replaced like a
+// missing file (mv -T), never followed.
 const hostCopyScript = `set -e
 t=$(mktemp "$(dirname -- "$2")/.runbook-tmp-XXXXXX")
 trap 'rm -f -- "$t"' EXIT
 cat -- "$1" > "$t"
-if [ -e "$2" ]; then
+if [ -L "$2" ]; then chmod 644 "$t"
+elif [ -e "$2" ]; then
   chown -- "$(stat -c %u:%g -- "$2")" "$t" 2>/dev/null || true
   chmod -- "$(stat -c %a -- "$2")" "$t"
 else chmod 644 "$t"; fi
 if [ -n "$4" ]; then chown -- "$4" "$t"; fi
 if [ -n "$3" ]; then chmod -- "$3" "$t"; fi
-mv -f -- "$t" "$2"
+if [ -L "$2" ]; then mv -fT -- "$t" "$2"; else mv -f -- "$t" "$2"; fi
 trap - EXIT`
 
 // write replaces dest with the content of s: streamed from the controller
@@ -319,7 +332,10 @@ func (w *copyWriter) write(ctx context.Context, s copySource, dest string, attrs
 func (w *copyWriter) contentDiff(ctx context.Context, s copySource, dest string, fi transport.FileInfo, destSum string, attrs fileAttrs) ([]Diff, error) {
 	d := Diff{BeforeHeader: diffHeader(w.mc.Host, dest, "absent"), AfterHeader: diffHeader(w.mc.Host, dest, "content")}
 	var err error
-	if fi.Exists {
+	switch {
+	case fi.Mode&fs.ModeSymlink != 0: // replaced, not followed: its target's content is not ours to show
+		d.BeforeHeader = diffHeader(w.mc.Host, dest, "symbolic link to "+fi.LinkTarget)
+	case fi.Exists:
 		d.BeforeHeader = d.AfterHeader
 		d.Before, err = diffSide(fi.Size, destSum, func(wr io.Writer) error { return hostRead(ctx, w.mc, dest, wr) })
 		if err != nil {
@@ -339,7 +355,7 @@ func (w *copyWriter) contentDiff(ctx context.Context, s copySource, dest string,
 		return err
 	})
 	out := []Diff{d}
-	if pl, perr := attrs.plan(dest, fi); fi.Exists && perr == nil && pl.changed() {
+	if pl, perr := attrs.plan(dest, fi); fi.Mode.IsRegular() && perr == nil && pl.changed() {
 		out = append(out, pl.diff(w.mc.Host))
 	}
 	return out, err

@@ -46,23 +46,16 @@ type textFile struct {
 	UID, GID int
 }
 
-// textHostPath expands a leading ~ to the home directory of the (become) user
-// on the host and refuses relative paths, which would mean different
-// directories over SSH and locally.
+// textHostPath is hostPath for the text modules, which also refuse a
+// newline (their scripts report paths line by line) and relative paths,
+// which would mean different directories over SSH and locally.
 func textHostPath(ctx context.Context, mc *Context, module, p string) (string, error) {
-	if strings.ContainsAny(p, "\n\x00") {
+	if strings.Contains(p, "\n") {
 		return "", fmt.Errorf("%s: path %q on %s: contains a newline or NUL byte", module, p, mc.Host)
 	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		res, err := mc.Conn.Run(ctx, &transport.Cmd{Shell: `printf %s "$HOME"`, Become: mc.Become, Env: mc.Env})
-		if err != nil {
-			return "", fmt.Errorf("%s: expanding %s on %s: %w", module, p, mc.Host, err)
-		}
-		home := string(res.Stdout)
-		if res.ExitCode != 0 || !path.IsAbs(home) {
-			return "", fmt.Errorf("%s: expanding %s on %s: no home directory", module, p, mc.Host)
-		}
-		return path.Join(home, p[1:]), nil
+	p, err := hostPath(ctx, mc, module, p)
+	if err != nil {
+		return "", err
 	}
 	if !path.IsAbs(p) {
 		return "", fmt.Errorf("%s: path %q on %s: must be absolute (or start with ~/)", module, p, mc.Host)
@@ -246,7 +239,7 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 // owner of an existing file unless attrs say otherwise, and creating the
 // parent directories of a new one. A file that is a mount point (a
 // container's /etc/hosts) cannot be replaced by rename; it is rewritten in
-// place instead.
+// place instead (textInPlaceScript), never losing its old content.
 func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile, data []byte, attrs textAttrs) error {
 	base := uint32(0o644) // a new file's
 	if tf.Exists {
@@ -262,8 +255,8 @@ func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile
 	}
 	err := mc.Conn.WriteFile(ctx, tf.Real, bytes.NewReader(data), attrs.writeOptions(mc, mode))
 	if err != nil && tf.Exists && (errors.Is(err, syscall.EBUSY) || textIsMountPoint(ctx, mc, tf.Real)) {
-		_, err = hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", `cat > "$1"`, "runbook-write", tf.Real},
-			Stdin: bytes.NewReader(data)})
+		_, err = hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", textInPlaceScript, "runbook-write",
+			tf.Real, strconv.Itoa(len(data))}, Stdin: bytes.NewReader(data)})
 		if pl, perr := attrs.plan(tf.Real, tf.info()); err == nil && perr == nil && pl.changed() {
 			return textSetAttrs(ctx, mc, module, pl)
 		}
@@ -273,6 +266,37 @@ func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile
 	}
 	return nil
 }
+
+// textInPlaceScript rewrites the file $1 in place with the $2 bytes of
+// stdin, for a file rename cannot replace. Before the file is touched: the
+// whole new content is staged next to it (a cut stream is refused), the
+// old content is copied beside it, and its file system must have room for
+// the new content once the old is truncated (else "no space left on
+// device", the file untouched). Should the rewrite still fail, the old
+// content is written back; if even that fails, its copy is kept and named.
+const textInPlaceScript = `dst=$1 n=$2
+dir=$(dirname -- "$dst") base=$(basename -- "$dst")
+new=$(mktemp "$dir/.$base.runbook-new-XXXXXX") || exit 1
+old=
+trap 'rm -f -- "$new" ${old:+"$old"}' EXIT
+if ! head -c "$n" > "$new" || [ "$(wc -c < "$new")" -ne "$n" ]; then
+  echo "staging the new content next to $dst failed; $dst is untouched" >&2; exit 1
+fi
+old=$(mktemp "$dir/.$base.runbook-old-XXXXXX") || exit 1
+if ! cat -- "$dst" > "$old"; then echo "copying the old content of $dst failed; $dst is untouched" >&2; exit 1; fi
+have=$(wc -c < "$old")
+fs=$(stat -f -c '%a %S' -- "$dst") || exit 1
+set -- $fs
+avail=$1 bs=$2
+if [ $(( (n + bs - 1) / bs )) -gt $(( (have + bs - 1) / bs + avail )) ]; then
+  echo "no space left on device: rewriting $dst in place needs $n bytes, its file system has $((avail * bs)) free besides the file's own $have; $dst is untouched" >&2
+  exit 1
+fi
+if ! cat -- "$new" > "$dst"; then
+  if cat -- "$old" > "$dst"; then echo "rewriting $dst in place failed; its old content was put back" >&2
+  else echo "rewriting $dst in place failed, and so did putting its old content back: that is kept in $old" >&2; old=; fi
+  exit 1
+fi`
 
 // textIsMountPoint reports whether p is a mount point on the host.
 func textIsMountPoint(ctx context.Context, mc *Context, p string) bool {

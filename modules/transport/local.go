@@ -127,6 +127,9 @@ func (localTransport) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 // localCommand builds the argv, environment and stdin for cmd, wrapping it in
 // sudo when it must run as another user.
 func localCommand(cmd *Cmd) (argv, env []string, stdin io.Reader, err error) {
+	if err := CheckNUL(cmd); err != nil {
+		return nil, nil, nil, fmt.Errorf("local: %w", err)
+	}
 	switch {
 	case cmd.Shell != "":
 		argv = []string{"/bin/sh", "-c", cmd.Shell}
@@ -266,7 +269,13 @@ func (t localTransport) WriteFile(ctx context.Context, path string, r io.Reader,
 	if opts.Become != nil && !localIsUser(opts.Become.User) {
 		return t.sudoWrite(ctx, path, r, opts)
 	}
-	old, statErr := os.Stat(path)
+	old, statErr := os.Lstat(path)
+	if statErr == nil && old.Mode()&fs.ModeSymlink != 0 {
+		// The link is replaced, never followed: the new file takes nothing
+		// from its target (a link another user planted must not lend a
+		// privileged write its target's owner).
+		statErr = fs.ErrNotExist
+	}
 	switch {
 	case statErr == nil && old.IsDir():
 		return fmt.Errorf("write %s: is a directory", path)
@@ -337,7 +346,8 @@ func (t localTransport) WriteFile(ctx context.Context, path string, r io.Reader,
 }
 
 // localSudoWriteScript writes the $5 bytes of stdin to $1 atomically as the
-// become user; fewer bytes (a failed copy) leave $1 untouched. $2 is the
+// become user; fewer bytes (a failed copy) leave $1 untouched. A symbolic
+// link at $1 is replaced (mv -T), never followed. $2 is the
 // octal mode, $3 and $4 the owner and group ("" keeps the old file's, which
 // only an explicit owner may fail to set).
 const localSudoWriteScript = `set -e
@@ -346,7 +356,7 @@ trap 'rm -f -- "$t"' EXIT
 head -c "$5" > "$t"
 [ "$(wc -c < "$t")" -eq "$5" ]
 m=$2 u=$3 g=$4
-if [ -e "$1" ]; then
+if [ -e "$1" ] && [ ! -L "$1" ]; then
   [ -n "$u" ] || u=$(stat -c %u -- "$1")
   [ -n "$g" ] || g=$(stat -c %g -- "$1")
   [ -n "$m" ] || m=$(stat -c %a -- "$1")
@@ -356,7 +366,7 @@ if [ -n "$u" ]; then chown -- "$u${g:+:$g}" "$t" || [ -z "$3$4" ]
 elif [ -n "$g" ]; then chgrp -- "$g" "$t" || [ -z "$4" ]
 fi
 chmod -- "$m" "$t"
-mv -f -- "$t" "$1"
+if [ -L "$1" ]; then mv -fT -- "$t" "$1"; else mv -f -- "$t" "$1"; fi
 trap - EXIT`
 
 func (t localTransport) sudoWrite(ctx context.Context, path string, r io.Reader, opts WriteOptions) error {

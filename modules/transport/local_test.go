@@ -435,3 +435,60 @@ func TestLocalRunStreamsOutput(t *testing.T) {
 		t.Errorf("streamed %d bytes, stderr %q; result kept %d/%d bytes", out.Len(), errb.String(), len(res.Stdout), len(res.Stderr))
 	}
 }
+
+// TestLocalWriteFileReplacesSymlink: a symbolic link at the path is
+// replaced by the new file, directly and through sudo: its target (a
+// file, a directory) is neither written nor lends its mode.
+func TestLocalWriteFileReplacesSymlink(t *testing.T) {
+	for _, become := range []bool{false, true} {
+		dir := t.TempDir()
+		target, targetDir := filepath.Join(dir, "target"), filepath.Join(dir, "d")
+		if err := os.WriteFile(target, []byte("theirs"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(targetDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		opts := KeepOwner()
+		if become {
+			fakeSudo(t, true)
+			opts.Become = &Become{User: "runbook-other", Password: "secret"}
+		}
+		for _, to := range []string{target, targetDir} {
+			link := filepath.Join(dir, "link-"+filepath.Base(to))
+			if err := os.Symlink(to, link); err != nil {
+				t.Fatal(err)
+			}
+			if err := NewLocal().WriteFile(context.Background(), link, strings.NewReader("mine"), opts); err != nil {
+				t.Fatalf("become=%v: %v", become, err)
+			}
+			if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {
+				t.Fatalf("become=%v: %s is %v (%v), want a regular file", become, link, fi.Mode(), err)
+			}
+			checkFile(t, link, "mine", 0o644)
+		}
+		checkFile(t, target, "theirs", 0o600)
+		if ents, _ := os.ReadDir(targetDir); len(ents) != 0 {
+			t.Fatalf("become=%v: written into the linked directory: %v", become, ents)
+		}
+	}
+}
+
+// TestLocalRunRefusesNUL: a NUL byte anywhere in a command is an error
+// naming where, before anything runs.
+func TestLocalRunRefusesNUL(t *testing.T) {
+	for want, cmd := range map[string]*Cmd{
+		"argument 1":             {Args: []string{"echo", "a\x00b"}},
+		"the shell script":       {Shell: "echo a\x00b"},
+		"the working directory":  {Args: []string{"true"}, Dir: "/tmp/\x00"},
+		"environment variable X": {Args: []string{"true"}, Env: map[string]string{"X": "\x00"}},
+	} {
+		_, err := NewLocal().Run(context.Background(), cmd)
+		if err == nil || !strings.Contains(err.Error(), want+" contains a NUL byte") {
+			t.Errorf("%s: %v", want, err)
+		}
+		if _, err := ShellLine(cmd); err == nil || !strings.Contains(err.Error(), want+" contains a NUL byte") {
+			t.Errorf("ShellLine, %s: %v", want, err)
+		}
+	}
+}

@@ -41,6 +41,9 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // can only pass a command string (SSH) use it; the password for sudo is not
 // part of the line, it goes to stdin (see Become).
 func ShellLine(cmd *Cmd) (string, error) {
+	if err := CheckNUL(cmd); err != nil {
+		return "", err
+	}
 	var b strings.Builder
 	if cmd.Dir != "" {
 		b.WriteString("cd " + Quote(cmd.Dir) + " && ")
@@ -75,4 +78,35 @@ func ShellLine(cmd *Cmd) (string, error) {
 		return "", fmt.Errorf("empty command")
 	}
 	return b.String(), nil
+}
+
+// CheckNUL refuses a command with a NUL byte in its arguments, script,
+// environment, directory or become user: no command line can carry one
+// (sshd drops the channel, which would look like a lost host), so it is the
+// task's error. The value itself is not quoted: it may be a secret.
+func CheckNUL(cmd *Cmd) error {
+	const nul = "\x00"
+	bad := ""
+	switch {
+	case strings.Contains(cmd.Shell, nul):
+		bad = "the shell script"
+	case strings.Contains(cmd.Dir, nul):
+		bad = "the working directory"
+	case cmd.Become != nil && strings.Contains(cmd.Become.User, nul):
+		bad = "the become user"
+	}
+	for i, a := range cmd.Args {
+		if bad == "" && strings.Contains(a, nul) {
+			bad = fmt.Sprintf("argument %d", i)
+		}
+	}
+	for k, v := range cmd.Env {
+		if bad == "" && strings.Contains(v, nul) {
+			bad = "environment variable " + k
+		}
+	}
+	if bad != "" {
+		return fmt.Errorf("%s contains a NUL byte, which no command line can carry", bad)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/pkg/sftp"
 	gossh "golang.org/x/crypto/ssh"
@@ -165,8 +166,9 @@ func (c *Conn) ReadFile(ctx context.Context, p string, w io.Writer) (err error) 
 // set before any data is written (explicit, else kept from the existing
 // file, else 0644), then renamed over p. With opts.Become it goes through
 // one sudo'd shell (see writeFileSudo). The temporary file never outlives
-// a failure. A symbolic link at p is replaced by the file (which takes the
-// mode and owner of the link's target).
+// a failure. A symbolic link at p is replaced by a new file, never
+// followed: the link's target keeps its content, and lends the new file
+// neither mode nor owner.
 func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transport.WriteOptions) (err error) {
 	if opts.Become != nil {
 		defer c.scrubInto(&err, opts.Become.Password)
@@ -180,8 +182,11 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	mode := fs.FileMode(0o644)
 	uid, gid := opts.UID, opts.GID
 	keepOwner := false
-	old, err := cl.Stat(p)
+	old, err := cl.Lstat(p)
 	switch {
+	case err == nil && old.Mode()&fs.ModeSymlink != 0:
+		// Replaced, never followed: the new file takes nothing from the
+		// link's target.
 	case err == nil && old.IsDir():
 		return fmt.Errorf("write %s on %s: is a directory", p, c.hostName())
 	case err == nil:
@@ -198,7 +203,7 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	tmp := path.Join(path.Dir(p), "."+path.Base(p)+".runbook-tmp-"+randomHex(8))
 	f, err := cl.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return c.fileErr(l, "write", p, fmt.Errorf("creating a temporary file: %w", err))
+		return c.fileErr(l, "write", p, fmt.Errorf("creating a temporary file: %w", noSpace(cl, tmp, err)))
 	}
 	done := false
 	defer func() {
@@ -214,10 +219,10 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 		return c.fileErr(l, "write", p, fmt.Errorf("chmod: %w", err))
 	}
 	if _, err := f.ReadFromWithConcurrency(transport.ContextReader(ctx, r), 0); err != nil {
-		return c.fileErr(l, "write", p, err)
+		return c.fileErr(l, "write", p, noSpace(cl, tmp, err))
 	}
 	if err := f.Close(); err != nil {
-		return c.fileErr(l, "write", p, err)
+		return c.fileErr(l, "write", p, noSpace(cl, tmp, err))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -227,6 +232,30 @@ func (c *Conn) WriteFile(ctx context.Context, p string, r io.Reader, opts transp
 	}
 	done = true
 	return nil
+}
+
+// noSpace names a full file system behind an SFTP write failure, which
+// the protocol reports only as "Failure" (SSH_FX_FAILURE): it asks for the
+// file system's free space (statvfs@openssh.com) while the failed
+// temporary file still holds its blocks, and on a full one (under 1 MiB or
+// no inode free) wraps err with syscall.ENOSPC and the bytes free.
+func noSpace(cl *sftp.Client, p string, err error) error {
+	var status *sftp.StatusError
+	if !errors.As(err, &status) || status.FxCode() != sftp.ErrSSHFxFailure {
+		return err
+	}
+	vfs, verr := cl.StatVFS(path.Dir(p))
+	if verr != nil {
+		return err
+	}
+	free := vfs.Bavail * vfs.Frsize
+	switch {
+	case vfs.Files > 0 && vfs.Favail == 0:
+		return fmt.Errorf("%w: no free inode on the file system of %s (%w)", syscall.ENOSPC, path.Dir(p), err)
+	case free < 1<<20:
+		return fmt.Errorf("%w: the file system of %s has %d bytes free (%w)", syscall.ENOSPC, path.Dir(p), free, err)
+	}
+	return err
 }
 
 const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky

@@ -15,8 +15,9 @@ import (
 // sudoWriteScript writes stdin to $1 atomically as the become user: a
 // mktemp'd file in the target directory $2 (named after $3), owner and mode
 // explicit ($5, $4) or kept from the existing file (else mktemp's owner and
-// 0644), then mv over the target. Every value arrives as a positional
-// parameter, never as code.
+// 0644), then mv over the target. A symbolic link at the target is
+// replaced, never followed (mv -T; its target lends nothing). Every value
+// arrives as a positional parameter, never as code.
 //
 // The data is framed (see frameWrite) with the nonce $6: a header line
 // proves that sudo consumed the password line and nothing else; a trailer
@@ -25,7 +26,7 @@ import (
 // file is removed on any failure.
 const sudoWriteScript = `set -e
 dst=$1 dir=$2 base=$3 mode=$4 owner=$5 nonce=$6
-if [ -d "$dst" ]; then echo "$dst is a directory" >&2; exit 1; fi
+if [ -d "$dst" ] && [ ! -L "$dst" ]; then echo "$dst is a directory" >&2; exit 1; fi
 IFS= read -r head || head=
 if [ "$head" != "RUNBOOK-BOF-$nonce" ]; then echo "runbook: unexpected data before the file content" >&2; exit 1; fi
 tmp=$(mktemp "$dir/.$base.runbook-tmp-XXXXXXXXXX")
@@ -44,7 +45,7 @@ n=${n#"${n%%[!0]*}"}
 n=${n:-0}
 if [ "$(($(wc -c < "$tmp")))" != "$((n + 50))" ]; then echo "runbook: the file content was cut short" >&2; exit 1; fi
 dd if=/dev/null of="$tmp" bs=1 seek="$n" 2>/dev/null
-if [ -e "$dst" ]; then
+if [ -e "$dst" ] && [ ! -L "$dst" ]; then
   if [ -z "$mode" ]; then mode=$(stat -L -c %a -- "$dst" 2>/dev/null || stat -L -f %Lp -- "$dst"); fi
   if [ -z "$owner" ]; then
     keep=$(stat -L -c %u:%g -- "$dst" 2>/dev/null || stat -L -f %u:%g -- "$dst")
@@ -53,7 +54,7 @@ if [ -e "$dst" ]; then
 fi
 if [ -n "$owner" ]; then chown -- "$owner" "$tmp"; fi
 chmod -- "${mode:-644}" "$tmp"
-mv -f -- "$tmp" "$dst"
+if [ -L "$dst" ]; then mv -fT -- "$tmp" "$dst"; else mv -f -- "$tmp" "$dst"; fi
 trap - EXIT
 `
 
