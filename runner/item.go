@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/eval"
@@ -86,8 +87,8 @@ func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]
 		return nil, err
 	}
 	for _, p := range spec.Params {
-		if s, ok := args[p.Name].(string); ok && p.NoLog {
-			e.opt.Redactor.Add(s)
+		if v, ok := args[p.Name]; ok && p.NoLog {
+			e.opt.Redactor.Add(secret.All(v, nil)...) // a string, or the data map of a Secret
 		}
 	}
 	return args, nil
@@ -173,7 +174,9 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		if unreachable(err) {
 			return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false, "msg": err.Error()}}
 		}
-		res = &modules.Result{Failed: true, Msg: err.Error()}
+		// A module's error says what failed on which host; where the task
+		// is comes from here, as for the engine's own errors.
+		res = &modules.Result{Failed: true, Msg: taskError(t, h.name, err)}
 	}
 	e.opt.Redactor.Add(res.Secrets...)
 	m := res.Map()

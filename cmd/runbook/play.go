@@ -100,7 +100,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	}
 	extra, err := parseExtraVars(f.extraVars)
 	if err != nil {
-		return withCode(exitInvalid, err)
+		return err // carries its exit code: 5 for a malformed -e, 3 for a bad vars file
 	}
 	inv, err := loadInventory(f.inventories, f.verbosity, stderr)
 	if err != nil {
@@ -135,6 +135,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		Connector: connector, Stop: stop,
 	})
 	if err != nil {
+		err = redactedError{err, redactor} // printed by main, outside the reporter
 		var pe *playbook.Error
 		if errors.As(err, &pe) {
 			return withCode(exitInvalid, err)
@@ -150,6 +151,15 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	}
 	return nil
 }
+
+// redactedError masks the run's secrets in an error that ends the run.
+type redactedError struct {
+	err error
+	r   *report.Redactor
+}
+
+func (e redactedError) Error() string { return e.r.Redact(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
 
 // handleInterrupts: the first Ctrl-C stops new tasks from starting and lets
 // running ones finish; the second cancels them. It returns a cleanup func.
