@@ -17,10 +17,13 @@ func collectSecrets(vars map[string]any, out []string) []string {
 // were collected when loaded.
 func (l *varLayers) secretsOf(merged map[string]any) []string {
 	var out []string
-	for _, layer := range append(l.scoped, l.loop) {
+	for _, layer := range l.scoped {
 		for k := range layer {
 			out = secret.Named(k, merged[k], out)
 		}
+	}
+	for k := range l.loop {
+		out = secret.Named(k, merged[k], out)
 	}
 	for _, k := range l.templated {
 		out = secret.Named(k, merged[k], out)
