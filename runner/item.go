@@ -267,6 +267,9 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		return nil, err
 	} else {
 		mc.Env = env
+		for k, v := range env { // DB_PASSWORD: literal, shown in -vvv EXEC lines
+			e.opt.Redactor.Add(secret.Named(k, v, nil)...)
+		}
 	}
 	if spec.RunsOnController {
 		return mc, nil

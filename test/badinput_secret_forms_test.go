@@ -9,7 +9,8 @@ import (
 // (issue 16) found printed in clear: task and block vars, a templated
 // value, a map under a secret name, a loop item's password, numbers, a
 // secret holding ' shell-quoted by quote() (in a -vvv EXEC line and a
-// failed task's cmd), a Secret's data reused in a command, and, from the
+// failed task's cmd), a Secret's data reused in a command, a literal in
+// environment: (in the -vvv EXEC line), and, from the
 // inventory, names like db_credentials and pass.
 const secretFormsPlay = `- hosts: all
   gather_facts: false
@@ -37,6 +38,7 @@ const secretFormsPlay = `- hosts: all
       ignore_errors: true
     - command: "false {{ api_token }} {{ app_password }}"
       ignore_errors: true
+      environment: {DB_PASSWORD: ENVPW6610}
     - secret: {name: s1, namespace: default, data: {k: "{{ kube_val }}"}}
       ignore_errors: true
     - shell: "false {{ kube_val | quote() }}"
@@ -62,7 +64,7 @@ func TestSecretsMaskedInEveryForm(t *testing.T) {
 		"out.txt": "old 55512345 it's-QPW9931 tok-BASE4421 GHTOK7781 TASKVARPW1\n",
 	}
 	secrets := []string{"tok-BASE4421", "GHTOK7781", "55512345", "93847561", "CREDS4096", "PASSVAL99", "TASKVARPW1",
-		"BLOCKVARPW2", "LOOPPW3X", "QPW9931", "KUBEDATA5521", "77123456"}
+		"BLOCKVARPW2", "LOOPPW3X", "QPW9931", "KUBEDATA5521", "77123456", "ENVPW6610"}
 	for _, extra := range [][]string{nil, {"-vvv"}, {"-vvvv"}, {"--output", "json"}, {"-vvvv", "--output", "json"}} {
 		t.Run(strings.Join(append([]string{"default"}, extra...), " "), func(t *testing.T) {
 			dir := workdir(t, files)
