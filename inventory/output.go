@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 // Mask replaces the value of a secret variable in output.
@@ -26,24 +28,12 @@ type OutputOptions struct {
 }
 
 // IsSecretVar reports whether a variable holds a secret that output should
-// mask: names containing password, passwd, passphrase, secret, token,
-// credential or private_key, or ending in _pass or _key. Names ending in
-// _file, _path or _dir hold paths, not secrets, so
+// mask. It is the rule play output uses too (internal/secret): names
+// containing password, passwd, passphrase, secret, token, credential or
+// private_key, pass or names ending in _pass, names ending in _key; names
+// ending in _file, _path or _dir (or plurals) hold paths, not secrets, so
 // ansible_ssh_private_key_file is not a secret.
-func IsSecretVar(name string) bool {
-	n := strings.ToLower(name)
-	for _, suffix := range []string{"_file", "_path", "_dir"} {
-		if strings.HasSuffix(n, suffix) {
-			return false
-		}
-	}
-	for _, word := range []string{"password", "passwd", "passphrase", "secret", "token", "credential", "private_key"} {
-		if strings.Contains(n, word) {
-			return true
-		}
-	}
-	return strings.HasSuffix(n, "_pass") || strings.HasSuffix(n, "_key") || n == "pass"
-}
+func IsSecretVar(name string) bool { return secret.IsName(name) }
 
 // maskVars deep-copies vars, replacing non-empty secret values with Mask,
 // also inside nested maps.

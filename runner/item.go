@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/eval"
@@ -86,8 +87,8 @@ func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]
 		return nil, err
 	}
 	for _, p := range spec.Params {
-		if s, ok := args[p.Name].(string); ok && p.NoLog {
-			e.opt.Redactor.Add(s)
+		if v, ok := args[p.Name]; ok && p.NoLog {
+			e.opt.Redactor.Add(secret.All(v, nil)...) // a string, or the data map of a Secret
 		}
 	}
 	return args, nil
@@ -185,7 +186,9 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		if unreachable(err) {
 			return unreachableItem(err)
 		}
-		res = &modules.Result{Failed: true, Msg: err.Error()}
+		// A module's error says what failed on which host; where the task
+		// is comes from here, as for the engine's own errors.
+		res = &modules.Result{Failed: true, Msg: taskError(t, h.name, err)}
 	}
 	e.opt.Redactor.Add(res.Secrets...)
 	m := res.Map()
@@ -276,6 +279,9 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		return nil, err
 	} else {
 		mc.Env = env
+		for k, v := range env { // DB_PASSWORD: literal, shown in -vvv EXEC lines
+			e.opt.Redactor.Add(secret.Named(k, v, nil)...)
+		}
 	}
 	if spec.RunsOnController {
 		return mc, nil

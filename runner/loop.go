@@ -26,6 +26,7 @@ func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *play
 			break
 		}
 		loopVars := e.loopVarsFor(t, item, i, len(items))
+		e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
 		r := e.runItem(ctx, pr, h, t, sc, itemVars, check, delegate)
 		if r.status == report.StatusUnreachable {
@@ -191,7 +192,9 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		loop:       loop,
 		extra:      e.opt.ExtraVars,
 	}
-	return l.merge()
+	vars := l.merge()
+	e.opt.Redactor.Add(l.secretsOf(vars)...)
+	return vars
 }
 
 // commonMagic returns the magic variables shared by every host of a task.

@@ -24,6 +24,9 @@ type varLayers struct {
 	magic      map[string]any
 	loop       map[string]any
 	extra      map[string]any
+	// templated, set by merge, names the variables whose values were
+	// templates: their secrets are known only once rendered.
+	templated []string
 }
 
 // merge flattens the layers into one map. Values of the play, vars_files and
@@ -54,6 +57,7 @@ func (l *varLayers) merge() map[string]any {
 	put(l.loop, false)
 	put(l.extra, true)
 	resolveTemplatedVars(out, templated)
+	l.templated = templated
 	return out
 }
 
@@ -134,49 +138,6 @@ func renderDeep(v any, vars map[string]any) (any, error) {
 		out, err = eval.RenderValue(out, vars)
 	}
 	return out, err
-}
-
-// secretVarNames are variable names whose values are masked in all output.
-func isSecretVar(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasSuffix(n, "_file") || strings.HasSuffix(n, "_path") {
-		return false
-	}
-	for _, s := range []string{"password", "passwd", "passphrase", "secret", "token", "private_key", "_pass"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return strings.HasSuffix(n, "_key") && !strings.HasSuffix(n, "public_key")
-}
-
-// collectSecrets returns the string values of secret-named variables,
-// looking inside nested maps and lists (a list of users with passwords, a
-// list of tokens), and any string holding a PEM private key, whatever its
-// name.
-func collectSecrets(vars map[string]any, out []string) []string {
-	for k, v := range vars {
-		out = collectSecretValue(v, isSecretVar(k), out)
-	}
-	return out
-}
-
-// collectSecretValue adds v's secret strings to out; secret says whether v
-// (or the list holding it) is named like a secret.
-func collectSecretValue(v any, secret bool, out []string) []string {
-	switch x := v.(type) {
-	case string:
-		if x != "" && !strings.Contains(x, "{{") && (secret || strings.Contains(x, "PRIVATE KEY-----")) {
-			out = append(out, x)
-		}
-	case map[string]any:
-		out = collectSecrets(x, out)
-	case []any:
-		for _, item := range x {
-			out = collectSecretValue(item, secret, out)
-		}
-	}
-	return out
 }
 
 func copyMap(m map[string]any) map[string]any {

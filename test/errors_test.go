@@ -54,7 +54,9 @@ func TestUsageErrorsSayWhatToDo(t *testing.T) {
 		{"bad forks", site, []string{"play", "site.yaml", "-i", "hosts", "--forks", "0"}, 5, []string{"--forks must be at least 1"}},
 		{"inventory needs a mode", nil, []string{"inventory"}, 5, []string{"give exactly one of --list, --graph or --host NAME"}},
 		{"missing playbook", nil, []string{"play", "nope.yaml"}, 3, []string{"the playbook nope.yaml could not be found", "'runbook playbooks list'"}},
-		{"bad extra var", site, []string{"play", "site.yaml", "-i", "hosts", "-e", "foo"}, 3, []string{`"foo" is not key=value`, "use -e key=value, -e @file.yaml"}},
+		{"bad extra var", site, []string{"play", "site.yaml", "-i", "hosts", "-e", "foo"}, 5, []string{`"foo" is not key=value`, "use -e key=value, -e @file.yaml"}},
+		{"unquoted spaces in -e", site, []string{"play", "site.yaml", "-i", "hosts", "-e", "a=1", "-e", "motd=two words"}, 5, []string{"-e #2 (motd=…): word 2 (after motd=…) is not key=value", `-e 'motd="two words"'`}},
+		{"bad -e object", site, []string{"play", "site.yaml", "-i", "hosts", "-e", `{"a": [1}`}, 5, []string{"-e: not a valid JSON/YAML object", "-e:1"}},
 		{"missing vars file", site, []string{"play", "site.yaml", "-i", "hosts", "-e", "@vars.yaml"}, 3, []string{"-e @vars.yaml", "vars.yaml"}},
 	})
 }
@@ -130,6 +132,8 @@ func TestRunErrorsNameTaskAndHost(t *testing.T) {
 			[]string{`task \"greet\" (site.yaml:4:7) on host h1`, `did you mean \"directory\"?`}},
 		{"evaluation error", play("      debug: {msg: \"{{ 1 / s }}\"}\n      vars: {s: a}\n"), args, 2,
 			[]string{`task \"greet\" (site.yaml:4:7) on host h1`, `error evaluating expression \"1 / s\"`}},
+		{"module error", play("      copy: {content: x, dest: /nonexistent-runbook-dir/x}\n"), args, 2,
+			[]string{`fatal: [h1]: FAILED!`, `task \"greet\" (site.yaml:4:7) on host h1: copy on h1: /nonexistent-runbook-dir/x`}},
 		{"unknown connection", map[string]string{"site.yaml": "- hosts: web\n  gather_facts: false\n  tasks: [{command: 'true'}]\n", "hosts": "[web]\nh1 ansible_connection=ssh2\n"}, args, 4,
 			[]string{"fatal: [h1]: UNREACHABLE!", `unsupported ansible_connection \"ssh2\" (supported: local, ssh)`}},
 	})

@@ -158,7 +158,7 @@ func TestExtraVarsForms(t *testing.T) {
 	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts", "-e", "a='from kv'", "-e", "@vars.yaml", "-e", `{"c": "from-json", "n": 41}`)
 	mustContain(t, r, `"msg": "from kv from-file from-json 42"`)
 	r = runbook(t, dir, "play", "site.yaml", "-i", "hosts", "-e", "novalue")
-	if r.code != 3 || !strings.Contains(r.stderr, "not key=value") {
+	if r.code != 5 || !strings.Contains(r.stderr, "not key=value") { // usage, as the README says
 		t.Errorf("bad -e: %s", r)
 	}
 }

@@ -96,7 +96,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	}
 	extra, err := parseExtraVars(f.extraVars)
 	if err != nil {
-		return withCode(exitInvalid, err)
+		return err // carries its exit code: 5 for a malformed -e, 3 for a bad vars file
 	}
 	inv, err := loadInventory(ctx, &f.inv, f.verbosity, stderr)
 	if err != nil {
@@ -131,6 +131,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		Connector: connector, Stop: stop,
 	})
 	if err != nil {
+		err = redactedError{err, redactor} // printed by main, outside the reporter
 		var pe *playbook.Error
 		if errors.As(err, &pe) {
 			return withCode(exitInvalid, err)
@@ -146,6 +147,15 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	}
 	return nil
 }
+
+// redactedError masks the run's secrets in an error that ends the run.
+type redactedError struct {
+	err error
+	r   *report.Redactor
+}
+
+func (e redactedError) Error() string { return e.r.Redact(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
 
 // handleInterrupts: the first Ctrl-C stops new tasks from starting and lets
 // running ones finish; the second cancels them. It returns a cleanup func.

@@ -17,7 +17,8 @@ const Mask = "********"
 // the variable, an error message, a command's stdout.
 type Redactor struct {
 	mu       sync.RWMutex
-	secrets  map[string]bool
+	added    map[string]bool // values given to Add, so adding one again is cheap
+	secrets  map[string]bool // every form of them output can hold
 	replacer *strings.Replacer
 }
 
@@ -26,30 +27,49 @@ type Redactor struct {
 const minSecretLen = 3
 
 // minLineLen: a line of a multi-line secret (a PEM key's body, a password
-// with a newline) shorter than this is not masked on its own.
+// with a newline) or a word of a secret with spaces shorter than this is
+// not masked on its own.
 const minLineLen = 8
 
-// Add registers secret values.
+// pieces returns the parts of v that output can show apart from the rest:
+// a diff prints a multi-line secret line by line, and a command split into
+// words (command: "login {{ pw }}") prints a one-line secret with spaces
+// word by word. Only pieces long enough not to mask ordinary words
+// everywhere are returned.
+func pieces(v string) []string {
+	parts := strings.Split(v, "\n")
+	if len(parts) == 1 {
+		parts = strings.Fields(v)
+	}
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); len(p) >= minLineLen && p != v {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Add registers secret values. A run adds the values it learns of for every
+// task on every host, so values already known cost a read lock only.
 func (r *Redactor) Add(values ...string) {
+	if len(values) == 0 || r.known(values) {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.secrets == nil {
-		r.secrets = map[string]bool{}
+		r.secrets, r.added = map[string]bool{}, map[string]bool{}
 	}
 	changed := false
 	for _, v := range values {
-		if len(v) < minSecretLen {
+		if len(v) < minSecretLen || r.added[v] {
 			continue
 		}
+		r.added[v] = true
 		forms := escapedForms(v)
-		// A diff prints a multi-line secret line by line: mask its lines
-		// too (those long enough not to mask ordinary words everywhere).
-		if strings.Contains(v, "\n") {
-			for _, line := range strings.Split(v, "\n") {
-				if line = strings.TrimSpace(line); len(line) >= minLineLen {
-					forms = append(forms, escapedForms(line)...)
-				}
-			}
+		for _, p := range pieces(v) {
+			forms = append(forms, escapedForms(p)...)
 		}
 		for _, form := range forms {
 			if !r.secrets[form] {
@@ -74,6 +94,19 @@ func (r *Redactor) Add(values ...string) {
 	r.replacer = strings.NewReplacer(pairs...)
 }
 
+// known reports whether every value was added already (or is too short to
+// be masked).
+func (r *Redactor) known(values []string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, v := range values {
+		if len(v) >= minSecretLen && !r.added[v] {
+			return false
+		}
+	}
+	return true
+}
+
 // Redact returns s with every known secret masked.
 func (r *Redactor) Redact(s string) string {
 	if r == nil {
@@ -88,27 +121,39 @@ func (r *Redactor) Redact(s string) string {
 	return rep.Replace(s)
 }
 
-// escapedForms returns v as it can appear in output: as is, and as written
-// inside a JSON string (with and without HTML escaping, as the JSON lines
-// and the text results print it) or a Go quoted string (error messages),
-// once or twice (a message quoted inside a result). A password holding a
-// quote, a backslash, a newline or "<&>" would otherwise escape the mask.
+// escapedForms returns v as it can appear in output: as is, shell-quoted
+// (quote() and every -vvv EXEC line write ' as '"'"', and a script passed
+// to sh -c is quoted once more), and each of those as written inside a
+// JSON string (with and without HTML escaping, as the JSON lines and the
+// text results print it) or a Go quoted string (error messages), once or
+// twice (a message quoted inside a result). A password holding a quote, a
+// backslash, a newline or "<&>" would otherwise escape the mask.
 func escapedForms(v string) []string {
-	forms := []string{v}
-	seen := map[string]bool{v: true}
+	var forms []string
+	seen := map[string]bool{}
 	add := func(s string) {
 		if !seen[s] {
 			seen[s] = true
 			forms = append(forms, s)
 		}
 	}
-	for _, once := range []string{jsonInner(v, true), jsonInner(v, false), goInner(v)} {
-		add(once)
-		add(jsonInner(once, true))
-		add(jsonInner(once, false))
-		add(goInner(once))
+	once := shellInner(v)
+	for _, sh := range []string{v, once, shellInner(once)} {
+		add(sh)
+		for _, q := range []string{jsonInner(sh, true), jsonInner(sh, false), goInner(sh)} {
+			add(q)
+			add(jsonInner(q, true))
+			add(jsonInner(q, false))
+			add(goInner(q))
+		}
 	}
 	return forms
+}
+
+// shellInner is s inside a single-quoted shell word, without the outer
+// quotes: each ' closes the quote, adds a double-quoted ', and reopens it.
+func shellInner(s string) string {
+	return strings.ReplaceAll(s, "'", `'"'"'`)
 }
 
 // jsonInner is s encoded as a JSON string, without the quotes.
