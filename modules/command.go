@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/shellwords"
 	"github.com/runbook-dev/runbook/modules/transport"
 )
 
@@ -82,7 +83,7 @@ func (commandModule) Run(ctx context.Context, mc *Context, args Args) (*Result, 
 	argv := args.StringList("argv")
 	if len(argv) == 0 {
 		var err error
-		if argv, err = splitCommandLine(args.String("cmd")); err != nil {
+		if argv, err = shellwords.Split(args.String("cmd")); err != nil {
 			return nil, fmt.Errorf("command: splitting %q: %w", args.String("cmd"), err)
 		}
 	}

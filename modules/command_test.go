@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/modules/transport"
 )
@@ -251,7 +252,7 @@ func TestCommandTransportErrorIsReturned(t *testing.T) {
 func TestCommandFreeFormEndToEnd(t *testing.T) {
 	m, _ := modules.Lookup("command")
 	marker := filepath.Join(t.TempDir(), "m")
-	raw, err := modules.SplitFreeForm(m.Spec(), `printf '%s\n' "a b" c creates=`+marker)
+	raw, err := module.SplitFreeForm(m.Spec(), `printf '%s\n' "a b" c creates=`+marker)
 	if err != nil {
 		t.Fatal(err)
 	}

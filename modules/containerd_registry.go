@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules/transport"
 )
 
@@ -160,9 +161,9 @@ func containerdMirrors(a Args) ([]containerdMirror, error) {
 				s := fmt.Sprint(v)
 				m.CA = &s
 			case "skip_verify":
-				m.SkipVerify, err = ParseBool(v)
+				m.SkipVerify, err = module.ParseBool(v)
 			case "override_path":
-				m.OverridePath, err = ParseBool(v)
+				m.OverridePath, err = module.ParseBool(v)
 			case "capabilities":
 				m.Capabilities, err = containerdStrings(v)
 				if err == nil {
@@ -192,7 +193,7 @@ func containerdMirrors(a Args) ([]containerdMirror, error) {
 }
 
 func containerdStrings(v any) ([]string, error) {
-	l, err := coerce(&Param{Type: TypeList}, v)
+	l, err := module.Coerce(&Param{Type: TypeList}, v)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules"
 )
 
@@ -27,7 +28,7 @@ func TestSplitFreeForm(t *testing.T) {
 		{"", map[string]any{}},
 	}
 	for _, c := range cases {
-		got, err := modules.SplitFreeForm(spec, c.in)
+		got, err := module.SplitFreeForm(spec, c.in)
 		if err != nil {
 			t.Errorf("%q: %v", c.in, err)
 			continue
@@ -37,7 +38,7 @@ func TestSplitFreeForm(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`echo 'x`, `echo "x`, "echo {{ .x", "a creates=/x creates=/y"} {
-		if got, err := modules.SplitFreeForm(spec, bad); err == nil {
+		if got, err := module.SplitFreeForm(spec, bad); err == nil {
 			t.Errorf("%q accepted: %v", bad, got)
 		}
 	}
@@ -48,7 +49,7 @@ func TestSplitFreeFormKeyValueOnly(t *testing.T) {
 		{Name: "src", Type: modules.TypePath, Doc: "d"},
 		{Name: "dest", Type: modules.TypePath, Doc: "d"},
 	}}
-	got, err := modules.SplitFreeForm(spec, `src=a dest="b c" destt=x`)
+	got, err := module.SplitFreeForm(spec, `src=a dest="b c" destt=x`)
 	want := map[string]any{"src": "a", "dest": "b c", "destt": "x"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %#v, %v", got, err)
@@ -57,16 +58,16 @@ func TestSplitFreeFormKeyValueOnly(t *testing.T) {
 		t.Fatalf("unknown key not reported by Bind: %v", err)
 	}
 	for _, bad := range []string{"src=a stray", "just text"} {
-		if _, err := modules.SplitFreeForm(spec, bad); err == nil {
+		if _, err := module.SplitFreeForm(spec, bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if _, err := modules.SplitFreeForm(nil, "a"); err == nil {
+	if _, err := module.SplitFreeForm(nil, "a"); err == nil {
 		t.Error("nil spec accepted")
 	}
 
 	m, _ := modules.Lookup("set_fact")
-	raw, err := modules.SplitFreeForm(m.Spec(), `app_dir=/opt/app label='a b' enabled=yes`)
+	raw, err := module.SplitFreeForm(m.Spec(), `app_dir=/opt/app label='a b' enabled=yes`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestSplitFreeFormAliases(t *testing.T) {
 		{Name: "raw", Type: modules.TypeString},
 		{Name: "dest", Type: modules.TypePath, Aliases: []string{"path"}},
 	}}
-	got, err := modules.SplitFreeForm(spec, "do it path=/a raw=b")
+	got, err := module.SplitFreeForm(spec, "do it path=/a raw=b")
 	if err != nil {
 		t.Fatal(err)
 	}

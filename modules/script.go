@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/shellwords"
 	"github.com/runbook-dev/runbook/modules/transport"
 )
 
@@ -52,11 +53,11 @@ func (scriptModule) Spec() *Spec { return scriptSpec }
 
 func (scriptModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
 	line := strings.TrimSpace(args.String("cmd"))
-	words, err := shellWords(line, false)
+	words, err := shellwords.Words(line, false)
 	if err != nil || len(words) == 0 {
 		return nil, &ArgError{Module: "script", Param: "cmd", Msg: fmt.Sprintf("cannot split %q into words", line)}
 	}
-	name, rest := words[0].value, line[words[0].end:]
+	name, rest := words[0].Value, line[words[0].End:]
 	src, err := scriptFind(mc.PlaybookDir, name)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules"
 )
 
@@ -36,7 +37,7 @@ func TestScriptRunsWithArgs(t *testing.T) {
 		mc.PlaybookDir = dir
 		mc.Env = map[string]string{"RB_WHERE": where}
 		m, _ := modules.Lookup("script")
-		raw, err := modules.SplitFreeForm(m.Spec(), `show.sh --flag "a b" '$HOME' chdir=/`)
+		raw, err := module.SplitFreeForm(m.Spec(), `show.sh --flag "a b" '$HOME' chdir=/`)
 		if err != nil {
 			t.Fatal(err)
 		}

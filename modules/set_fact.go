@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/runbook-dev/runbook/module"
 )
 
 func init() { Register(setFactModule{}) }
@@ -36,7 +38,7 @@ var setFactSpec = &Spec{
 			if k == "cacheable" {
 				continue
 			}
-			if !freeFormKey(k) {
+			if !module.FreeFormKey(k) {
 				return fmt.Errorf("the variable name %q is not valid: it must start with a letter or underscore "+
 					"and contain only letters, numbers and underscores", k)
 			}

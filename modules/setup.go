@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/shellwords"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules/transport"
 )
 
@@ -111,11 +113,11 @@ func setupParse(out string) map[string]string {
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || !freeFormKey(k) {
+		if !ok || !module.FreeFormKey(k) {
 			continue
 		}
 		if strings.HasPrefix(k, "os_") {
-			if words, err := splitCommandLine(v); err == nil {
+			if words, err := shellwords.Split(v); err == nil {
 				v = strings.Join(words, " ")
 			}
 		}

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // the built-in modules the engine runs
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -132,7 +133,7 @@ type hostState struct {
 	ended    bool            // meta: end_host
 	notified map[string]bool // handler names and listen topics
 	// predicted are the paths check-mode tasks would have written.
-	predicted modules.Predictions
+	predicted module.Predictions
 	// cleared: meta: clear_host_errors forgave the host's failure (see
 	// clearHostErrors); a later failure takes it back.
 	cleared bool

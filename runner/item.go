@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/internal/secret"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/runner/playbook"
@@ -43,7 +43,7 @@ func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *play
 	if !ok {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Conditional result was False"}}
 	}
-	mod, found := modules.Lookup(t.Module)
+	mod, found := module.Lookup(t.Module)
 	if !found {
 		return failedItem(taskError(t, h.name, fmt.Errorf("unknown module %q", t.Module)))
 	}
@@ -52,7 +52,7 @@ func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *play
 	if err != nil {
 		return failedItem(taskError(t, h.name, err))
 	}
-	if check && spec.Check == modules.CheckNone {
+	if check && spec.Check == module.CheckNone {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true,
 			"msg": fmt.Sprintf("This module (%s) does not support check mode", spec.Name)}}
 	}
@@ -71,7 +71,7 @@ func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *play
 
 // bindArgs renders the task's arguments for this host and binds them to the
 // module's declared parameters; values that render to omit are dropped.
-func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]any) (modules.Args, error) {
+func (e *engine) bindArgs(spec *module.Spec, t *playbook.Task, vars map[string]any) (module.Args, error) {
 	rendered, err := renderDeep(t.Args, vars)
 	if err != nil {
 		return nil, fmt.Errorf("arguments: %w", err)
@@ -100,7 +100,7 @@ func (e *engine) bindArgs(spec *modules.Spec, t *playbook.Task, vars map[string]
 // fails and its result says attempts = retries, one less than the runs
 // made, as 2.14 reports it. retries: 0 (or less) runs once and leaves the
 // result as the module gave it: until is not consulted.
-func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+func (e *engine) runWithRetries(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
 	attempts := 1
 	if len(t.Until) > 0 {
 		attempts = 4 // Ansible: retries defaults to 3 when until is set
@@ -180,7 +180,7 @@ func withRegistered(vars map[string]any, t *playbook.Task, result map[string]any
 }
 
 // runOnce calls the module once and applies changed_when and failed_when.
-func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+func (e *engine) runOnce(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
 	res, err := safeRun(ctx, mod, mc, args)
 	if err != nil {
 		if unreachable(err) {
@@ -188,7 +188,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 		}
 		// A module's error says what failed on which host; where the task
 		// is comes from here, as for the engine's own errors.
-		res = &modules.Result{Failed: true, Msg: taskError(t, h.name, err)}
+		res = &module.Result{Failed: true, Msg: taskError(t, h.name, err)}
 	}
 	e.opt.Redactor.Add(res.Secrets...)
 	m := res.Map()
@@ -227,7 +227,7 @@ func (e *engine) runOnce(ctx context.Context, mod modules.Module, mc *modules.Co
 
 // safeRun calls the module and turns a panic into a failure of this task on
 // this host: a bug in one module must not take down a run on a fleet.
-func safeRun(ctx context.Context, mod modules.Module, mc *modules.Context, args modules.Args) (res *modules.Result, err error) {
+func safeRun(ctx context.Context, mod module.Module, mc *module.Context, args module.Args) (res *module.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("internal error in module %s: %v", mod.Spec().Name, p)
@@ -242,9 +242,9 @@ func safeRun(ctx context.Context, mod modules.Module, mc *modules.Context, args 
 
 // moduleContext builds what the module sees: connection, check/diff flags,
 // become, environment, and evaluation helpers bound to this host's vars.
-func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, spec *modules.Spec) (*modules.Context, error) {
+func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, spec *module.Spec) (*module.Context, error) {
 	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
-	mc := &modules.Context{
+	mc := &module.Context{
 		Host:        h.name,
 		Check:       check,
 		Diff:        e.diffOn(sc, t),

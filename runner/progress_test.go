@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner"
 	"github.com/runbook-dev/runbook/runner/report"
 )
@@ -14,19 +14,19 @@ import (
 // progressProbe reports a transfer of total bytes in two steps, with label.
 type progressProbe struct{}
 
-func (progressProbe) Spec() *modules.Spec {
-	return &modules.Spec{Name: "progress_probe", Short: "Report progress (tests only)", RunsOnController: true,
-		Params: []modules.Param{{Name: "label", Type: modules.TypeString}, {Name: "total", Type: modules.TypeInt}}}
+func (progressProbe) Spec() *module.Spec {
+	return &module.Spec{Name: "progress_probe", Short: "Report progress (tests only)", RunsOnController: true,
+		Params: []module.Param{{Name: "label", Type: module.TypeString}, {Name: "total", Type: module.TypeInt}}}
 }
 
-func (progressProbe) Run(_ context.Context, mc *modules.Context, args modules.Args) (*modules.Result, error) {
+func (progressProbe) Run(_ context.Context, mc *module.Context, args module.Args) (*module.Result, error) {
 	total := int64(args.Int("total"))
 	mc.ReportProgress(total, total/2, args.String("label"))
 	mc.ReportProgress(total, total, args.String("label"))
-	return &modules.Result{}, nil
+	return &module.Result{}, nil
 }
 
-func init() { modules.Register(progressProbe{}) }
+func init() { module.Register(progressProbe{}) }
 
 // progressOf returns the progress events of host, checking that none comes
 // after the host's result of the task.

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -285,15 +285,15 @@ func asList(v any) []any {
 	return l
 }
 
-func toDiffs(d []any) []modules.Diff {
-	out := make([]modules.Diff, 0, len(d))
+func toDiffs(d []any) []module.Diff {
+	out := make([]module.Diff, 0, len(d))
 	for _, x := range d {
 		m, _ := x.(map[string]any)
 		if m == nil {
 			continue
 		}
 		str := func(k string) string { s, _ := m[k].(string); return s }
-		out = append(out, modules.Diff{BeforeHeader: str("before_header"), AfterHeader: str("after_header"), Before: str("before"), After: str("after")})
+		out = append(out, module.Diff{BeforeHeader: str("before_header"), AfterHeader: str("after_header"), Before: str("before"), After: str("after")})
 	}
 	return out
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // registers the built-ins
 	"github.com/runbook-dev/runbook/playbooks"
 )
 
@@ -124,7 +125,7 @@ func TestCompletionModulesAndOutput(t *testing.T) {
 	dir := t.TempDir()
 	got, _ := complete(t, dir, "doc", "co")
 	var want []string
-	for _, n := range modules.Names() {
+	for _, n := range module.Names() {
 		if strings.HasPrefix(n, "co") {
 			want = append(want, n)
 		}
@@ -134,7 +135,7 @@ func TestCompletionModulesAndOutput(t *testing.T) {
 	}
 	sameSet(t, "doc co<TAB>", got, want)
 	got, _ = complete(t, dir, "doc", "")
-	sameSet(t, "doc <TAB>", got, modules.Names())
+	sameSet(t, "doc <TAB>", got, module.Names())
 	got, _ = complete(t, dir, "play", "site.yaml", "--output", "")
 	sameSet(t, "--output <TAB>", got, []string{"text", "json"})
 }

@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/internal/moddoc"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // registers the built-ins
 )
 
 const readmePath = "../README.md"
@@ -68,7 +69,7 @@ func TestReadmeModuleSummaryTable(t *testing.T) {
 		t.Fatal(`README.md: no "## Modules" section before the module reference`)
 	}
 	summary := doc[start:end]
-	for _, name := range modules.Names() {
+	for _, name := range module.Names() {
 		if !strings.Contains(summary, "`"+name+"`") {
 			t.Errorf("README.md: the module summary table does not list `%s`", name)
 		}
@@ -154,7 +155,7 @@ func TestDocAll(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	for _, name := range modules.Names() {
+	for _, name := range module.Names() {
 		if !strings.Contains(r.stdout, "\n"+name+" — ") && !strings.HasPrefix(r.stdout, name+" — ") {
 			t.Errorf("doc --all lacks %s", name)
 		}

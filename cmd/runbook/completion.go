@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/playbooks"
 )
 
@@ -170,8 +170,8 @@ func completeModules(_ *cobra.Command, args []string, toComplete string) ([]stri
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string
-	for _, name := range modules.Names() {
-		if m, ok := modules.Lookup(name); ok && strings.HasPrefix(name, toComplete) {
+	for _, name := range module.Names() {
+		if m, ok := module.Lookup(name); ok && strings.HasPrefix(name, toComplete) {
 			out = append(out, name+"\t"+m.Spec().Short)
 		}
 	}

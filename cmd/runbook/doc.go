@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/runbook-dev/runbook/internal/moddoc"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 )
 
 func newModulesCmd(stdout io.Writer) *cobra.Command {
@@ -18,8 +18,8 @@ func newModulesCmd(stdout io.Writer) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			for _, name := range modules.Names() {
-				m, _ := modules.Lookup(name)
+			for _, name := range module.Names() {
+				m, _ := module.Lookup(name)
 				fmt.Fprintf(tw, "%s\t%s\n", name, m.Spec().Short)
 			}
 			return tw.Flush()
@@ -55,19 +55,19 @@ module reference.`,
 					moddoc.Reference(stdout)
 					return nil
 				}
-				for i, name := range modules.Names() {
+				for i, name := range module.Names() {
 					if i > 0 {
 						fmt.Fprintln(stdout)
 					}
-					m, _ := modules.Lookup(name)
+					m, _ := module.Lookup(name)
 					write(stdout, m.Spec())
 				}
 				return nil
 			}
-			m, ok := modules.Lookup(args[0])
+			m, ok := module.Lookup(args[0])
 			if !ok {
 				msg := fmt.Sprintf("no module named %q", args[0])
-				if s := modules.ClosestName(args[0], modules.Names()); s != "" {
+				if s := module.ClosestName(args[0], module.Names()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
 				return withCode(exitUsage, fmt.Errorf("%s; 'runbook modules' lists them", msg))

@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	_ "github.com/runbook-dev/runbook/modules" // the built-in modules
 )
 
 // version is set at build time (-ldflags "-X main.version=...").

@@ -1,5 +1,5 @@
 // Package moddoc renders module documentation from the declarations
-// (modules.Spec) the playbook validator checks tasks against: the text of
+// (module.Spec) the playbook validator checks tasks against: the text of
 // `runbook doc MODULE`, its Markdown form, and the README's module
 // reference, which is nothing but the Markdown of every module.
 package moddoc
@@ -10,21 +10,21 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 )
 
 // CheckSupport describes how a module behaves under --check.
-func CheckSupport(c modules.CheckSupport) string {
+func CheckSupport(c module.CheckSupport) string {
 	switch c {
-	case modules.CheckFull:
+	case module.CheckFull:
 		return "full: predicts exactly, changes nothing"
-	case modules.CheckPartial:
+	case module.CheckPartial:
 		return "partial: predicts when it can, says when it cannot"
 	}
 	return "none: skipped under --check"
 }
 
-func paramDefault(p modules.Param) string {
+func paramDefault(p module.Param) string {
 	if p.Default == nil {
 		return ""
 	}
@@ -32,7 +32,7 @@ func paramDefault(p modules.Param) string {
 }
 
 // Text writes a module's documentation as `runbook doc MODULE` prints it.
-func Text(w io.Writer, s *modules.Spec) {
+func Text(w io.Writer, s *module.Spec) {
 	fmt.Fprintf(w, "%s — %s\n\n", s.Name, s.Short)
 	if s.Doc != "" {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(s.Doc))
@@ -77,7 +77,7 @@ func Text(w io.Writer, s *modules.Spec) {
 }
 
 // Markdown writes a module's documentation as a README section.
-func Markdown(w io.Writer, s *modules.Spec) {
+func Markdown(w io.Writer, s *module.Spec) {
 	fmt.Fprintf(w, "### `%s` — %s\n\n", s.Name, s.Short)
 	if s.Doc != "" {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(s.Doc))
@@ -111,14 +111,14 @@ func Markdown(w io.Writer, s *modules.Spec) {
 // Reference writes the Markdown of every registered module, in name order:
 // the README's module reference.
 func Reference(w io.Writer) {
-	for _, name := range modules.Names() {
-		if m, ok := modules.Lookup(name); ok {
+	for _, name := range module.Names() {
+		if m, ok := module.Lookup(name); ok {
 			Markdown(w, m.Spec())
 		}
 	}
 }
 
-func returnList(s *modules.Spec) string {
+func returnList(s *module.Spec) string {
 	var parts []string
 	for _, r := range s.Returns {
 		parts = append(parts, fmt.Sprintf("`%s` (%s) %s", r.Name, r.Type, r.Doc))
@@ -127,8 +127,8 @@ func returnList(s *modules.Spec) string {
 }
 
 // sortedParams lists required parameters first, then by name.
-func sortedParams(s *modules.Spec) []modules.Param {
-	ps := append([]modules.Param{}, s.Params...)
+func sortedParams(s *module.Spec) []module.Param {
+	ps := append([]module.Param{}, s.Params...)
 	sort.SliceStable(ps, func(i, j int) bool {
 		if ps[i].Required != ps[j].Required {
 			return ps[i].Required

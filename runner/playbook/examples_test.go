@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -16,8 +16,8 @@ import (
 // ({{ name }}, {{ groups.master[0] }}), not Go templates ({{ .name }}).
 func TestModuleExamplesParse(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range modules.Names() {
-		m, _ := modules.Lookup(name)
+	for _, name := range module.Names() {
+		m, _ := module.Lookup(name)
 		ex := m.Spec().Example
 		if strings.TrimSpace(ex) == "" {
 			t.Errorf("module %s has no example", name)

@@ -7,7 +7,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -28,11 +28,11 @@ func isTaskKey(k string) bool {
 			return true
 		}
 	}
-	_, ok := modules.Lookup(k)
+	_, ok := module.Lookup(k)
 	return ok
 }
 
-func closest(name string, known []string) string { return modules.ClosestName(name, known) }
+func closest(name string, known []string) string { return module.ClosestName(name, known) }
 
 // LoadTasks parses a task file (for include_tasks at run time).
 func LoadTasks(path string) ([]*Task, error) {
@@ -92,7 +92,7 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 	var argsNode *yaml.Node
 	for _, kv := range ps {
 		if !isTaskKeyword(kv.key) {
-			if _, ok := modules.Lookup(kv.key); ok {
+			if _, ok := module.Lookup(kv.key); ok {
 				moduleKeys = append(moduleKeys, kv)
 				continue
 			}
@@ -159,7 +159,7 @@ func isTaskKeyword(k string) bool {
 }
 
 func unknownTaskKey(pos Pos, key string) *Error {
-	known := append(append([]string{}, taskKeywords...), modules.Names()...)
+	known := append(append([]string{}, taskKeywords...), module.Names()...)
 	msg := fmt.Sprintf("unknown task keyword or module %q", key)
 	if s := closest(key, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -404,7 +404,7 @@ func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) err
 // moduleArgs reads the module's arguments (a mapping, a free-form string,
 // or nothing), merges args:, and binds them against the module's Spec.
 func (d *decoder) moduleArgs(t *Task, kv pair, argsNode *yaml.Node) error {
-	m, _ := modules.Lookup(kv.key)
+	m, _ := module.Lookup(kv.key)
 	spec := m.Spec()
 	t.Module, t.ArgsPos = kv.key, d.pos(kv.value)
 	v := resolveAlias(kv.value)
@@ -421,7 +421,7 @@ func (d *decoder) moduleArgs(t *Task, kv pair, argsNode *yaml.Node) error {
 		}
 		args = raw.(map[string]any)
 	case v.Kind == yaml.ScalarNode:
-		split, err := modules.SplitFreeForm(spec, v.Value)
+		split, err := module.SplitFreeForm(spec, v.Value)
 		if err != nil {
 			return &Error{Pos: t.ArgsPos, Msg: fmt.Sprintf("module %s", kv.key), Err: err}
 		}

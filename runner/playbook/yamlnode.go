@@ -15,7 +15,7 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/yamlerr"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -251,7 +251,7 @@ func (d *decoder) boolean(n *yaml.Node, key string) (bool, error) {
 	if n.Kind != yaml.ScalarNode {
 		return false, errAt(d.pos(n), "%q must be a boolean, got %s", key, kindName(n))
 	}
-	b, err := modules.ParseBool(n.Value)
+	b, err := module.ParseBool(n.Value)
 	if err != nil {
 		return false, errAt(d.pos(n), "%q must be a boolean (true/false), got %q", key, n.Value)
 	}

@@ -5,7 +5,7 @@ package report
 import (
 	"time"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 )
 
 // Event types.
@@ -62,7 +62,7 @@ type Event struct {
 	Ignored     bool           `json:"ignored,omitempty"`
 	Msg         string         `json:"msg,omitempty"`
 	Result      map[string]any `json:"result,omitempty"`
-	Diff        []modules.Diff `json:"diff,omitempty"`
+	Diff        []module.Diff  `json:"diff,omitempty"`
 	RetriesLeft int            `json:"retries_left,omitempty"`
 	Hosts       []string       `json:"hosts,omitempty"`
 	File        string         `json:"file,omitempty"`

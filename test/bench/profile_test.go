@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/runner"
 	"github.com/runbook-dev/runbook/runner/playbook"
@@ -60,7 +60,7 @@ func TestProfileFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	have := map[string]bool{}
-	for _, name := range modules.Names() {
+	for _, name := range module.Names() {
 		have[name] = true
 	}
 	a, err := plays.Write(dir, "fleet", plays.Fleet, have)

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -59,7 +59,7 @@ func taskSchema(handler bool) *Schema {
 			props[k] = &Schema{}
 		}
 	}
-	for _, name := range modules.Names() {
+	for _, name := range module.Names() {
 		props[name] = ref(modulePrefix + name)
 	}
 	s := &Schema{
@@ -91,8 +91,8 @@ func taskRules() *Schema {
 		actions = append(actions, &Schema{Required: []string{k}})
 	}
 	var rules []*Schema
-	for _, name := range modules.Names() {
-		if m, ok := modules.Lookup(name); ok {
+	for _, name := range module.Names() {
+		if m, ok := module.Lookup(name); ok {
 			actions = append(actions, &Schema{Required: []string{name}})
 			rules = append(rules, moduleRules(m.Spec())...)
 		}
@@ -116,7 +116,7 @@ func taskRules() *Schema {
 // moduleProperty is the value of a module key in a task: a mapping of
 // parameters, a string (the free-form parameter and/or key=value words),
 // or nothing.
-func moduleProperty(spec *modules.Spec) *Schema {
+func moduleProperty(spec *module.Spec) *Schema {
 	str := &Schema{Type: "string", Description: "key=value parameters", Pattern: `^\s*$|=`}
 	if spec.FreeForm != "" {
 		str = &Schema{Type: "string", Description: "the " + spec.FreeForm + " parameter, with optional key=value parameters"}
@@ -128,7 +128,7 @@ func moduleProperty(spec *modules.Spec) *Schema {
 	}
 }
 
-func moduleDescription(spec *modules.Spec) string {
+func moduleDescription(spec *module.Spec) string {
 	d := spec.Short
 	if doc := strings.TrimSpace(spec.Doc); doc != "" {
 		d += "\n\n" + doc
@@ -138,7 +138,7 @@ func moduleDescription(spec *modules.Spec) string {
 
 // moduleArgsSchema is a module's parameters as a mapping; aliases are
 // properties of their own.
-func moduleArgsSchema(spec *modules.Spec) *Schema {
+func moduleArgsSchema(spec *module.Spec) *Schema {
 	props := map[string]*Schema{}
 	for _, p := range spec.Params {
 		ps := paramValue(p)
@@ -164,7 +164,7 @@ func moduleArgsSchema(spec *modules.Spec) *Schema {
 // moduleRules are the task-level rules for one module: its required
 // parameters must be on the module's mapping unless args: may supply them,
 // and args: holds only its parameters.
-func moduleRules(spec *modules.Spec) []*Schema {
+func moduleRules(spec *module.Spec) []*Schema {
 	name := spec.Name
 	var rules []*Schema
 	var required []*Schema

@@ -15,7 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 )
 
 // Draft07 is the $schema URI of the generated documents.
@@ -95,8 +95,8 @@ func Build(root Root) *Schema {
 		defTaskRules:      taskRules(),
 		defTemplate:       {Description: `A "{{ expression }}" template, rendered when the task runs.`, Type: "string", Pattern: `\{\{`},
 	}
-	for _, name := range modules.Names() {
-		if m, ok := modules.Lookup(name); ok {
+	for _, name := range module.Names() {
+		if m, ok := module.Lookup(name); ok {
 			defs[modulePrefix+name] = moduleProperty(m.Spec())
 			defs[modulePrefix+name+argsSuffix] = moduleArgsSchema(m.Spec())
 		}

@@ -13,7 +13,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // registers the built-ins
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/playbook/schema"
 )
@@ -120,8 +121,8 @@ func TestSchemaAcceptsRepositoryPlaybooks(t *testing.T) {
 func TestSchemaAcceptsModuleExamples(t *testing.T) {
 	s, pb := compile(t, schema.Tasks), compile(t, schema.Playbook)
 	dir := t.TempDir()
-	for _, name := range modules.Names() {
-		m, _ := modules.Lookup(name)
+	for _, name := range module.Names() {
+		m, _ := module.Lookup(name)
 		ex := m.Spec().Example
 		if ex == "" {
 			continue

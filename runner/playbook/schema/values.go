@@ -3,7 +3,7 @@ package schema
 import (
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
 )
 
 // Value shapes shared by keywords and module parameters. Each mirrors what
@@ -15,7 +15,7 @@ var scalarTypes = []string{"string", "number", "boolean", "null"}
 func intp(i int) *int           { return &i }
 func floatp(f float64) *float64 { return &f }
 
-// boolWords matches the strings modules.ParseBool accepts, in any case.
+// boolWords matches the strings module.ParseBool accepts, in any case.
 var boolWords = func() string {
 	words := []string{"true", "yes", "on", "1", "y", "false", "no", "off", "0", "n"}
 	alts := make([]string, len(words))
@@ -97,8 +97,8 @@ func templated(s *Schema) *Schema {
 
 // paramValue is the shape of a module parameter's value, as Spec.Bind
 // coerces it; null is always accepted (it means "not given").
-func paramValue(p modules.Param) *Schema {
-	if len(p.Choices) > 0 && (p.Type == modules.TypeString || p.Type == modules.TypePath) {
+func paramValue(p module.Param) *Schema {
+	if len(p.Choices) > 0 && (p.Type == module.TypeString || p.Type == module.TypePath) {
 		enum := make([]any, 0, len(p.Choices))
 		for _, c := range p.Choices {
 			enum = append(enum, c)
@@ -106,24 +106,24 @@ func paramValue(p modules.Param) *Schema {
 		return &Schema{AnyOf: []*Schema{{Enum: enum}, {Type: "null"}, ref(defTemplate)}}
 	}
 	switch p.Type {
-	case modules.TypeString, modules.TypePath:
+	case module.TypeString, module.TypePath:
 		return &Schema{Type: scalarTypes}
-	case modules.TypeBool:
+	case module.TypeBool:
 		return templated(&Schema{AnyOf: []*Schema{
 			{Type: []string{"boolean", "null"}},
 			{Enum: []any{0, 1}},
 			{Type: "string", Pattern: boolWords},
 		}})
-	case modules.TypeInt:
+	case module.TypeInt:
 		return templated(&Schema{AnyOf: []*Schema{
 			{Type: []string{"integer", "null"}},
 			{Type: "string", Pattern: `^\s*[+-]?[0-9]+\s*$`},
 		}})
-	case modules.TypeList:
+	case module.TypeList:
 		return &Schema{Type: append([]string{"array"}, scalarTypes...)}
-	case modules.TypeMap:
+	case module.TypeMap:
 		return templated(&Schema{Type: []string{"object", "null"}})
-	case modules.TypeMode:
+	case module.TypeMode:
 		return &Schema{Type: []string{"string", "integer", "null"}}
 	}
 	return &Schema{} // raw: anything

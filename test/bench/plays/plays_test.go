@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // registers the built-ins
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -14,7 +15,7 @@ import (
 // command/shell fallbacks.
 func TestPlaybooksParse(t *testing.T) {
 	all := map[string]bool{}
-	for _, n := range modules.Names() {
+	for _, n := range module.Names() {
 		all[n] = true
 	}
 	for _, have := range []map[string]bool{all, {}} {

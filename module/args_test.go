@@ -1,11 +1,12 @@
-package modules_test
+package module_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules"
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules" // registers the built-ins the tests look up
 )
 
 // TestBindErrorMessages: every argument error names the module and the
@@ -26,7 +27,7 @@ func TestBindErrorMessages(t *testing.T) {
 		{"file", map[string]any{"path": "/x", "dest": "/y"}, []string{`given twice`}},
 	}
 	for _, tc := range cases {
-		m, ok := modules.Lookup(tc.module)
+		m, ok := module.Lookup(tc.module)
 		if !ok {
 			t.Fatalf("no module %s", tc.module)
 		}
@@ -35,7 +36,7 @@ func TestBindErrorMessages(t *testing.T) {
 			t.Errorf("%s %v: no error", tc.module, tc.args)
 			continue
 		}
-		var ae *modules.ArgError
+		var ae *module.ArgError
 		if !errors.As(err, &ae) {
 			t.Errorf("%s %v: %T, want *ArgError", tc.module, tc.args, err)
 		}
@@ -54,7 +55,7 @@ func TestBindErrorMessages(t *testing.T) {
 // reachable with errors.Is.
 func TestArgErrorWrapsItsCause(t *testing.T) {
 	cause := errors.New("action dump needs dest_dir")
-	err := error(&modules.ArgError{Module: "configmap", Err: cause})
+	err := error(&module.ArgError{Module: "configmap", Err: cause})
 	if !errors.Is(err, cause) || err.Error() != "module configmap: action dump needs dest_dir" {
 		t.Errorf("got %q (errors.Is %v)", err, errors.Is(err, cause))
 	}

@@ -1,8 +1,10 @@
-// Package modules holds runbook's built-in modules. Each module lives in its
-// own file, declares its parameters in a Spec, and registers itself from an
-// init function; the engine validates task arguments against the Spec
-// before anything runs and calls Run once per host (and loop item).
-package modules
+// Package module is the contract between the engine and the modules: the
+// Module interface, the Context a module runs with, the Result it returns,
+// the Spec that declares its parameters, argument binding, and the registry
+// built-in modules add themselves to (package modules holds those). It
+// links no module implementation, so the playbook parser, the output
+// formatter and the doc generator depend on it alone.
+package module
 
 import (
 	"context"

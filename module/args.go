@@ -1,4 +1,4 @@
-package modules
+package module
 
 import (
 	"errors"
@@ -99,7 +99,7 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 			out[p.Name] = v
 			continue
 		}
-		cv, err := coerce(p, v)
+		cv, err := Coerce(p, v)
 		if err != nil {
 			return nil, &ArgError{Module: s.Name, Param: p.Name, Err: err}
 		}
@@ -154,7 +154,9 @@ func containsTemplate(v any) bool {
 	return false
 }
 
-func coerce(p *Param, v any) (any, error) {
+// Coerce converts a raw value to p's type: the conversions Bind applies to
+// each argument, for modules that accept the same shapes inside a dict.
+func Coerce(p *Param, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
