@@ -30,7 +30,7 @@ bench: build ## micro-benchmarks and the side-by-side comparisons, all in BENCHM
 	@if [ -f test/bench/bench.mk ]; then $(MAKE) bench-compare; else $(MAKE) bench-micro; fi
 
 bench-micro: ## Go micro-benchmarks of the engine hot paths (bench-compare runs the same and reports them)
-	$(GO) test -run='^$$' -bench=. -benchmem ./runner/... ./modules/...
+	$(GO) test -run='^$$' -bench=. -benchmem ./runner/... ./modules/... ./transport/...
 
 docs: ## regenerate README.md's module reference from the module declarations
 	$(GO) run ./internal/cmd/gendocs README.md

@@ -10,7 +10,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // Module is one built-in module.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/internal/shellwords"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(commandModule{}) }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func TestCommandArgsNotInterpreted(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // testConn is one connection that module tests run against. Every

@@ -15,7 +15,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/runbook-dev/runbook/module"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(containerdRegistryModule{}) }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // TestCopySymlinkDestIsReplacedNotFollowed: a symbolic link at dest, as an

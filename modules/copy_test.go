@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func TestCopyContentIdempotentWithCheckMode(t *testing.T) {

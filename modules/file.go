@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(fileModule{}) }

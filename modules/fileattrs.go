@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // Parameters shared by the file modules.

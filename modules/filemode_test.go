@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func TestParseMode(t *testing.T) {

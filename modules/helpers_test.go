@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // helperContext is a module context on this machine. Eval is a stub: the

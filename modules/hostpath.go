@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // hostPath is how every module takes a path on the host from its

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // hostRun runs cmd on the host as the become user; a non-zero exit status

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/test/lab"
+	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // labConnector dials lab nodes over real SSH, once per node for the whole

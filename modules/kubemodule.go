@@ -11,7 +11,7 @@ import (
 	"path"
 	"sort"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // kubeModule is the implementation configmap and secret share: get, apply,

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(registrySyncModule{}) }

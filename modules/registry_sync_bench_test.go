@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // benchRegTree fills root with the benchmarks' registry tree: mb MiB in

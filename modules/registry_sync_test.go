@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // makeRegTree writes a registry tree of n random blobs (sizes from size)

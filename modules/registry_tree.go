@@ -20,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // regTmpSuffix marks a file being received; only a verified file loses it.

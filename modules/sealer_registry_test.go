@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // fakeRuntime puts a fake container runtime named rt on PATH (local

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(shellModule{}) }

@@ -9,7 +9,7 @@ import (
 	"io"
 	"io/fs"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(slurpModule{}) }

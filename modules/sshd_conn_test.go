@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/test/lab"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // One private OpenSSH server for the whole package run, reaching this same

@@ -7,7 +7,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(statModule{}) }

@@ -11,7 +11,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // systemdModule manages systemd units: install a unit file, daemon-reload,

@@ -14,8 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/templates"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func init() { Register(templateModule{}) }

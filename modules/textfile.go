@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // This file holds what the text-editing modules (lineinfile, blockinfile,

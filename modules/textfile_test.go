@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // textFileState reads a file for comparison; "<missing>" when absent.

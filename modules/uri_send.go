@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // uriSend makes the request from the controller.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/runbook-dev/runbook/modules/transport"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
+	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // Connector opens a connection to a host from its variables.

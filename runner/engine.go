@@ -13,9 +13,9 @@ import (
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/module"
 	_ "github.com/runbook-dev/runbook/modules" // the built-in modules the engine runs
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // Exit codes, as documented in the README.

@@ -9,10 +9,10 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/module"
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // itemResult is what one run of the module (one loop item) gave.

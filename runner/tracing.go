@@ -6,7 +6,7 @@ import (
 	"io"
 	"net"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // tracingTransport logs what a connection does, for -vvv: each command line

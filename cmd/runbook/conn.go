@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/runner"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // connFlags are the connection flags of `runbook play`.

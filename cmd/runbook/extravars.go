@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // parseExtraVars merges -e values in order, later winning: "@file.yaml",

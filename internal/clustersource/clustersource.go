@@ -27,8 +27,8 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/kubeapi"
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/modules/transport"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
+	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // Where sealer keeps the Clusterfile in the cluster.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/clustersource"
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/test/kubefake"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 const clusterfile = `apiVersion: sealer.io/v2

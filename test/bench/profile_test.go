@@ -16,12 +16,12 @@ import (
 
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/module"
-	"github.com/runbook-dev/runbook/modules/transport/ssh"
 	"github.com/runbook-dev/runbook/runner"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
 	"github.com/runbook-dev/runbook/test/bench/fleet"
 	"github.com/runbook-dev/runbook/test/bench/plays"
+	"github.com/runbook-dev/runbook/transport/ssh"
 )
 
 // TestProfileFleet runs the fleet playbook with runner.Run, as `runbook

@@ -15,7 +15,7 @@ import (
 
 // microPackages are the packages `make bench-micro` benchmarks (keep the two
 // lists equal: the Makefile's bench-micro target and this).
-var microPackages = []string{"./runner/...", "./modules/..."}
+var microPackages = []string{"./runner/...", "./modules/...", "./transport/..."}
 
 // microBench is one line of `go test -bench` output.
 type microBench struct {

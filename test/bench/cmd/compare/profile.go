@@ -20,10 +20,10 @@ type hotspot struct {
 }
 
 var hotspots = []hotspot{
-	{[]string{`modules/transport/ssh.(*hostKeyPolicy).load`}, "known_hosts re-read and re-parsed for every connection, twice " +
+	{[]string{`transport/ssh.(*hostKeyPolicy).load`}, "known_hosts re-read and re-parsed for every connection, twice " +
 		"(hostKeyPolicy.algorithms and hostKeyPolicy.check both call load → knownhosts.New), so connecting N hosts parses N×lines " +
 		"entries twice: quadratic in the fleet size",
-		"modules/transport/ssh/hostkeys.go: parse the file once per run and share the callback between connections " +
+		"transport/ssh/hostkeys.go: parse the file once per run and share the callback between connections " +
 			"(cache keyed by path + size + mtime, or one hostKeyPolicy for the whole run that appends recorded keys to its in-memory " +
 			"copy under knownHostsMu); re-read only after record() or when the file changed", 5},
 	{[]string{`runtime.gcBgMarkWorker`, `runtime.gcAssistAlloc`}, "garbage collection (background marking plus the assists charged to allocating goroutines)",
@@ -35,7 +35,7 @@ var hotspots = []hotspot{
 			"prefers the CPU could be offered curve25519-sha256 through ssh.Config's key exchanges (not done: a security trade, not a bug)", 5},
 	{[]string{`transport/ssh.(*link).keepalive.func1`}, "keepalive@openssh.com requests (every min(timeout/3, 5 s) per open connection, " +
 		"idle or not: a 1000-host run keeps 1000 connections open for its whole length)",
-		"modules/transport/ssh/link.go: skip the keepalive when the connection has received a packet within the interval " +
+		"transport/ssh/link.go: skip the keepalive when the connection has received a packet within the interval " +
 			"(a busy connection proves the peer alive), so only idle connections are probed", 3},
 }
 

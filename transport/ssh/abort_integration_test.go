@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // sleepToken is a sleep duration no other process on the machine uses, so

@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // These tests talk to real OpenSSH servers started by sshd_harness_test.go.

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func listDir(t *testing.T, dir string) []string {

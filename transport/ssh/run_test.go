@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func run(t *testing.T, c *Conn, cmd *transport.Cmd) *transport.Result {

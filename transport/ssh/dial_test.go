@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // silentListener accepts TCP connections and never says anything.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // DefaultTimeout bounds connecting (TCP connect plus SSH handshake) and

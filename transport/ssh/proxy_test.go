@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // proxiedConfig is s's client config for the inventory host "web1" at

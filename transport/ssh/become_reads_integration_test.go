@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runbook-dev/runbook/modules/transport"
 	"github.com/runbook-dev/runbook/test/sshd"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // rootOnly makes base/open/NAME (0600 root, in a directory anyone may

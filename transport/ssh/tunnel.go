@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 var _ transport.Dialer = (*Conn)(nil)

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // sudoState caches, per become user, what sudo on this host needs.

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/crypto/ssh/agent"
 
-	"github.com/runbook-dev/runbook/modules/transport"
+	"github.com/runbook-dev/runbook/transport"
 )
 
 func runOK(t *testing.T, c *Conn, args ...string) string {
