@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/shellwords"
 	"github.com/runbook-dev/runbook/runner/playbook"
-	"github.com/runbook-dev/runbook/transport"
 )
 
 // parseExtraVars merges -e values in order, later winning: "@file.yaml",
@@ -81,7 +81,7 @@ func parseExtraVar(v, label string) (map[string]any, error) {
 func parseKeyValues(s, label string) (map[string]any, error) {
 	const forms = "use -e key=value, -e @file.yaml or -e '{\"key\": ...}'"
 	out := map[string]any{}
-	words, err := transport.SplitWords(s)
+	words, err := shellwords.Split(s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (%s; quote a value holding spaces or quotes: -e 'key=\"two words\"')", label, err, forms)
 	}

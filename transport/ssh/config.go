@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runbook-dev/runbook/transport"
+	"github.com/runbook-dev/runbook/internal/shellwords"
 )
 
 // DefaultTimeout bounds connecting (TCP connect plus SSH handshake) and
@@ -265,7 +265,7 @@ func (v *varReader) strings(keys ...string) ([]string, bool) {
 // compare case-insensitively) and, for ProxyJump, "-J host" or "-Jhost".
 // The first occurrence wins, as in ssh.
 func sshArgOption(args, name string) string {
-	words, err := transport.SplitWords(args)
+	words, err := shellwords.Split(args)
 	if err != nil {
 		return ""
 	}
