@@ -31,18 +31,3 @@ func hostPath(ctx context.Context, mc *Context, module, p string) (string, error
 	}
 	return path.Join(home, p[1:]), nil
 }
-
-// hostPaths is hostPath for several parameters; an absent one stays "".
-func hostPaths(ctx context.Context, mc *Context, module string, args Args, names ...string) ([]string, error) {
-	out := make([]string, len(names))
-	for i, n := range names {
-		if !args.Has(n) {
-			continue
-		}
-		var err error
-		if out[i], err = hostPath(ctx, mc, module, args.String(n)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}

@@ -89,7 +89,7 @@ func (k kubeModule) run(ctx context.Context, mc *Context, a Args) (*Result, erro
 	res := &Result{Data: map[string]any{"exists": found, "via": client.via}}
 	switch a.String("action") {
 	case "get":
-		res.Data["data"], res.Data["keys"] = k.publicData(res, data), sortedKeys(data)
+		res.Data["data"], res.Data["keys"] = k.publicData(data), sortedKeys(data)
 	case "delete":
 		if found {
 			res.Changed = true
@@ -137,7 +137,7 @@ func (k kubeModule) run(ctx context.Context, mc *Context, a Args) (*Result, erro
 // publicData is the registered form of data: strings. A Secret's values
 // are registered too (playbooks need them) but declared secret, so the
 // engine masks them wherever they would be shown.
-func (k kubeModule) publicData(res *Result, data map[string][]byte) map[string]any {
+func (k kubeModule) publicData(data map[string][]byte) map[string]any {
 	out := make(map[string]any, len(data))
 	for key, v := range data {
 		out[key] = string(v)

@@ -22,8 +22,6 @@ type kubeObject interface {
 	remove(ctx context.Context, cs kubernetes.Interface, ns, name string, dry bool) error
 }
 
-func metaGetOptions() metav1.GetOptions { return metav1.GetOptions{} }
-
 func dryRun(dry bool) []string {
 	if dry {
 		return []string{metav1.DryRunAll} // server-side dry run: admission runs, nothing is stored

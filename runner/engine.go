@@ -189,7 +189,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 		e.groups[g] = l
 	}
-	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
+	opt.Redactor.Add(collectSecrets(opt.ExtraVars)...)
 	e.warnUnloadedVarsDirs()
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
 	for _, play := range pb.Plays {
@@ -282,7 +282,7 @@ func (e *engine) inventoryVars(name string) map[string]any {
 		v = map[string]any{}
 	}
 	e.invVars[name] = v
-	e.opt.Redactor.Add(collectSecrets(v, nil)...)
+	e.opt.Redactor.Add(collectSecrets(v)...)
 	return v
 }
 

@@ -35,7 +35,7 @@ func taskError(t *playbook.Task, host string, err error) string {
 
 // runItem evaluates when:, renders and binds the arguments, runs the module
 // (with until: retries) and applies changed_when:/failed_when:.
-func (e *engine) runItem(ctx context.Context, pr *playRun, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string) itemResult {
+func (e *engine) runItem(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string) itemResult {
 	ok, err := e.conditionsHold(sc, t, vars)
 	if err != nil {
 		return failedItem(taskError(t, h.name, fmt.Errorf("when: %w", err)))

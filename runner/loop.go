@@ -12,7 +12,7 @@ import (
 
 // runLoop runs the task once per loop item and folds the results the way
 // Ansible registers them: {results: [...], changed, failed, skipped, msg}.
-func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, noLog bool) outcome {
+func (e *engine) runLoop(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, noLog bool) outcome {
 	items, err := e.loopItems(t, vars)
 	if err != nil {
 		msg := taskError(t, h.name, err)
@@ -26,9 +26,9 @@ func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *play
 			break
 		}
 		loopVars := e.loopVarsFor(t, item, i, len(items))
-		e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
+		e.opt.Redactor.Add(collectSecrets(loopVars)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
-		r := e.runItem(ctx, pr, h, t, sc, itemVars, check, delegate)
+		r := e.runItem(ctx, h, t, sc, itemVars, check, delegate)
 		if r.status == report.StatusUnreachable {
 			return outcome{status: r.status, result: r.result}
 		}

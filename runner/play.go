@@ -230,8 +230,8 @@ func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
 			return nil, &playbook.Error{Pos: vf.Pos, Msg: fmt.Sprintf("vars_files: none of these files exists: %s", strings.Join(tried, ", "))}
 		}
 	}
-	e.opt.Redactor.Add(collectSecrets(out, nil)...)
-	e.opt.Redactor.Add(collectSecrets(play.Vars, nil)...)
+	e.opt.Redactor.Add(collectSecrets(out)...)
+	e.opt.Redactor.Add(collectSecrets(play.Vars)...)
 	return out, nil
 }
 

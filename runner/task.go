@@ -62,7 +62,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	if t.RunOnce {
 		e.shareRunOnce(pr, t, hosts[0])
 	}
-	e.checkFailureLimits(pr, hosts, sc)
+	e.checkFailureLimits(pr, sc)
 }
 
 // shareRunOnce gives every host of the batch the registered result and
@@ -87,7 +87,7 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 
 // checkFailureLimits applies any_errors_fatal and max_fail_percentage after
 // a task, as the linear strategy does.
-func (e *engine) checkFailureLimits(pr *playRun, ran []*hostState, sc *scope) {
+func (e *engine) checkFailureLimits(pr *playRun, sc *scope) {
 	if sc.protected {
 		return
 	}
@@ -143,7 +143,7 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
 	delegate, err := e.delegateFor(sc, t, vars)
 	if err != nil {
-		e.failHost(pr, h, sc, t, err)
+		e.failHost(h, sc, t, err)
 		return
 	}
 	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
@@ -151,10 +151,10 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	ctx = withWatch(ctx, watch)
 	var out outcome
 	if !t.HasLoop {
-		r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
+		r := e.runItem(ctx, h, t, sc, vars, check, delegate)
 		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
 	} else {
-		out = e.runLoop(ctx, pr, h, t, sc, vars, check, delegate, noLog)
+		out = e.runLoop(ctx, h, t, sc, vars, check, delegate, noLog)
 	}
 	watch.stop()
 	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
@@ -167,7 +167,7 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		down, _ := out.result["host_down"].(bool)
 		out.ignored = down
 	}
-	e.record(pr, h, t, sc, out)
+	e.record(h, t, sc, out)
 	ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
 		Status: out.status, Ignored: out.ignored, Module: t.Module, Result: out.result,
 		TaskPath: t.Pos.String(), Duration: time.Since(start).Seconds()}
@@ -192,7 +192,7 @@ func censored(changed bool) map[string]any {
 
 // record stores the outcome: recap counters, registered variable, facts,
 // handler notifications, and the host's failed state.
-func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, out outcome) {
+func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) {
 	if t.Register != "" && out.result != nil {
 		h.registered[t.Register] = out.result
 	}
@@ -213,7 +213,7 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 		for k, v := range out.facts {
 			target[k] = v
 		}
-		e.opt.Redactor.Add(collectSecrets(out.facts, nil)...)
+		e.opt.Redactor.Add(collectSecrets(out.facts)...)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -257,7 +257,7 @@ func (e *engine) record(pr *playRun, h *hostState, t *playbook.Task, sc *scope, 
 
 // failHost reports a failure that happened before the module ran (a bad
 // expression, an undefined variable, an unreadable include).
-func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task, err error) {
+func (e *engine) failHost(h *hostState, sc *scope, t *playbook.Task, err error) {
 	msg := fmt.Sprintf("task %q (%s) on host %s: %v", t.DisplayName(), t.Pos, h.name, err)
 	out := outcome{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
 	if unreachable(err) {
@@ -267,7 +267,7 @@ func (e *engine) failHost(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 	if boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) && out.status == report.StatusFailed {
 		out.ignored = true
 	}
-	e.record(pr, h, t, sc, out)
+	e.record(h, t, sc, out)
 	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: out.status, Result: out.result, Ignored: out.ignored,
 		TaskPath: t.Pos.String()})
 }
@@ -279,12 +279,6 @@ func (e *engine) skipHost(h *hostState, t *playbook.Task) {
 	e.mu.Unlock()
 	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: report.StatusSkipped})
 }
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
 func toDiffs(d []any) []module.Diff {
 	out := make([]module.Diff, 0, len(d))
 	for _, x := range d {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -99,7 +98,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 		vars := e.taskVars(pr, h, sc, t, nil)
 		if ok, err := e.conditionsHold(sc, t, vars); err != nil || !ok {
 			if err != nil {
-				e.failHost(pr, h, sc, t, err)
+				e.failHost(h, sc, t, err)
 			} else {
 				e.skipHost(h, t)
 			}
@@ -107,7 +106,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 		}
 		items, err := e.loopItems(t, vars)
 		if err != nil {
-			e.failHost(pr, h, sc, t, err)
+			e.failHost(h, sc, t, err)
 			continue
 		}
 		for i, item := range items {
@@ -117,7 +116,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			}
 			file, err := renderDeep(t.IncludeTasks, mergeInto(vars, loopVars))
 			if err != nil {
-				e.failHost(pr, h, sc, t, err)
+				e.failHost(h, sc, t, err)
 				break
 			}
 			path := fmt.Sprint(file)
@@ -144,7 +143,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 		tasks, err := playbook.LoadTasks(g.file)
 		if err != nil {
 			for _, h := range g.hosts {
-				e.failHost(pr, h, sc, t, fmt.Errorf("include_tasks: %w", err))
+				e.failHost(h, sc, t, fmt.Errorf("include_tasks: %w", err))
 			}
 			continue
 		}
@@ -281,13 +280,4 @@ func startAtMatches(pattern, name string) bool {
 	}
 	ok, err := filepath.Match(pattern, name)
 	return err == nil && ok
-}
-
-func hostNames(hs []*hostState) []string {
-	out := make([]string, len(hs))
-	for i, h := range hs {
-		out[i] = h.name
-	}
-	sort.Strings(out)
-	return out
 }

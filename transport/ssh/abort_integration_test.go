@@ -29,8 +29,8 @@ func killLeftovers(t *testing.T, token string) {
 
 // abortLongCommand starts `sleep token` (in a subshell, a background job
 // and the foreground) through c, waits until it runs on the host, cancels
-// the context and returns what Run returned and how long it took.
-func abortLongCommand(t *testing.T, c *Conn, become *transport.Become) (error, time.Duration) {
+// the context and returns how long it took and what Run returned.
+func abortLongCommand(t *testing.T, c *Conn, become *transport.Become) (time.Duration, error) {
 	t.Helper()
 	token := sleepToken()
 	killLeftovers(t, token)
@@ -56,7 +56,7 @@ func abortLongCommand(t *testing.T, c *Conn, become *transport.Become) (error, t
 	if left := sshd.WaitArg(token, time.Second, func(n int) bool { return n == 0 }); len(left) > 0 {
 		t.Errorf("processes left running on the host after the abort: %v", left)
 	}
-	return err, took
+	return took, err
 }
 
 // TestIntegrationAbortEndsRootCommand: OpenSSH refuses "signal" for a root
@@ -68,7 +68,7 @@ func TestIntegrationAbortEndsRootCommand(t *testing.T) {
 	logs := &logBuffer{}
 	c := dial(t, Config{Addr: p.Host, Port: p.Port, User: "root", KeyFiles: []string{p.KeyPath},
 		KnownHostsFile: p.KnownHosts, Timeout: 3 * time.Second, Logf: logs.logf})
-	err, took := abortLongCommand(t, c, nil)
+	took, err := abortLongCommand(t, c, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run: %v, want context.Canceled", err)
 	}
@@ -88,7 +88,7 @@ func TestIntegrationAbortEndsBecomeCommand(t *testing.T) {
 	env := requireSSHD(t)
 	p := startSSHD(t, env)
 	c := dial(t, sshdConfig(t, p, env, itUser))
-	err, _ := abortLongCommand(t, c, &transport.Become{Password: env.password})
+	_, err := abortLongCommand(t, c, &transport.Become{Password: env.password})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run: %v, want context.Canceled", err)
 	}

@@ -29,13 +29,14 @@ type microMetric struct {
 	unit  string
 }
 
-func (m microBench) metric(unit string) (float64, bool) {
+// metric returns the value measured in unit, 0 when there is none.
+func (m microBench) metric(unit string) float64 {
 	for _, x := range m.metrics {
 		if x.unit == unit {
-			return x.value, true
+			return x.value
 		}
 	}
-	return 0, false
+	return 0
 }
 
 // micro is the micro-benchmark result.
@@ -75,7 +76,7 @@ func (b *bench) runMicro(ctx context.Context) *micro {
 		m.err = fmt.Sprintf("go test -bench: %v (log %s)", err, log)
 	}
 	for _, x := range m.benches {
-		ns, _ := x.metric("ns/op")
+		ns := x.metric("ns/op")
 		fmt.Printf("  %-45s %12.0f ns/op\n", strings.TrimPrefix(x.pkg, "github.com/runbook-dev/runbook/")+" "+x.name, ns)
 	}
 	return m

@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"path"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -30,7 +29,6 @@ type regTree struct {
 }
 
 func (t *regTree) bytes() int64 { return t.blobBytes + t.metaBytes }
-func (t *regTree) files() int   { return t.blobs + t.metaFiles }
 
 // regBlobSize is the size of blob i of n for a tree of about total bytes:
 // 5% of the blobs (layers) hold 80% of the bytes, 15% hold 16%, the other
@@ -145,16 +143,4 @@ func (b *bench) placeRegTree(ctx context.Context, node, root string, n int, tota
 // the same listing hold the same files with the same sizes.
 func regListing(root string) string {
 	return "cd " + root + "/docker/registry/v2 && find blobs repositories -type f ! -path '*/_uploads/*' -printf '%s %P\\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1"
-}
-
-// removeRegTree removes a generated tree's blobs and repositories from the
-// storage root on node, leaving everything else in it.
-func (b *bench) removeRegTree(ctx context.Context, node, root string, t *regTree) error {
-	var list strings.Builder
-	for _, d := range t.digests {
-		fmt.Fprintf(&list, "blobs/sha256/%s/%s\n", d[:2], d)
-	}
-	fmt.Fprintf(&list, "repositories/%s\n", t.repoPrefix)
-	_, err := b.onNode(ctx, node, "cd "+root+"/docker/registry/v2 2>/dev/null || exit 0; xargs -r -d '\\n' rm -rf --", strings.NewReader(list.String()), 5*time.Minute)
-	return err
 }

@@ -229,9 +229,9 @@ func (r *report) microMarkdown(b *strings.Builder) {
 				other = append(other, fmt.Sprintf("%g %s", mt.value, mt.unit))
 			}
 		}
-		ns, _ := x.metric("ns/op")
-		bo, _ := x.metric("B/op")
-		al, _ := x.metric("allocs/op")
+		ns := x.metric("ns/op")
+		bo := x.metric("B/op")
+		al := x.metric("allocs/op")
 		fmt.Fprintf(b, "| %s | %s | %.0f | %.0f | %.0f | %s |\n", strings.TrimPrefix(x.pkg, "github.com/runbook-dev/runbook/"),
 			strings.TrimPrefix(x.name, "Benchmark"), ns, bo, al, strings.Join(other, ", "))
 	}
