@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // Clusterfile defaults, as sealer applies them when decoding.
@@ -47,7 +49,7 @@ func topKind(doc *yaml.Node) string {
 		return ""
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := resolveAlias(root.Content[i]), resolveAlias(root.Content[i+1])
+		k, v := yamlnode.Resolve(root.Content[i]), yamlnode.Resolve(root.Content[i+1])
 		if k != nil && v != nil && k.Value == "kind" && v.Kind == yaml.ScalarNode {
 			return v.Value
 		}
@@ -203,7 +205,7 @@ func (p *cfParser) fields(n *yaml.Node, path string) (map[string]*yaml.Node, err
 	if isNull(n) {
 		return map[string]*yaml.Node{}, nil
 	}
-	if r := resolveAlias(n); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlnode.Resolve(n); r == nil || r.Kind != yaml.MappingNode {
 		return nil, p.d.errf(n, "%s must be a mapping, got %s", orRoot(path), kindName(r))
 	}
 	es, err := p.d.mapEntries(n)
@@ -234,7 +236,7 @@ func (p *cfParser) boolOr(n *yaml.Node, path string, def bool) (bool, error) {
 	if isNull(n) {
 		return def, nil
 	}
-	r := resolveAlias(n)
+	r := yamlnode.Resolve(n)
 	if r.Kind == yaml.ScalarNode {
 		if b, err := strconv.ParseBool(r.Value); err == nil {
 			return b, nil
@@ -321,7 +323,7 @@ func (p *cfParser) env(n *yaml.Node, path string, dst map[string]any) error {
 // hosts reads spec.hosts and returns the master IPs in file order and how
 // many IPs it listed.
 func (p *cfParser) hosts(n *yaml.Node, globalSSH sshConf) ([]string, int, error) {
-	r := resolveAlias(n)
+	r := yamlnode.Resolve(n)
 	if isNull(r) {
 		return nil, 0, nil
 	}
@@ -417,7 +419,7 @@ func (p *cfParser) hostVars(f map[string]*yaml.Node, path string, ssh sshConf) (
 		return nil, err
 	}
 	if !isNull(f["labels"]) {
-		if r := resolveAlias(f["labels"]); r == nil || r.Kind != yaml.MappingNode {
+		if r := yamlnode.Resolve(f["labels"]); r == nil || r.Kind != yaml.MappingNode {
 			return nil, p.d.errf(f["labels"], "%s.labels must be a mapping, got %s", path, kindName(r))
 		}
 		es, err := p.d.mapEntries(f["labels"])

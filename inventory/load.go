@@ -13,6 +13,7 @@ import (
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
 	"github.com/runbook-dev/runbook/internal/yamlerr"
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // Load reads the given sources and merges them in order into one inventory.
@@ -277,7 +278,7 @@ func yamlShapeError(p string, docs []*yaml.Node, yerr error) error {
 	root := docRoot(docs[0])
 	if root.Kind == yaml.MappingNode {
 		for i := 1; i < len(root.Content); i += 2 {
-			v := resolveAlias(root.Content[i])
+			v := yamlnode.Resolve(root.Content[i])
 			if !isNull(v) && (v == nil || v.Kind != yaml.MappingNode) {
 				return nodeErr(p, root.Content[i], "group %q must be a mapping with hosts, vars or children, got %s", root.Content[i-1].Value, kindName(v))
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // What differs between sealer generations (shared/reference/sealer-reality.md
@@ -50,7 +52,7 @@ func (p *cfParser) v1Hosts(spec map[string]*yaml.Node) (*yaml.Node, error) {
 			return nil, err
 		}
 		list := f["ipList"]
-		if r := resolveAlias(list); isNull(r) || (r.Kind == yaml.SequenceNode && len(r.Content) == 0) {
+		if r := yamlnode.Resolve(list); isNull(r) || (r.Kind == yaml.SequenceNode && len(r.Content) == 0) {
 			continue
 		}
 		str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
@@ -104,13 +106,13 @@ func registryConfigDoc(docs []*yaml.Node) *yaml.Node {
 
 // mapValue returns the value of key in mapping n, or nil.
 func mapValue(n *yaml.Node, key string) *yaml.Node {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := resolveAlias(n.Content[i]); k != nil && k.Value == key {
-			return resolveAlias(n.Content[i+1])
+		if k := yamlnode.Resolve(n.Content[i]); k != nil && k.Value == key {
+			return yamlnode.Resolve(n.Content[i+1])
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // YAML inventory, as Ansible reads it. Top-level keys are groups (usually
@@ -26,12 +28,12 @@ const maxGroupDepth = 512
 // yamlInventoryFits reports whether root has the shape of a YAML inventory:
 // a non-empty mapping whose values are all null or mappings.
 func yamlInventoryFits(root *yaml.Node) bool {
-	root = resolveAlias(root)
+	root = yamlnode.Resolve(root)
 	if root == nil || root.Kind != yaml.MappingNode || len(root.Content) == 0 {
 		return false
 	}
 	for i := 1; i < len(root.Content); i += 2 {
-		v := resolveAlias(root.Content[i])
+		v := yamlnode.Resolve(root.Content[i])
 		if !isNull(v) && (v == nil || v.Kind != yaml.MappingNode) {
 			return false
 		}
@@ -78,7 +80,7 @@ func (p *yamlInvParser) group(name string, data *yaml.Node, path string, depth i
 	if isNull(data) {
 		return nil
 	}
-	if r := resolveAlias(data); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlnode.Resolve(data); r == nil || r.Kind != yaml.MappingNode {
 		return p.d.errf(data, "%s: group must be a mapping with hosts, vars or children, got %s", path, kindName(r))
 	}
 	es, err := p.d.mapEntries(data)
@@ -110,7 +112,7 @@ func (p *yamlInvParser) vars(n *yaml.Node, path string, dst map[string]any) erro
 	if isNull(n) {
 		return nil
 	}
-	if r := resolveAlias(n); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlnode.Resolve(n); r == nil || r.Kind != yaml.MappingNode {
 		return p.d.errf(n, "%s must be a mapping, got %s", path, kindName(r))
 	}
 	es, err := p.d.mapEntries(n)
@@ -134,7 +136,7 @@ func (p *yamlInvParser) hosts(grp string, n *yaml.Node, path string) error {
 	if isNull(n) {
 		return nil
 	}
-	if r := resolveAlias(n); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlnode.Resolve(n); r == nil || r.Kind != yaml.MappingNode {
 		return p.d.errf(n, "%s must be a mapping of host names, got %s", path, kindName(r))
 	}
 	es, err := p.d.mapEntries(n)
@@ -171,7 +173,7 @@ func (p *yamlInvParser) children(parent string, n *yaml.Node, path string, depth
 	if isNull(n) {
 		return nil
 	}
-	if r := resolveAlias(n); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlnode.Resolve(n); r == nil || r.Kind != yaml.MappingNode {
 		return p.d.errf(n, "%s must be a mapping of group names, got %s", path, kindName(r))
 	}
 	es, err := p.d.mapEntries(n)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // maxAliasDepth bounds alias and merge-key chains; maxNodeVisits bounds how
@@ -15,7 +17,7 @@ import (
 // its expanded values would then be copied into every host's vars, so it ends
 // in an error long before it costs seconds.
 const (
-	maxAliasDepth  = 64
+	maxAliasDepth  = yamlnode.MaxAliasDepth
 	maxNodeVisits  = 4 << 20
 	maxAliasVisits = 1 << 15
 )
@@ -65,31 +67,20 @@ func docRoot(doc *yaml.Node) *yaml.Node {
 		if len(doc.Content) == 0 {
 			return nil
 		}
-		return resolveAlias(doc.Content[0])
+		return yamlnode.Resolve(doc.Content[0])
 	}
-	return resolveAlias(doc)
-}
-
-// resolveAlias follows alias nodes to the node they point at.
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
+	return yamlnode.Resolve(doc)
 }
 
 // isNull reports whether n is absent or an explicit null.
 func isNull(n *yaml.Node) bool {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
 // kindName names the kind of n for error messages.
 func kindName(n *yaml.Node) string {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	switch {
 	case n == nil:
 		return "nothing"
@@ -119,7 +110,7 @@ func (d *ydec) mapEntries(n *yaml.Node) ([]entry, error) {
 
 func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int, aliased bool) ([]entry, error) {
 	aliased = aliased || depth > 0 || (orig != nil && orig.Kind == yaml.AliasNode)
-	n := resolveAlias(orig)
+	n := yamlnode.Resolve(orig)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, d.errf(orig, "expected a mapping, got %s", kindName(n))
 	}
@@ -135,13 +126,13 @@ func (d *ydec) mapEntriesDepth(orig *yaml.Node, depth int, aliased bool) ([]entr
 		if err := spend(n.Content[i]); err != nil {
 			return nil, err
 		}
-		k, v := resolveAlias(n.Content[i]), n.Content[i+1]
+		k, v := yamlnode.Resolve(n.Content[i]), n.Content[i+1]
 		if k == nil || k.Kind != yaml.ScalarNode {
 			return nil, d.errf(n.Content[i], "mapping keys must be scalars, got %s", kindName(k))
 		}
 		if k.ShortTag() == "!!merge" {
 			srcs := []*yaml.Node{v}
-			if rv := resolveAlias(v); rv != nil && rv.Kind == yaml.SequenceNode {
+			if rv := yamlnode.Resolve(v); rv != nil && rv.Kind == yaml.SequenceNode {
 				srcs = rv.Content
 			}
 			for _, s := range srcs {
@@ -185,7 +176,7 @@ func (d *ydec) toValue(n *yaml.Node) (any, error) {
 }
 
 func (d *ydec) toValueDepth(orig *yaml.Node, depth int, aliased bool) (any, error) {
-	n := resolveAlias(orig)
+	n := yamlnode.Resolve(orig)
 	if n == nil {
 		if orig != nil {
 			return nil, d.errf(orig, "alias chain too long")
@@ -269,7 +260,7 @@ func scalarValue(n *yaml.Node) any {
 // scalarString returns the text of a scalar node; null gives "". Mappings and
 // lists are an error naming path.
 func (d *ydec) scalarString(n *yaml.Node, path string) (string, error) {
-	r := resolveAlias(n)
+	r := yamlnode.Resolve(n)
 	if isNull(r) {
 		return "", nil
 	}
@@ -281,7 +272,7 @@ func (d *ydec) scalarString(n *yaml.Node, path string) (string, error) {
 
 // stringList reads a list of scalars with their nodes; null gives nothing.
 func (d *ydec) stringList(n *yaml.Node, path string) ([]string, []*yaml.Node, error) {
-	r := resolveAlias(n)
+	r := yamlnode.Resolve(n)
 	if isNull(r) {
 		return nil, nil, nil
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/runbook-dev/runbook/internal/suggest"
 	"github.com/runbook-dev/runbook/inventory"
-	"github.com/runbook-dev/runbook/module"
 )
 
 func newInventoryCmd(stdout io.Writer) *cobra.Command {
@@ -79,7 +79,7 @@ func closestHost(inv *inventory.Inventory, name string) string {
 	for _, h := range inv.Hosts() {
 		names = append(names, h.Name)
 	}
-	if c := module.ClosestName(name, names); c != "" {
+	if c := suggest.ClosestName(name, names); c != "" {
 		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""

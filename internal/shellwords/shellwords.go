@@ -19,8 +19,9 @@ type Word struct {
 // Words splits s into words the way a POSIX shell does, without any
 // expansion: blanks separate words; single quotes keep everything literally;
 // in double quotes a backslash escapes only \ " $ ` and newline; outside
-// quotes a backslash escapes any character. With templates set, a {{ }}
-// action outside single quotes is kept verbatim as part of the word.
+// quotes a backslash escapes any character, and a trailing one is an error.
+// With templates set, a {{ }} action outside single quotes is kept verbatim
+// as part of the word.
 func Words(s string, templates bool) ([]Word, error) {
 	var words []Word
 	var cur strings.Builder
@@ -84,12 +85,13 @@ func Words(s string, templates bool) ([]Word, error) {
 		case c == '\\' && i+1 < len(s) && s[i+1] == '\n':
 			i += 2 // line continuation
 		case c == '\\':
-			begin(i)
-			if i+1 < len(s) {
-				cur.WriteByte(s[i+1])
-			} else {
-				cur.WriteByte('\\') // a trailing backslash is literal
+			if i+1 == len(s) {
+				// It escapes nothing: an error, as in Python's shlex (and
+				// so Ansible), rather than a guess at what was meant.
+				return nil, fmt.Errorf("trailing backslash at offset %d", i)
 			}
+			begin(i)
+			cur.WriteByte(s[i+1])
 			i += 2
 		default:
 			begin(i)

@@ -8,6 +8,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -97,7 +98,7 @@ func (p *parser) playbook(name, abs string, data []byte) ([]*Play, error) {
 	}
 	var plays []*Play
 	for _, item := range root.Content {
-		item = resolveAlias(item)
+		item = yamlnode.Resolve(item)
 		if item.Kind == yaml.MappingNode && hasKey(item, "import_playbook") {
 			imported, err := p.importPlaybook(d, item, filepath.Dir(abs))
 			if err != nil {
@@ -293,14 +294,14 @@ func quoteName(name string) string {
 
 // serial accepts an int, "N%", or a list of them.
 func (d *decoder) serial(n *yaml.Node) ([]any, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	items := []*yaml.Node{n}
 	if n.Kind == yaml.SequenceNode {
 		items = n.Content
 	}
 	out := make([]any, 0, len(items))
 	for _, c := range items {
-		c = resolveAlias(c)
+		c = yamlnode.Resolve(c)
 		if c.Kind != yaml.ScalarNode {
 			return nil, errAt(d.pos(c), "serial must be a number, a percentage or a list of them, got %s", kindName(c))
 		}
@@ -326,7 +327,7 @@ func (d *decoder) serial(n *yaml.Node) ([]any, error) {
 }
 
 func (p *parser) varsFiles(d *decoder, n *yaml.Node, dir string) ([]VarsFile, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	items := []*yaml.Node{n}
 	if n.Kind == yaml.SequenceNode {
 		items = n.Content

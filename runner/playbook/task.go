@@ -7,6 +7,8 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
@@ -32,7 +34,7 @@ func isTaskKey(k string) bool {
 	return ok
 }
 
-func closest(name string, known []string) string { return module.ClosestName(name, known) }
+func closest(name string, known []string) string { return suggest.ClosestName(name, known) }
 
 // LoadTasks parses a task file (for include_tasks at run time).
 func LoadTasks(path string) ([]*Task, error) {
@@ -59,7 +61,7 @@ func (p *parser) taskFile(name, abs string, data []byte) ([]*Task, error) {
 func dirOf(abs string) string { return Pos{File: abs}.Dir() }
 
 func (p *parser) taskList(d *decoder, n *yaml.Node, dir, key string, handlers bool) ([]*Task, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil, nil
 	}
@@ -407,7 +409,7 @@ func (d *decoder) moduleArgs(t *Task, kv pair, argsNode *yaml.Node) error {
 	m, _ := module.Lookup(kv.key)
 	spec := m.Spec()
 	t.Module, t.ArgsPos = kv.key, d.pos(kv.value)
-	v := resolveAlias(kv.value)
+	v := yamlnode.Resolve(kv.value)
 	if err := d.checkTemplates(v); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/yamlerr"
 
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
@@ -132,13 +133,6 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -167,7 +161,7 @@ type pair struct {
 // key written in the mapping itself, before or after the merge, overrides
 // the merged one; among merged mappings the first one listed wins.
 func (d *decoder) pairs(n *yaml.Node, what string) ([]pair, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.MappingNode {
 		return nil, errAt(d.pos(n), "%s must be a mapping, got %s", what, kindName(n))
 	}
@@ -211,7 +205,7 @@ func (d *decoder) pairs(n *yaml.Node, what string) ([]pair, error) {
 // mapping, or of a list of mappings, the first one listed winning.
 func (d *decoder) mergedPairs(v *yaml.Node, what string) ([]pair, error) {
 	srcs := []*yaml.Node{v}
-	if rv := resolveAlias(v); rv != nil && rv.Kind == yaml.SequenceNode {
+	if rv := yamlnode.Resolve(v); rv != nil && rv.Kind == yaml.SequenceNode {
 		srcs = rv.Content
 	}
 	var out []pair
@@ -236,7 +230,7 @@ func (d *decoder) mergedPairs(v *yaml.Node, what string) ([]pair, error) {
 }
 
 func (d *decoder) str(n *yaml.Node, key string) (string, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		if n.Tag == "!!null" {
 			return "", nil
@@ -247,7 +241,7 @@ func (d *decoder) str(n *yaml.Node, key string) (string, error) {
 }
 
 func (d *decoder) boolean(n *yaml.Node, key string) (bool, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.ScalarNode {
 		return false, errAt(d.pos(n), "%q must be a boolean, got %s", key, kindName(n))
 	}
@@ -267,7 +261,7 @@ func (d *decoder) boolPtr(n *yaml.Node, key string) (*bool, error) {
 }
 
 func (d *decoder) integer(n *yaml.Node, key string) (int, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind == yaml.ScalarNode {
 		if i, err := strconv.Atoi(n.Value); err == nil {
 			return i, nil
@@ -277,7 +271,7 @@ func (d *decoder) integer(n *yaml.Node, key string) (int, error) {
 }
 
 func (d *decoder) number(n *yaml.Node, key string) (float64, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind == yaml.ScalarNode {
 		if f, err := strconv.ParseFloat(strings.TrimSuffix(n.Value, "%"), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return f, nil
@@ -289,7 +283,7 @@ func (d *decoder) number(n *yaml.Node, key string) (float64, error) {
 // strList accepts a list of scalars or one scalar; a scalar holding commas
 // is split when split is true (tags: "a,b").
 func (d *decoder) strList(n *yaml.Node, key string, split bool) ([]string, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
@@ -308,7 +302,7 @@ func (d *decoder) strList(n *yaml.Node, key string, split bool) ([]string, error
 	case yaml.SequenceNode:
 		out := make([]string, 0, len(n.Content))
 		for _, c := range n.Content {
-			c = resolveAlias(c)
+			c = yamlnode.Resolve(c)
 			if c.Kind != yaml.ScalarNode {
 				return nil, errAt(d.pos(c), "%q must be a list of strings, got %s in the list", key, kindName(c))
 			}
@@ -322,7 +316,7 @@ func (d *decoder) strList(n *yaml.Node, key string, split bool) ([]string, error
 // conditions reads when:/failed_when:/changed_when:/until:, which may be a
 // bare expression, a boolean, or a list of them (joined by AND).
 func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	var items []*yaml.Node
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -334,7 +328,7 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 	}
 	out := make([]string, 0, len(items))
 	for _, c := range items {
-		c = resolveAlias(c)
+		c = yamlnode.Resolve(c)
 		if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
 			return nil, errAt(d.pos(c), "%q: each condition must be an expression, got %s", key, kindName(c))
 		}
@@ -358,7 +352,7 @@ func (d *decoder) value(orig *yaml.Node) (any, error) {
 		return nil, err
 	}
 	defer d.leave(orig)
-	n := resolveAlias(orig)
+	n := yamlnode.Resolve(orig)
 	switch n.Kind {
 	case yaml.MappingNode:
 		ps, err := d.pairs(n, "value")
@@ -408,7 +402,7 @@ func (d *decoder) value(orig *yaml.Node) (any, error) {
 // mapping decodes a mapping node into a map, validating {{ }} syntax in
 // every string inside it.
 func (d *decoder) mapping(n *yaml.Node, key string) (map[string]any, error) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return map[string]any{}, nil
 	}
@@ -431,7 +425,7 @@ func (d *decoder) checkTemplates(orig *yaml.Node) error {
 		return err
 	}
 	defer d.leave(orig)
-	n := resolveAlias(orig)
+	n := yamlnode.Resolve(orig)
 	if n.Kind == yaml.ScalarNode {
 		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
 			if err := validateTemplate(n.Value); err != nil {
