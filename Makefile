@@ -7,6 +7,12 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # fixed in Go 1.27) when a loaded machine delays a worker at the end.
 FUZZTIME ?= 5000x
 PKGS     := ./...
+# Linters, pinned and installed on first use into a cache outside the tree.
+TOOLS              ?= /var/cache/runbook/bin
+STATICCHECK_VERSION := v0.8.2
+UNPARAM_VERSION     := v0.0.0-20260823230713-2fa3d841b0c8
+STATICCHECK        := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+UNPARAM            := $(TOOLS)/unparam-$(UNPARAM_VERSION)
 
 .PHONY: all build test fuzz bench bench-micro vet clean docs
 
@@ -35,9 +41,22 @@ bench-micro: ## Go micro-benchmarks of the engine hot paths (bench-compare runs 
 docs: ## regenerate README.md's module reference from the module declarations
 	$(GO) run ./internal/cmd/gendocs README.md
 
-vet:
+vet: $(STATICCHECK) $(UNPARAM) ## gofmt, go vet, staticcheck, unparam
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	$(UNPARAM) $(PKGS)
+
+# The version is part of the file name, so bumping it installs the new one.
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)/tmp
+	GOBIN=$(TOOLS)/tmp $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS)/tmp/staticcheck $@
+
+$(UNPARAM):
+	@mkdir -p $(TOOLS)/tmp
+	GOBIN=$(TOOLS)/tmp $(GO) install mvdan.cc/unparam@$(UNPARAM_VERSION)
+	mv $(TOOLS)/tmp/unparam $@
 
 clean:
 	rm -rf bin
