@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/exitcode"
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/module"
 	_ "github.com/runbook-dev/runbook/modules" // the built-in modules the engine runs
@@ -18,15 +19,15 @@ import (
 	"github.com/runbook-dev/runbook/transport"
 )
 
-// Exit codes, as documented in the README.
+// Exit codes, as documented in the README (defined in internal/exitcode).
 const (
-	ExitOK          = 0
-	ExitError       = 1
-	ExitHostFailed  = 2
-	ExitInvalid     = 3
-	ExitUnreachable = 4
-	ExitUsage       = 5
-	ExitInterrupted = 130
+	ExitOK          = exitcode.OK
+	ExitError       = exitcode.Error
+	ExitHostFailed  = exitcode.HostFailed
+	ExitInvalid     = exitcode.Invalid
+	ExitUnreachable = exitcode.Unreachable
+	ExitUsage       = exitcode.Usage
+	ExitInterrupted = exitcode.Interrupted
 )
 
 // Options controls a run.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/exitcode"
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
@@ -15,6 +16,9 @@ type MissingVarError struct {
 	Play string
 	Var  playbook.RequiredVar
 }
+
+// ExitCode is exitcode.Usage: the command line lacks a variable.
+func (e *MissingVarError) ExitCode() int { return exitcode.Usage }
 
 func (e *MissingVarError) Error() string {
 	help := ""

@@ -9,27 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/runbook-dev/runbook/internal/exitcode"
 	_ "github.com/runbook-dev/runbook/modules" // the built-in modules
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
-// exitError carries an exit code with the error that caused it.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
+// withCode gives err the exit code code (see internal/exitcode).
+func withCode(code int, err error) error { return exitcode.With(code, err) }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -43,25 +31,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err != errSilent {
-			fmt.Fprintf(stderr, "ERROR: %v\n", ee.err)
-		}
-		return ee.code
+	var coded exitcode.Coder
+	if !errors.As(err, &coded) {
+		// Cobra's own errors: unknown command or flag, wrong argument count.
+		fmt.Fprintf(stderr, "ERROR: %v\nRun 'runbook --help' for usage.\n", err)
+		return exitUsage
 	}
-	// Cobra's own errors: unknown command or flag, wrong argument count.
-	fmt.Fprintf(stderr, "ERROR: %v\nRun 'runbook --help' for usage.\n", err)
-	return exitUsage
+	if exitcode.Cause(err) != errSilent {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+	}
+	return exitcode.Of(err, exitUsage)
 }
 
 // errSilent marks an exit code whose explanation was already printed.
 var errSilent = errors.New("")
 
+// Short names for the exit codes the commands give their errors.
 const (
-	exitError1  = 1
-	exitInvalid = 3
-	exitUsage   = 5
+	exitError1  = exitcode.Error
+	exitInvalid = exitcode.Invalid
+	exitUsage   = exitcode.Usage
 )
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/runbook-dev/runbook/internal/exitcode"
 	"github.com/runbook-dev/runbook/runner"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
@@ -132,15 +132,9 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	})
 	if err != nil {
 		err = redactedError{err, redactor} // printed by main, outside the reporter
-		var pe *playbook.Error
-		if errors.As(err, &pe) {
-			return withCode(exitInvalid, err)
-		}
-		var mv *runner.MissingVarError
-		if errors.As(err, &mv) {
-			return withCode(exitUsage, err)
-		}
-		return withCode(exitError1, err)
+		// A playbook error means 3, a missing required variable 5 (the
+		// errors say so themselves), anything else 1.
+		return withCode(exitcode.Of(err, exitError1), err)
 	}
 	if code := out.ExitCode(); code != 0 {
 		return withCode(code, errSilent)

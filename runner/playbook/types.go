@@ -6,6 +6,8 @@ package playbook
 import (
 	"fmt"
 	"path/filepath"
+
+	"github.com/runbook-dev/runbook/internal/exitcode"
 )
 
 // Pos is a position in a source file.
@@ -36,6 +38,9 @@ type Error struct {
 	Msg string
 	Err error // cause, if any
 }
+
+// ExitCode is exitcode.Invalid: the playbook (or a file it names) is wrong.
+func (e *Error) ExitCode() int { return exitcode.Invalid }
 
 func (e *Error) Error() string {
 	if e.Err != nil {
