@@ -76,6 +76,17 @@ type Spec struct {
 	AnyParams bool
 	// RunsOnController marks modules that never touch the host (debug, set_fact, assert, fail).
 	RunsOnController bool
+	// Prints marks a module whose result is its output (debug): a task
+	// whose "verbosity" argument is above the run's -v level is skipped.
+	Prints bool
+	// SetsFacts marks a module whose Result.Facts become host variables
+	// above the play's vars (set_fact); a run_once task sets them on every
+	// host of the batch.
+	SetsFacts bool
+	// GathersFacts marks a module whose Result.Facts are facts about the
+	// host (setup): they are also kept under ansible_facts, without their
+	// ansible_ prefix.
+	GathersFacts bool
 	// Validate, when set, checks combinations of parameters beyond their types.
 	Validate func(a Args) error
 }

@@ -31,6 +31,7 @@ var debugSpec = &Spec{
 	},
 	Check:            CheckFull,
 	RunsOnController: true,
+	Prints:           true,
 	Returns: []Return{
 		{Name: "msg", Type: TypeAny, Doc: "The message (with msg)."},
 		{Name: "<var>", Type: TypeAny, Doc: "The variable's value under the var expression as key, or \"VARIABLE IS NOT DEFINED!\"."},

@@ -25,6 +25,7 @@ var setFactSpec = &Spec{
 	AnyParams:        true,
 	Check:            CheckFull,
 	RunsOnController: true,
+	SetsFacts:        true,
 	Returns: []Return{
 		{Name: "ansible_facts", Type: TypeMap, Doc: "The variables that were set."},
 	},

@@ -29,7 +29,8 @@ var setupSpec = &Spec{
 		{Name: "gather_subset", Type: TypeList, Doc: "Accepted for compatibility; the same small set of facts is always gathered."},
 		{Name: "gather_timeout", Type: TypeInt, Default: 10, Doc: "Seconds to wait for the host before failing."},
 	},
-	Check: CheckFull,
+	GathersFacts: true,
+	Check:        CheckFull,
 	Returns: []Return{
 		{Name: "ansible_facts", Type: TypeMap, Doc: "ansible_hostname, ansible_fqdn, ansible_nodename, ansible_system, ansible_kernel, " +
 			"ansible_kernel_version, ansible_architecture, ansible_machine, ansible_machine_id, ansible_distribution, " +

@@ -56,7 +56,7 @@ func (e *engine) runItem(ctx context.Context, h *hostState, t *playbook.Task, sc
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true,
 			"msg": fmt.Sprintf("This module (%s) does not support check mode", spec.Name)}}
 	}
-	if spec.Name == "debug" && args.Int("verbosity") > e.opt.Verbosity {
+	if spec.Prints && args.Int("verbosity") > e.opt.Verbosity {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Verbosity threshold not met."}}
 	}
 	mc, err := e.moduleContext(ctx, h, t, sc, vars, check, delegate, spec)

@@ -77,7 +77,7 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 				h.registered[t.Register] = v
 			}
 		}
-		if t.Module == "set_fact" {
+		if specOf(t).SetsFacts {
 			for k, v := range ran.registered {
 				h.registered[k] = v
 			}
@@ -198,7 +198,7 @@ func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) 
 	}
 	if len(out.facts) > 0 {
 		target := h.registered // set_fact: above play vars
-		if t.Module == "setup" {
+		if specOf(t).GathersFacts {
 			target = h.facts
 			all, _ := h.facts["ansible_facts"].(map[string]any)
 			if all == nil {
@@ -290,4 +290,13 @@ func toDiffs(d []any) []module.Diff {
 		out = append(out, module.Diff{BeforeHeader: str("before_header"), AfterHeader: str("after_header"), Before: str("before"), After: str("after")})
 	}
 	return out
+}
+
+// specOf returns the declaration of t's module, or an empty one for a task
+// that runs no module (meta, include_tasks, block).
+func specOf(t *playbook.Task) *module.Spec {
+	if m, ok := module.Lookup(t.Module); ok {
+		return m.Spec()
+	}
+	return &module.Spec{}
 }
