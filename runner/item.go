@@ -35,38 +35,38 @@ func taskError(t *playbook.Task, host string, err error) string {
 
 // runItem evaluates when:, renders and binds the arguments, runs the module
 // (with until: retries) and applies changed_when:/failed_when:.
-func (e *engine) runItem(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string) itemResult {
-	ok, err := e.conditionsHold(sc, t, vars)
+func (ht *hostTask) runItem(ctx context.Context, vars map[string]any) itemResult {
+	ok, err := ht.e.conditionsHold(ht.sc, ht.t, vars)
 	if err != nil {
-		return failedItem(taskError(t, h.name, fmt.Errorf("when: %w", err)))
+		return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("when: %w", err)))
 	}
 	if !ok {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Conditional result was False"}}
 	}
-	mod, found := module.Lookup(t.Module)
+	mod, found := module.Lookup(ht.t.Module)
 	if !found {
-		return failedItem(taskError(t, h.name, fmt.Errorf("unknown module %q", t.Module)))
+		return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("unknown module %q", ht.t.Module)))
 	}
 	spec := mod.Spec()
-	args, err := e.bindArgs(spec, t, vars)
+	args, err := ht.e.bindArgs(spec, ht.t, vars)
 	if err != nil {
-		return failedItem(taskError(t, h.name, err))
+		return failedItem(taskError(ht.t, ht.h.name, err))
 	}
-	if check && spec.Check == module.CheckNone {
+	if ht.check && spec.Check == module.CheckNone {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true,
 			"msg": fmt.Sprintf("This module (%s) does not support check mode", spec.Name)}}
 	}
-	if spec.Prints && args.Int("verbosity") > e.opt.Verbosity {
+	if spec.Prints && args.Int("verbosity") > ht.e.opt.Verbosity {
 		return itemResult{status: report.StatusSkipped, result: map[string]any{"changed": false, "skipped": true, "skip_reason": "Verbosity threshold not met."}}
 	}
-	mc, err := e.moduleContext(ctx, h, t, sc, vars, check, delegate, spec)
+	mc, err := ht.moduleContext(ctx, vars, spec)
 	if err != nil {
 		if unreachable(err) {
 			return unreachableItem(err)
 		}
-		return failedItem(taskError(t, h.name, err))
+		return failedItem(taskError(ht.t, ht.h.name, err))
 	}
-	return e.runWithRetries(ctx, mod, mc, args, h, t, vars)
+	return ht.runWithRetries(ctx, mod, mc, args, vars)
 }
 
 // bindArgs renders the task's arguments for this host and binds them to the
@@ -100,38 +100,38 @@ func (e *engine) bindArgs(spec *module.Spec, t *playbook.Task, vars map[string]a
 // fails and its result says attempts = retries, one less than the runs
 // made, as 2.14 reports it. retries: 0 (or less) runs once and leaves the
 // result as the module gave it: until is not consulted.
-func (e *engine) runWithRetries(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+func (ht *hostTask) runWithRetries(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, vars map[string]any) itemResult {
 	attempts := 1
-	if len(t.Until) > 0 {
+	if len(ht.t.Until) > 0 {
 		attempts = 4 // Ansible: retries defaults to 3 when until is set
-		if t.Retries != nil {
-			attempts = max(0, *t.Retries) + 1
+		if ht.t.Retries != nil {
+			attempts = max(0, *ht.t.Retries) + 1
 		}
 	}
 	if attempts == 1 {
-		r := e.runOnce(ctx, mod, mc, args, h, t, vars)
-		if len(t.Until) > 0 && r.status != report.StatusUnreachable {
+		r := ht.runOnce(ctx, mod, mc, args, vars)
+		if len(ht.t.Until) > 0 && r.status != report.StatusUnreachable {
 			r.result["attempts"] = 1
 		}
 		return r
 	}
 	delay := 5 * time.Second
-	if t.Delay != nil {
-		delay = time.Duration(*t.Delay * float64(time.Second))
+	if ht.t.Delay != nil {
+		delay = time.Duration(*ht.t.Delay * float64(time.Second))
 	}
 	var r itemResult
 	for attempt := 1; ; attempt++ {
-		r = e.runOnce(ctx, mod, mc, args, h, t, vars)
-		if len(t.Until) == 0 || r.status == report.StatusUnreachable {
+		r = ht.runOnce(ctx, mod, mc, args, vars)
+		if len(ht.t.Until) == 0 || r.status == report.StatusUnreachable {
 			return r
 		}
 		r.result["attempts"] = attempt
-		done, err := condition(t.Until, withRegistered(vars, t, r.result))
+		done, err := condition(ht.t.Until, withRegistered(vars, ht.t, r.result))
 		if err != nil {
-			return failedItem(taskError(t, h.name, fmt.Errorf("until: %w", err)))
+			return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("until: %w", err)))
 		}
 		if done {
-			if r.status == report.StatusFailed && len(t.FailedWhen) == 0 {
+			if r.status == report.StatusFailed && len(ht.t.FailedWhen) == 0 {
 				// until decides success for retried tasks, as in Ansible.
 				r.status, r.result["failed"] = okStatus(r.changed), false
 			}
@@ -144,8 +144,8 @@ func (e *engine) runWithRetries(ctx context.Context, mod module.Module, mc *modu
 			}
 			return r
 		}
-		e.emit(report.Event{Type: report.EventRetry, Host: h.name, Task: t.DisplayName(), RetriesLeft: attempts - attempt})
-		if !sleepCtx(ctx, delay, e.opt.Stop) {
+		ht.e.emit(report.Event{Type: report.EventRetry, Host: ht.h.name, Task: ht.t.DisplayName(), RetriesLeft: attempts - attempt})
+		if !sleepCtx(ctx, delay, ht.e.opt.Stop) {
 			return r
 		}
 	}
@@ -180,7 +180,7 @@ func withRegistered(vars map[string]any, t *playbook.Task, result map[string]any
 }
 
 // runOnce calls the module once and applies changed_when and failed_when.
-func (e *engine) runOnce(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, h *hostState, t *playbook.Task, vars map[string]any) itemResult {
+func (ht *hostTask) runOnce(ctx context.Context, mod module.Module, mc *module.Context, args module.Args, vars map[string]any) itemResult {
 	res, err := safeRun(ctx, mod, mc, args)
 	if err != nil {
 		if unreachable(err) {
@@ -188,23 +188,23 @@ func (e *engine) runOnce(ctx context.Context, mod module.Module, mc *module.Cont
 		}
 		// A module's error says what failed on which host; where the task
 		// is comes from here, as for the engine's own errors.
-		res = &module.Result{Failed: true, Msg: taskError(t, h.name, err)}
+		res = &module.Result{Failed: true, Msg: taskError(ht.t, ht.h.name, err)}
 	}
-	e.opt.Redactor.Add(res.Secrets...)
+	ht.e.opt.Redactor.Add(res.Secrets...)
 	m := res.Map()
 	changed, failed := res.Changed, res.Failed
-	if len(t.ChangedWhen) > 0 {
-		c, err := condition(t.ChangedWhen, withRegistered(vars, t, m))
+	if len(ht.t.ChangedWhen) > 0 {
+		c, err := condition(ht.t.ChangedWhen, withRegistered(vars, ht.t, m))
 		if err != nil {
-			return failedItem(taskError(t, h.name, fmt.Errorf("changed_when: %w", err)))
+			return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("changed_when: %w", err)))
 		}
 		changed = c
 		m["changed"] = c
 	}
-	if len(t.FailedWhen) > 0 {
-		f, err := condition(t.FailedWhen, withRegistered(vars, t, m))
+	if len(ht.t.FailedWhen) > 0 {
+		f, err := condition(ht.t.FailedWhen, withRegistered(vars, ht.t, m))
 		if err != nil {
-			return failedItem(taskError(t, h.name, fmt.Errorf("failed_when: %w", err)))
+			return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("failed_when: %w", err)))
 		}
 		failed = f
 		m["failed"] = f
@@ -214,7 +214,7 @@ func (e *engine) runOnce(ctx context.Context, mod module.Module, mc *module.Cont
 	switch {
 	case failed:
 		r.status = report.StatusFailed
-		if _, ok := m["msg"]; !ok && len(t.FailedWhen) == 0 {
+		if _, ok := m["msg"]; !ok && len(ht.t.FailedWhen) == 0 {
 			m["msg"] = "the module reported a failure"
 		}
 	case res.Skipped:
@@ -242,28 +242,27 @@ func safeRun(ctx context.Context, mod module.Module, mc *module.Context, args mo
 
 // moduleContext builds what the module sees: connection, check/diff flags,
 // become, environment, and evaluation helpers bound to this host's vars.
-func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, spec *module.Spec) (*module.Context, error) {
-	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
+func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec *module.Spec) (*module.Context, error) {
 	mc := &module.Context{
-		Host:        h.name,
-		Check:       check,
-		Diff:        e.diffOn(sc, t),
-		PlaybookDir: sc.dir,
-		ProjectDir:  e.playbookDir(),
+		Host:        ht.h.name,
+		Check:       ht.check,
+		Diff:        ht.diff,
+		PlaybookDir: ht.sc.dir,
+		ProjectDir:  ht.e.playbookDir(),
 		Vars:        vars,
 		Eval:        func(expr string) (any, error) { return evalExpr(expr, vars) },
 		Render:      func(name, text string) (string, error) { return eval.RenderTemplate(name, text, vars) },
 		Log:         func(string, ...any) {},
-		Predicted:   &h.predicted,
+		Predicted:   &ht.h.predicted,
 		Progress:    progressHook(ctx),
 		Connect: func(ctx context.Context, host string) (transport.Transport, error) {
-			return e.conns.get(ctx, host, e.delegateVars(host), noLog)
+			return ht.e.conns.get(ctx, host, ht.e.delegateVars(host), ht.noLog)
 		},
 	}
-	if boolOr(firstBool(t.Become, sc.become), truthyVar(vars, "ansible_become")) {
-		user := t.BecomeUser
+	if boolOr(firstBool(ht.t.Become, ht.sc.become), truthyVar(vars, "ansible_become")) {
+		user := ht.t.BecomeUser
 		if user == "" {
-			user = sc.becomeUser
+			user = ht.sc.becomeUser
 		}
 		if user == "" {
 			user, _ = vars["ansible_become_user"].(string)
@@ -273,25 +272,25 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 			pw, _ = vars["ansible_become_pass"].(string)
 		}
 		mc.Become = &transport.Become{User: user, Password: pw}
-		e.opt.Redactor.Add(pw)
+		ht.e.opt.Redactor.Add(pw)
 	}
-	if env, err := e.environment(sc, t, vars); err != nil {
+	if env, err := ht.e.environment(ht.sc, ht.t, vars); err != nil {
 		return nil, err
 	} else {
 		mc.Env = env
 		for k, v := range env { // DB_PASSWORD: literal, shown in -vvv EXEC lines
-			e.opt.Redactor.Add(secret.Named(k, v, nil)...)
+			ht.e.opt.Redactor.Add(secret.Named(k, v, nil)...)
 		}
 	}
 	if spec.RunsOnController {
 		return mc, nil
 	}
-	target, targetVars := h.name, vars
-	if delegate != "" {
-		target, targetVars = delegate, e.delegateVars(delegate)
-		mc.Predicted = &e.host(delegate).predicted // what would be written is on the delegate
+	target, targetVars := ht.h.name, vars
+	if ht.delegate != "" {
+		target, targetVars = ht.delegate, ht.e.delegateVars(ht.delegate)
+		mc.Predicted = &ht.e.host(ht.delegate).predicted // what would be written is on the delegate
 	}
-	conn, err := e.conns.get(ctx, target, targetVars, noLog)
+	conn, err := ht.e.conns.get(ctx, target, targetVars, ht.noLog)
 	if err != nil {
 		return nil, err
 	}

@@ -12,31 +12,31 @@ import (
 
 // runLoop runs the task once per loop item and folds the results the way
 // Ansible registers them: {results: [...], changed, failed, skipped, msg}.
-func (e *engine) runLoop(ctx context.Context, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string, noLog bool) outcome {
-	items, err := e.loopItems(t, vars)
+func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
+	items, err := ht.e.loopItems(ht.t, vars)
 	if err != nil {
-		msg := taskError(t, h.name, err)
+		msg := taskError(ht.t, ht.h.name, err)
 		return outcome{status: report.StatusFailed, result: map[string]any{"failed": true, "changed": false, "msg": msg}}
 	}
 	results := make([]any, 0, len(items))
 	anyChanged, anyFailed, allSkipped := false, false, true
 	facts := map[string]any{}
 	for i, item := range items {
-		if e.stopRequested() {
+		if ht.e.stopRequested() {
 			break
 		}
-		loopVars := e.loopVarsFor(t, item, i, len(items))
-		e.opt.Redactor.Add(collectSecrets(loopVars)...) // an item's password
+		loopVars := ht.e.loopVarsFor(ht.t, item, i, len(items))
+		ht.e.opt.Redactor.Add(collectSecrets(loopVars)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
-		r := e.runItem(ctx, h, t, sc, itemVars, check, delegate)
+		r := ht.runItem(ctx, itemVars)
 		if r.status == report.StatusUnreachable {
 			return outcome{status: r.status, result: r.result}
 		}
-		loopVar := loopVarName(t)
+		loopVar := loopVarName(ht.t)
 		r.result[loopVar] = item
 		r.result["ansible_loop_var"] = loopVar
-		if t.LoopControl.IndexVar != "" {
-			r.result[t.LoopControl.IndexVar] = i
+		if ht.t.LoopControl.IndexVar != "" {
+			r.result[ht.t.LoopControl.IndexVar] = i
 		}
 		results = append(results, r.result)
 		anyChanged = anyChanged || r.changed
@@ -45,12 +45,12 @@ func (e *engine) runLoop(ctx context.Context, h *hostState, t *playbook.Task, sc
 		for k, v := range r.facts {
 			facts[k] = v
 		}
-		ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
-			Status: r.status, IsItem: true, Item: e.itemLabel(t, item, itemVars), Module: t.Module, Result: r.result}
-		if noLog {
+		ev := report.Event{Type: report.EventHostResult, Task: ht.t.DisplayName(), Host: ht.h.name, Delegate: ht.delegate,
+			Status: r.status, IsItem: true, Item: ht.e.itemLabel(ht.t, item, itemVars), Module: ht.t.Module, Result: r.result}
+		if ht.noLog {
 			ev.Item, ev.Result = "None", censored(r.changed)
 		}
-		e.emit(ev)
+		ht.e.emit(ev)
 	}
 	out := outcome{changed: anyChanged, facts: facts, result: map[string]any{
 		"results": results, "changed": anyChanged, "failed": anyFailed, "msg": "All items completed",

@@ -137,6 +137,20 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 	return fmt.Sprint(v)
 }
 
+// hostTask is one task on one host: what stays the same for all its loop
+// items and retries, so that the methods that run it take only what varies
+// (the variables of an item, the module and its arguments).
+type hostTask struct {
+	e        *engine
+	h        *hostState
+	t        *playbook.Task
+	sc       *scope
+	check    bool   // check mode for this task
+	delegate string // delegate_to, rendered for this host ("" when none)
+	noLog    bool   // no_log: results are censored
+	diff     bool   // --diff or the diff keyword
+}
+
 // runOnHost runs the task (all loop items) on one host and accounts for it.
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
 	start := time.Now() // monotonic: the result's Duration
@@ -146,15 +160,16 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		e.failHost(h, sc, t, err)
 		return
 	}
-	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
-	watch := e.watchTask(h, t, delegate, noLog, start)
+	ht := &hostTask{e: e, h: h, t: t, sc: sc, check: check, delegate: delegate,
+		noLog: boolOr(firstBool(t.NoLog, sc.noLog), false), diff: e.diffOn(sc, t)}
+	watch := e.watchTask(h, t, delegate, ht.noLog, start)
 	ctx = withWatch(ctx, watch)
 	var out outcome
 	if !t.HasLoop {
-		r := e.runItem(ctx, h, t, sc, vars, check, delegate)
+		r := ht.runItem(ctx, vars)
 		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
 	} else {
-		out = e.runLoop(ctx, h, t, sc, vars, check, delegate, noLog)
+		out = ht.runLoop(ctx, vars)
 	}
 	watch.stop()
 	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
@@ -174,9 +189,9 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	if t.HasLoop {
 		ev.Loop = true
 	}
-	if noLog {
+	if ht.noLog {
 		ev.Result = censored(out.changed)
-	} else if d, ok := out.result["diff"].([]any); ok && e.diffOn(sc, t) && !t.HasLoop {
+	} else if d, ok := out.result["diff"].([]any); ok && ht.diff && !t.HasLoop {
 		ev.Diff = toDiffs(d)
 	}
 	e.emit(ev)
