@@ -228,39 +228,87 @@ func (inv *Inventory) loadFile(p string) error {
 }
 
 // loadData reads the content of the file p; yamlName says its name ends in
-// .yml, .yaml or .json, so it cannot be INI.
+// .yml, .yaml or .json, so it cannot be INI. The first of fileFormats that
+// takes the file reads it.
 func (inv *Inventory) loadData(p string, data []byte, yamlName bool) error {
 	if line, col, msg, bad := yamlerr.InvalidUTF8(data); bad {
 		return &Error{File: p, Line: line, Col: col, Msg: msg}
 	}
-	d := newYdec(p)
-	docs, yerr := parseYAMLDocs(p, data)
-	if clusters := clusterDocs(docs); len(clusters) > 0 {
-		if yerr != nil {
-			return yerr
+	in := &inventoryFile{path: p, data: data, yamlName: yamlName, dec: newYdec(p)}
+	in.docs, in.yamlErr = parseYAMLDocs(p, data)
+	for _, f := range fileFormats {
+		if took, err := f.load(inv, in); took {
+			return err
 		}
-		return parseClusterfile(inv, d, docs, clusters, savedByV08(p))
-	}
-	if yerr != nil && clusterKindRE.Match(data) {
-		return yerr
-	}
-	if yerr == nil && len(docs) == 1 && yamlInventoryFits(docRoot(docs[0])) {
-		return parseYAMLInventory(inv, d, docRoot(docs[0]))
-	}
-	if yamlName {
-		return yamlShapeError(p, docs, yerr)
-	}
-	if err := parseINI(inv, p, data); err != nil {
-		// A YAML mapping of the wrong shape gets the YAML error, which
-		// says more than the INI one.
-		if yerr == nil && len(docs) == 1 {
-			if root := docRoot(docs[0]); root != nil && root.Kind == yaml.MappingNode {
-				return yamlShapeError(p, docs, nil)
-			}
-		}
-		return err
 	}
 	return nil
+}
+
+// inventoryFile is one inventory file as the formats see it: its content,
+// parsed as YAML once for all of them.
+type inventoryFile struct {
+	path     string
+	data     []byte
+	yamlName bool // the name ends in .yml, .yaml or .json
+	dec      *ydec
+	docs     []*yaml.Node
+	yamlErr  error // why data is not YAML, if it is not
+}
+
+// fileFormat is one kind of inventory file. load reports whether the file
+// is of this kind (took) and, if so, the error of reading it.
+type fileFormat struct {
+	name string
+	load func(inv *Inventory, f *inventoryFile) (took bool, err error)
+}
+
+// fileFormats are tried in order; INI, which takes any file, is last. A
+// new format is a file with its load function and one line here.
+var fileFormats = []fileFormat{
+	{"sealer Clusterfile", loadClusterfileFormat},
+	{"Ansible YAML", loadYAMLFormat},
+	{"Ansible INI", loadINIFormat},
+}
+
+// loadClusterfileFormat takes a file with a "kind: Cluster" document.
+func loadClusterfileFormat(inv *Inventory, f *inventoryFile) (bool, error) {
+	if clusters := clusterDocs(f.docs); len(clusters) > 0 {
+		if f.yamlErr != nil {
+			return true, f.yamlErr
+		}
+		return true, parseClusterfile(inv, f.dec, f.docs, clusters, savedByV08(f.path))
+	}
+	if f.yamlErr != nil && clusterKindRE.Match(f.data) {
+		return true, f.yamlErr
+	}
+	return false, nil
+}
+
+// loadYAMLFormat takes a single YAML document that is a mapping of groups.
+func loadYAMLFormat(inv *Inventory, f *inventoryFile) (bool, error) {
+	if f.yamlErr == nil && len(f.docs) == 1 && yamlInventoryFits(docRoot(f.docs[0])) {
+		return true, parseYAMLInventory(inv, f.dec, docRoot(f.docs[0]))
+	}
+	return false, nil
+}
+
+// loadINIFormat takes any other file: a .yml/.yaml/.json name gets the
+// reason it is not a YAML inventory, anything else is read as INI.
+func loadINIFormat(inv *Inventory, f *inventoryFile) (bool, error) {
+	if f.yamlName {
+		return true, yamlShapeError(f.path, f.docs, f.yamlErr)
+	}
+	if err := parseINI(inv, f.path, f.data); err != nil {
+		// A YAML mapping of the wrong shape gets the YAML error, which
+		// says more than the INI one.
+		if f.yamlErr == nil && len(f.docs) == 1 {
+			if root := docRoot(f.docs[0]); root != nil && root.Kind == yaml.MappingNode {
+				return true, yamlShapeError(f.path, f.docs, nil)
+			}
+		}
+		return true, err
+	}
+	return true, nil
 }
 
 // yamlShapeError explains why a YAML file is not a YAML inventory; nil for

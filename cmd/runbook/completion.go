@@ -30,7 +30,7 @@ func registerCompletions(root *cobra.Command) {
 		case "play":
 			c.ValidArgsFunction = completePlaybooks
 			_ = c.RegisterFlagCompletionFunc("limit", completeHostPattern)
-			_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+			_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))
 		case "inventory":
 			_ = c.RegisterFlagCompletionFunc("host", completeHostNames)
 		case "doc":

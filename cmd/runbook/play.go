@@ -67,7 +67,7 @@ usage; 130 interrupted.`,
 	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would target, then exit")
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "validate the playbook, then exit")
 	fl.CountVarP(&f.verbosity, "verbose", "v", "more output: -v results, -vv task paths, -vvv connection details")
-	fl.StringVar(&f.output, "output", "text", "output format: text or json (one JSON object per event per line)")
+	fl.StringVar(&f.output, "output", outputFormats[0].name, outputFlagHelp())
 	fl.BoolVar(&f.force, "force-handlers", false, "run notified handlers even on hosts that failed")
 	fl.BoolVar(&f.timing, "timing", false, "after the recap, list the slowest tasks and hosts")
 	f.inv.register(c)
@@ -75,8 +75,8 @@ usage; 130 interrupted.`,
 }
 
 func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.Writer) error {
-	if f.output != "text" && f.output != "json" {
-		return withCode(exitUsage, fmt.Errorf("--output must be text or json, got %q", f.output))
+	if _, ok := lookupFormat(f.output); !ok {
+		return withCode(exitUsage, fmt.Errorf("--output must be %s, got %q", formatChoices(), f.output))
 	}
 	if f.forks < 1 {
 		return withCode(exitUsage, fmt.Errorf("--forks must be at least 1, got %d", f.forks))

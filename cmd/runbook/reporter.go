@@ -13,9 +13,8 @@ import (
 // output report the progress of one task on one host (a Go duration).
 const progressIntervalEnv = "RUNBOOK_PROGRESS_INTERVAL"
 
-// newReporter builds the reporter of a play run: Ansible-shaped text, with
-// progress bars on a terminal and plain progress lines elsewhere, or JSON
-// lines; --timing wraps it in a report.Timer. Call done when the run is
+// newReporter builds the reporter of a play run, in the --output format
+// (see outputFormats); --timing wraps it in a report.Timer. Call done when the run is
 // over: it clears progress bars a failed run may have left.
 func newReporter(f *playFlags, stdout, stderr io.Writer, redactor *report.Redactor) (rep report.Reporter, done func(), err error) {
 	every := time.Duration(0)
@@ -27,17 +26,11 @@ func newReporter(f *playFlags, stdout, stderr io.Writer, redactor *report.Redact
 			return nil, nil, fmt.Errorf("%s=%q: want a positive duration such as 10s", progressIntervalEnv, v)
 		}
 	}
-	done = func() {}
-	if f.output == "json" {
-		j := report.NewJSONLines(stdout, redactor)
-		j.SetProgressInterval(every)
-		rep = j
-	} else {
-		opt := textOptions(stdout, stderr, f.verbosity, redactor)
-		opt.ProgressInterval = every
-		t := report.NewText(opt)
-		rep, done = t, func() { _ = t.Close() } // Close cannot fail
+	format, ok := lookupFormat(f.output)
+	if !ok {
+		return nil, nil, fmt.Errorf("--output must be %s, got %q", formatChoices(), f.output)
 	}
+	rep, done = format.build(f, stdout, stderr, redactor, every)
 	if f.timing {
 		rep = report.NewTimer(rep)
 	}
