@@ -260,20 +260,19 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 			return e.conns.get(ctx, host, e.delegateVars(host), noLog)
 		},
 	}
+	mc.BecomeOn = func(host string) *transport.Become {
+		hv := e.delegateVars(host)
+		if !truthyVar(hv, "ansible_become") {
+			return nil
+		}
+		return e.becomeFrom("", hv)
+	}
 	if boolOr(firstBool(t.Become, sc.become), truthyVar(vars, "ansible_become")) {
 		user := t.BecomeUser
 		if user == "" {
 			user = sc.becomeUser
 		}
-		if user == "" {
-			user, _ = vars["ansible_become_user"].(string)
-		}
-		pw, _ := vars["ansible_become_password"].(string)
-		if pw == "" {
-			pw, _ = vars["ansible_become_pass"].(string)
-		}
-		mc.Become = &transport.Become{User: user, Password: pw}
-		e.opt.Redactor.Add(pw)
+		mc.Become = e.becomeFrom(user, vars)
 	}
 	if env, err := e.environment(sc, t, vars); err != nil {
 		return nil, err
@@ -377,4 +376,18 @@ func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any
 func unreachableItem(err error) itemResult {
 	return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false,
 		"host_down": transport.IsHostDown(err), "msg": err.Error()}}
+}
+
+// becomeFrom is the become of a host with variables vars: user (when the
+// task or play names one) or ansible_become_user, and the become password.
+func (e *engine) becomeFrom(user string, vars map[string]any) *transport.Become {
+	if user == "" {
+		user, _ = vars["ansible_become_user"].(string)
+	}
+	pw, _ := vars["ansible_become_password"].(string)
+	if pw == "" {
+		pw, _ = vars["ansible_become_pass"].(string)
+	}
+	e.opt.Redactor.Add(pw)
+	return &transport.Become{User: user, Password: pw}
 }
