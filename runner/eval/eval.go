@@ -46,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -156,7 +157,45 @@ func newError(src string, syntax bool, err error) error {
 			e.Msg = fe.Prev.Error()
 		}
 	}
+	e.Msg = plainTypeError(e.Msg)
 	return e
+}
+
+// goTypeError matches the text of a Go type assertion failure, which the
+// expr VM reports when an operator meets a value of the wrong type.
+var goTypeError = regexp.MustCompile(`interface conversion: interface \{\} is ([^,]+), not ([\w.\[\]{}]+)`)
+
+// plainTypeError rewords Go's "interface conversion" text, which means
+// nothing to a playbook author, as "expected a bool, got a string".
+func plainTypeError(msg string) string {
+	m := goTypeError.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return goTypeNames.Replace(msg)
+	}
+	return msg[:m[0]] + fmt.Sprintf("a value has the wrong type: expected %s, got %s",
+		goTypeWord(msg[m[4]:m[5]]), goTypeWord(msg[m[2]:m[3]])) + msg[m[1]:]
+}
+
+// goTypeNames renames Go's types in expr's "invalid operation" messages.
+var goTypeNames = strings.NewReplacer("[]interface {}", "list", "map[string]interface {}", "map", "interface {}", "value")
+
+// goTypeWord names a Go type in YAML terms.
+func goTypeWord(t string) string {
+	switch {
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "a bool"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a map"
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"), strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "nil" || t == "<nil>":
+		return "nil"
+	}
+	return t
 }
 
 // recoverError turns a panic into an error naming the expression. Nothing
@@ -216,6 +255,7 @@ func compileUncached(src string) (c *compiled, err error) {
 	if err != nil {
 		return nil, withHint(newError(src, true, err), code)
 	}
+	ast.Walk(&tree.Node, notPrecedence{})
 	required, unknown := requiredVars(tree.Node)
 	if len(unknown) > 0 {
 		return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
@@ -235,7 +275,7 @@ func plainPath(n ast.Node) []string {
 	for {
 		switch t := n.(type) {
 		case *ast.IdentifierNode:
-			if t.Value == "$env" {
+			if _, constant := jinjaConstants[t.Value]; constant || t.Value == "$env" {
 				return nil
 			}
 			rev = append(rev, t.Value)

@@ -136,9 +136,13 @@ func buildExprOptions() []expr.Option {
 	opts := []expr.Option{
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
+		expr.Patch(notPrecedence{}),
 		expr.Patch(nilTolerance{}),
+		expr.Patch(jinjaCompat{}),
 		expr.Function(safeIndexFunc, safeIndex),
 		expr.Function(inFunc, in),
+		expr.Function(truthFunc, fnTruth),
+		expr.Function(addFunc, fnAdd),
 	}
 	for i := range helpers {
 		h := &helpers[i]

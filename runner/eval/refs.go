@@ -59,6 +59,9 @@ type identCollector struct {
 
 func (c *identCollector) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && !c.seen[id.Value] {
+		if _, constant := jinjaConstants[id.Value]; constant {
+			return
+		}
 		c.seen[id.Value] = true
 		c.names = append(c.names, id.Value)
 	}

@@ -183,6 +183,9 @@ func (w *varWalker) tolerant(n ast.Node, exempt []string) {
 
 // use records name as required unless it is exempt, a let variable or $env.
 func (w *varWalker) use(name string, exempt []string) {
+	if _, constant := jinjaConstants[name]; constant {
+		return
+	}
 	if name == "$env" || contains(w.lets, name) || contains(exempt, name) || contains(w.names, name) {
 		return
 	}

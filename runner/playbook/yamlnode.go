@@ -305,6 +305,9 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 			return nil, errAt(d.pos(c), "%q: each condition must be an expression, got %s", key, kindName(c))
 		}
 		expr := strings.TrimSpace(c.Value)
+		if b, ok := yaml11Bool(c); ok {
+			expr = strconv.FormatBool(b)
+		}
 		// Ansible allows when: "{{ x }}"; treat it as the bare expression.
 		if strings.HasPrefix(expr, "{{") && strings.HasSuffix(expr, "}}") && strings.Count(expr, "{{") == 1 {
 			expr = strings.TrimSpace(expr[2 : len(expr)-2])
@@ -315,6 +318,22 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 		out = append(out, expr)
 	}
 	return out, nil
+}
+
+// yaml11Bool reads an unquoted YAML 1.1 boolean word (yes, No, ON, off,
+// True, FALSE…), which Ansible's YAML loader turns into a bool: in a
+// condition, when: no means false, not a variable named "no".
+func yaml11Bool(n *yaml.Node) (value, ok bool) {
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 || n.Tag != "!!bool" && n.Tag != "!!str" {
+		return false, false
+	}
+	switch n.Value {
+	case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
 }
 
 // value decodes any node into plain Go values: map[string]any, []any,

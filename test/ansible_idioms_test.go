@@ -1,0 +1,142 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Playbooks written in Ansible's idioms, run by runbook and — when
+// ansible-playbook is installed (RUNBOOK_REQUIRE_ANSIBLE=1 makes its
+// absence a failure) — by Ansible too, whose recap must be the same.
+
+// recapCounters matches one host's line of the PLAY RECAP, in runbook's and
+// in Ansible's output alike.
+var recapCounters = regexp.MustCompile(`(?m)^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$`)
+
+// recap returns each host's recap counters ("ok=3 changed=1 …").
+func recap(t *testing.T, out string) map[string]map[string]int {
+	t.Helper()
+	i := strings.LastIndex(out, "PLAY RECAP")
+	if i < 0 {
+		t.Fatalf("no PLAY RECAP in:\n%s", out)
+	}
+	hosts := map[string]map[string]int{}
+	for _, m := range recapCounters.FindAllStringSubmatch(out[i:], -1) {
+		counts := map[string]int{}
+		for _, f := range strings.Fields(m[2]) {
+			k, v, _ := strings.Cut(f, "=")
+			counts[k], _ = strconv.Atoi(v)
+		}
+		hosts[m[1]] = counts
+	}
+	return hosts
+}
+
+// runIdioms runs site.yaml in dir (one play on localhost) with runbook,
+// then with ansible-playbook when it is installed, and checks both exit
+// with the same status and print the same recap. It returns runbook's run.
+func runIdioms(t *testing.T, dir string) result {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte("localhost ansible_connection=local\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts")
+	if strings.Contains(r.stdout+r.stderr, "interface conversion") || strings.Contains(r.stdout+r.stderr, "panic") {
+		t.Errorf("a Go panic text reached the user:\n%s", r)
+	}
+	bin, err := exec.LookPath("ansible-playbook")
+	if err != nil {
+		if os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1" {
+			t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
+		}
+		t.Log("ansible-playbook not installed: runbook's recap not compared with Ansible's")
+		return r
+	}
+	cmd := exec.Command(bin, "-i", "localhost,", "-c", "local", "site.yaml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
+		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent",
+		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitAtMostAMinute(t, cmd)
+	a := result{stdout: out.String(), code: cmd.ProcessState.ExitCode()}
+	if (a.code == 0) != (r.code == 0) {
+		t.Fatalf("runbook exit %d, ansible-playbook exit %d\n--- runbook\n%s\n--- ansible\n%s", r.code, a.code, r, a.stdout)
+	}
+	if a.code != 0 && a.code != 2 {
+		t.Fatalf("ansible-playbook could not run the playbook:\n%s", a.stdout)
+	}
+	got, want := recap(t, r.stdout), recap(t, a.stdout)
+	for k, w := range want["localhost"] {
+		if g, ok := got["localhost"][k]; ok && g != w {
+			t.Errorf("recap %s: runbook %d, ansible %d\n--- runbook\n%s\n--- ansible\n%s", k, g, w, r, a.stdout)
+		}
+	}
+	return r
+}
+
+// TestYAML11BooleanConditions: conditions written as YAML 1.1 words
+// (False, True, no, yes, On, OFF: the spellings Ansible's YAML accepts) are booleans,
+// and not/and/or judge strings such as "yes" as Ansible does, without a Go
+// panic text (issue 16, item 17).
+func TestYAML11BooleanConditions(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars:
+    x: yes
+    s: no
+    empty: ""
+  tasks:
+    - name: changed_when False
+      command: "true"
+      changed_when: False
+    - name: when no
+      debug: {msg: never}
+      when: no
+    - name: when OFF
+      debug: {msg: never}
+      when: OFF
+    - name: when On
+      debug: {msg: on-ran}
+      when: On
+    - name: when not x
+      debug: {msg: never}
+      when: not x
+    - name: when x and not s
+      debug: {msg: x-and-not-s-ran}
+      when: x and not s
+    - name: when not empty
+      debug: {msg: not-empty-ran}
+      when: not empty
+    - name: when list of words
+      debug: {msg: list-ran}
+      when: [yes, True, not False]
+    - name: failed_when True
+      command: "true"
+      failed_when: True
+    - name: not reached
+      debug: {msg: never}
+`})
+	r := runIdioms(t, dir)
+	if r.code != 2 {
+		t.Fatalf("want exit 2 (failed_when: True fails the last task):\n%s", r)
+	}
+	mustContain(t, r, "on-ran", "x-and-not-s-ran", "not-empty-ran", "list-ran")
+	if strings.Contains(r.stdout, "never") {
+		t.Errorf("a task whose condition is false ran:\n%s", r)
+	}
+	got := recap(t, r.stdout)["localhost"]
+	if got["ok"] != 5 || got["changed"] != 0 || got["failed"] != 1 || got["skipped"] != 3 {
+		t.Errorf("recap %v, want ok=5 changed=0 failed=1 skipped=3\n%s", got, r)
+	}
+}
