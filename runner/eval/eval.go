@@ -213,6 +213,7 @@ type compiled struct {
 	required []string    // variables that must be defined before running
 	path     []string    // for a plain a.b.c: its parts, looked up without the VM
 	refs     []string    // every variable named, required or not (References)
+	jinja    bool        // translated from Jinja: expr's columns are not the author's
 }
 
 // compileResult is what the program cache holds: a program or the error
@@ -252,19 +253,150 @@ func compileUncached(src string) (c *compiled, err error) {
 	// expression, and this keeps the analysis on the tree as written (before
 	// expr's patching and optimisation).
 	tree, err := parser.ParseWithConfig(code, parseConfig())
-	if err != nil {
-		return nil, withHint(newError(src, true, err), code)
+	var required, unknown []string
+	if err == nil {
+		ast.Walk(&tree.Node, notPrecedence{})
+		required, unknown = requiredVars(tree.Node)
 	}
-	ast.Walk(&tree.Node, notPrecedence{})
-	required, unknown := requiredVars(tree.Node)
-	if len(unknown) > 0 {
-		return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+	jinja := false
+	if err != nil || len(unknown) > 0 || hasComment(code) || jinjaReading(tree.Node) {
+		// Not expr, or expr that would not mean what a Jinja author meant
+		// (// read as a comment, lookup() or a Python method): translate
+		// it from Jinja to expr.
+		translated, jerr := translateJinja(code)
+		switch {
+		case jerr != nil && err == nil && len(unknown) > 0 && !jerr.refused:
+			return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+		case jerr != nil && err == nil && !jerr.refused && !hasComment(code):
+			// Valid expr with a method call Jinja does not know either:
+			// keep expr's reading.
+		case jerr != nil:
+			return nil, pickSyntaxError(src, code, err, jerr)
+		default:
+			exprErr := err
+			if tree, err = parser.ParseWithConfig(translated, parseConfig()); err != nil {
+				if exprErr != nil {
+					return nil, withHint(newError(src, true, exprErr), code)
+				}
+				return nil, &Error{Expr: src, Syntax: true, Msg: fmt.Sprintf("cannot compile the Jinja expression (as expr: %s): %v", translated, err)}
+			}
+			ast.Walk(&tree.Node, notPrecedence{})
+			if required, unknown = requiredVars(tree.Node); len(unknown) > 0 {
+				return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+			}
+			code, jinja = translated, true
+		}
 	}
 	prog, err := expr.Compile(code, exprOptions...)
 	if err != nil {
 		return nil, newError(src, true, err)
 	}
-	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node)}, nil
+	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node), jinja: jinja}, nil
+}
+
+// jinjaReading reports whether expr's reading of a tree cannot be what
+// its author meant, so it is read as Jinja instead: a method call
+// (x.split(",")) — expr values have none, the translation maps Python's —
+// or a builtin such as map given a literal where expr wants a predicate
+// (users | map('upper') is Jinja's map filter).
+func jinjaReading(root ast.Node) bool {
+	found := false
+	ast.Walk(&root, visitFunc(func(n *ast.Node) {
+		switch c := (*n).(type) {
+		case *ast.CallNode:
+			if m, ok := c.Callee.(*ast.MemberNode); ok && m.Method {
+				found = true
+			}
+		case *ast.BuiltinNode:
+			if len(c.Arguments) == 2 && isPredicateBuiltin(c.Name) {
+				pred := c.Arguments[1]
+				if p, ok := pred.(*ast.PredicateNode); ok {
+					pred = p.Node
+				}
+				if _, ok := pred.(*ast.StringNode); ok {
+					found = true
+				}
+			}
+		}
+	}))
+	return found
+}
+
+// isPredicateBuiltin reports whether expr's builtin takes a predicate
+// second (map(list, .name)), where Jinja's filter of that name takes
+// a filter or test name.
+func isPredicateBuiltin(name string) bool {
+	switch name {
+	case "map", "filter", "sum", "count", "all", "any", "none", "one":
+		return true
+	}
+	return false
+}
+
+// visitFunc adapts a function to ast.Visitor.
+type visitFunc func(*ast.Node)
+
+func (f visitFunc) Visit(n *ast.Node) { f(n) }
+
+// hasComment reports whether code holds "//" or "/*" outside string
+// literals: expr reads them as comments, Jinja's // is floor division.
+func hasComment(code string) bool {
+	if !strings.Contains(code, "//") && !strings.Contains(code, "/*") {
+		return false
+	}
+	var quote byte
+	for i := 0; i+1 < len(code); i++ {
+		c := code[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote != '`' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case c == '/' && (code[i+1] == '/' || code[i+1] == '*'):
+			return true
+		}
+	}
+	return false
+}
+
+// pickSyntaxError chooses between expr's error and the Jinja translation's
+// for an expression neither accepts: a Jinja form that is recognised but
+// refused, or a Jinja error further into the text, says more.
+func pickSyntaxError(src, code string, exprErr error, jerr *jinjaError) error {
+	exprPos := -1
+	var fe *file.Error
+	if exprErr != nil && errors.As(exprErr, &fe) {
+		exprPos = offsetOf(code, fe.Line, fe.Column)
+	}
+	if exprErr == nil || jerr.refused || jerr.pos > exprPos {
+		line, col := lineCol(code, jerr.pos)
+		return &Error{Expr: src, Syntax: true, Line: line, Column: col, Msg: jerr.msg}
+	}
+	return withHint(newError(src, true, exprErr), code)
+}
+
+// offsetOf turns expr's 1-based line and 0-based column into a byte offset.
+func offsetOf(code string, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(code[off:], '\n')
+		if i < 0 {
+			break
+		}
+		off += i + 1
+	}
+	return off + col
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(code string, off int) (int, int) {
+	off = min(off, len(code))
+	line := 1 + strings.Count(code[:off], "\n")
+	return line, off - strings.LastIndexByte(code[:off], '\n')
 }
 
 // plainPath returns ["a", "b", "c"] for an expression that is just a.b.c
@@ -368,7 +500,11 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 	out, err := m.Run(c.prog, vars)
 	vms.Put(m)
 	if err != nil {
-		return nil, newError(c.src, false, err)
+		err = newError(c.src, false, err)
+		if e, ok := err.(*Error); ok && c.jinja {
+			e.Line, e.Column = 0, 0
+		}
+		return nil, err
 	}
 	if f, ok := out.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 		return nil, newError(c.src, false, errNotFinite)

@@ -12,15 +12,13 @@ import (
 func unknownFuncMessage(name string) string {
 	switch name {
 	case "lookup", "query", "q":
-		return fmt.Sprintf("unknown function %s(): lookups are not supported", name)
+		return fmt.Sprintf("unknown function %s(): write the lookup's name first as a quoted string, e.g. %s('env', 'HOME')", name, name)
 	}
 	return fmt.Sprintf("unknown function %s()", name)
 }
 
 var (
-	isTestPattern   = regexp.MustCompile(`\bis\s+(not\s+)?(defined|undefined|none)\b`)
-	barePipePattern = regexp.MustCompile(`(^|[^|])\|\s*([A-Za-z_]\w*)\s*($|[^\w\s(])`)
-	containsCall    = regexp.MustCompile(`(^|[^\w.])contains\s*\(`)
+	containsCall = regexp.MustCompile(`(^|[^\w.])contains\s*\(`)
 	// goTemplate matches Go text/template habits: a leading dot ({{ .x }})
 	// and index/printf calls on dotted fields ({{ index .groups.master 0 }}).
 	goTemplate = regexp.MustCompile(`^\s*\.[A-Za-z_]|\b(index|printf|len)\s+\.[A-Za-z_]`)
@@ -36,10 +34,6 @@ func withHint(err error, code string) error {
 	switch {
 	case goTemplate.MatchString(code):
 		e.Msg += " (Go template syntax: playbook values are expressions, write `name` not `.name`, `groups.master[0]` not `index .groups.master 0`; Go templates are only for the template module's files)"
-	case isTestPattern.MatchString(code):
-		e.Msg += " (expressions have no `is defined` tests: use `x != nil` or `defined(\"x\")`, and `x == nil` or `!defined(\"x\")`)"
-	case barePipePattern.MatchString(code):
-		e.Msg += " (helpers after | need parentheses: `x | upper()`, `x | default(\"d\")`)"
 	case containsCall.MatchString(code):
 		e.Msg += " (contains is an operator: `s contains \"x\"`; for lists use `x in list`)"
 	case strings.Contains(code, "{%"):
