@@ -39,13 +39,14 @@ func recap(t *testing.T, out string) map[string]map[string]int {
 
 // runIdioms runs site.yaml in dir (one play on localhost) with runbook,
 // then with ansible-playbook when it is installed, and checks both exit
-// with the same status and print the same recap. It returns runbook's run.
-func runIdioms(t *testing.T, dir string) result {
+// with the same status and print the same recap. It returns runbook's run;
+// extra are more arguments for runbook.
+func runIdioms(t *testing.T, dir string, extra ...string) result {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte("localhost ansible_connection=local\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts")
+	r := runbook(t, dir, append([]string{"play", "site.yaml", "-i", "hosts"}, extra...)...)
 	if strings.Contains(r.stdout+r.stderr, "interface conversion") || strings.Contains(r.stdout+r.stderr, "panic") {
 		t.Errorf("a Go panic text reached the user:\n%s", r)
 	}
@@ -138,5 +139,96 @@ func TestYAML11BooleanConditions(t *testing.T) {
 	got := recap(t, r.stdout)["localhost"]
 	if got["ok"] != 5 || got["changed"] != 0 || got["failed"] != 1 || got["skipped"] != 3 {
 		t.Errorf("recap %v, want ok=5 changed=0 failed=1 skipped=3\n%s", got, r)
+	}
+}
+
+// TestJinjaIdioms: a playbook written as Ansible users write one — Jinja
+// tests and filters without parentheses, inline if, ~, x.0, lookups —
+// runs unchanged, with the same recap and the same file content as
+// ansible-playbook gives.
+func TestJinjaIdioms(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"files/motd": "welcome\n",
+		"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars:
+    users:
+      - {name: ann, uid: 1001, admin: true}
+      - {name: bob, uid: 1002, admin: false}
+    settings: {a: {x: 1}, b: 2}
+    flag: "yes"
+    version: "1.10.2"
+    empty: ""
+    out: "{{ playbook_dir }}/out-{{ runner_name | default('ansible') }}"
+  tasks:
+    - name: run a command
+      command: echo hello
+      register: r
+      changed_when: r.rc != 0
+    - name: reports unchanged
+      debug: {msg: unchanged}
+      when: r is not changed and r is succeeded
+    - name: only on change
+      debug: {msg: never}
+      when: r is changed
+    - name: tests and filters
+      assert:
+        that:
+          - r is defined and r.stdout_lines | length == 1
+          - r.stdout_lines.0 == 'hello'
+          - r.stdout_lines | first | upper == 'HELLO'
+          - nothing is not defined
+          - flag | bool
+          - not empty
+          - "'' | int == 0"
+          - "'41' | int + 1 == 42"
+          - users | map(attribute='name') | join(',') == 'ann,bob'
+          - users | selectattr('admin') | map(attribute='name') | list == ['ann']
+          - users | rejectattr('uid', 'equalto', 1001) | map(attribute='name') | first == 'bob'
+          - users | map(attribute='uid') | max == 1002
+          - users | map(attribute='uid') | sum == 2003
+          - "(settings | combine({'a': {'y': 2}}, recursive=true)).a.y == 2"
+          - settings | dict2items | length == 2
+          - "'a1b2' | regex_replace('[0-9]', '') == 'ab'"
+          - version is version('1.9', '>')
+          - "'ann' is in (users | map(attribute='name') | list)"
+          - "'hello' is match('hel')"
+          - "[1, 2] + [3] == [1, 2, 3]"
+          - "('x' if flag | bool else 'y') == 'x'"
+          - "'a' ~ 1 ~ 'b' == 'a1b'"
+          - "lookup('env', 'HOME') | length > 0"
+          - "lookup('file', 'motd') == 'welcome'"
+          - "[3, 1, 2] | sort | first == 1"
+          - "['b', 'a', 'b'] | unique | length == 2"
+          - "7 // 2 == 3"
+    - name: loop over a filtered list
+      debug: {msg: "admin {{ item.name }}"}
+      loop: "{{ users | selectattr('admin', 'equalto', true) | list }}"
+    - name: write what the filters give
+      copy:
+        dest: "{{ out }}"
+        content: "{{ users | map(attribute='name') | map('upper') | join('+') }} {{ 'on' if flag | bool else 'off' }} {{ settings.b | string ~ '!' }} {{ r.stdout_lines.0 }}\n"
+`})
+	r := runIdioms(t, dir, "-e", "runner_name=runbook")
+	if r.code != 0 {
+		t.Fatalf("want exit 0:\n%s", r)
+	}
+	mustContain(t, r, "unchanged", "admin ann")
+	if strings.Contains(r.stdout, "never") {
+		t.Errorf("r is changed was true for an unchanged result:\n%s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "ANN+BOB on 2! hello\n" {
+		t.Errorf("runbook wrote %q", data)
+	}
+	if _, err := exec.LookPath("ansible-playbook"); err == nil {
+		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
+		if err != nil || string(ans) != string(data) {
+			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
+		}
 	}
 }

@@ -28,9 +28,10 @@ const (
 // parameters not given, in the same order ("" = required when a later one
 // is given, leave off otherwise).
 type filterSpec struct {
-	params   []string
-	defaults []string
-	emit     func(x string, a []string) string
+	params     []string
+	defaults   []string
+	positional int // when set, at most this many positional arguments
+	emit       func(x string, a []string) string
 }
 
 // simple is a filter that is a helper taking the value and its arguments.
@@ -71,9 +72,9 @@ func init() {
 		"dict2items":    withDefaults("dict2items", []string{"key_name", "value_name"}, []string{`"key"`, `"value"`}),
 		"items2dict":    withDefaults("items2dict", []string{"key_name", "value_name"}, []string{`"key"`, `"value"`}),
 		"combine":       {emit: nil}, // see combineFilter
-		"regex_replace": {params: []string{"pattern", "replacement", "ignorecase", "multiline"}, defaults: []string{"", `""`, "false", "false"}, emit: regexEmit("regex_replace")},
-		"regex_search":  {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, emit: regexEmit("regex_search")},
-		"regex_findall": {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, emit: regexEmit("regex_findall")},
+		"regex_replace": {params: []string{"pattern", "replacement", "ignorecase", "multiline"}, defaults: []string{"", `""`, "false", "false"}, positional: 2, emit: regexEmit("regex_replace")},
+		"regex_search":  {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, positional: 1, emit: regexEmit("regex_search")},
+		"regex_findall": {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, positional: 1, emit: regexEmit("regex_findall")},
 		"regex_escape":  simple("regex_escape"),
 		"to_json":       simple("to_json"),
 		"tojson":        simple("to_json"),
@@ -215,6 +216,17 @@ func (p *jparser) bind(what string, t token, spec filterSpec, args []arg) []stri
 			vals = append(vals, "")
 		}
 		vals[i] = a.val.code
+	}
+	if spec.positional > 0 && len(args) > 0 {
+		n := 0
+		for _, a := range args {
+			if a.name == "" {
+				n++
+			}
+		}
+		if n > spec.positional {
+			p.fail(refusedAt(args[spec.positional].pos, "%s takes %d positional argument(s) (group arguments are not supported: use regex_replace or regex_findall)", what, spec.positional))
+		}
 	}
 	if spec.params != nil && len(vals) > len(spec.params) && spec.defaults != nil {
 		p.fail(errAtTok(t, "%s takes at most %d arguments, got %d", what, len(spec.params), len(vals)))

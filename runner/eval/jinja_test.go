@@ -237,6 +237,7 @@ func TestJinjaRefused(t *testing.T) {
 		{"x.format(1)", "method .format() is not supported"},
 		{"cycler(1, 2)", "unknown function cycler()"},
 		{"x // ", "invalid expression"},
+		{"x | regex_search('(a)', '\\1', ignorecase=true)", "filter regex_search takes 1 positional argument(s)"},
 	}
 	for _, tc := range tests {
 		err := Validate(tc.expr)
@@ -272,5 +273,19 @@ func TestJinjaTranslatedOnce(t *testing.T) {
 	_, err = Eval(src, map[string]any{"items": []any{map[string]any{}}})
 	if err == nil || !strings.Contains(err.Error(), `"items | map(attribute='zz') | list"`) || !strings.Contains(err.Error(), `no attribute "zz"`) {
 		t.Errorf("run-time error = %v", err)
+	}
+}
+
+// TestJinjaStatementsRefused: {% %} in a string value is refused when the
+// playbook is validated, instead of being left in the output as text.
+func TestJinjaStatementsRefused(t *testing.T) {
+	for _, s := range []string{"{% if x %}a{% endif %}", "pre {%- for i in l -%}{{ i }}{% endfor %}"} {
+		err := ValidateString(s)
+		if err == nil || !strings.Contains(err.Error(), "Jinja statements ({% if %}, {% for %}, …) are not supported") {
+			t.Errorf("ValidateString(%q) = %v", s, err)
+		}
+	}
+	if err := ValidateString("printf '%s' {%"); err != nil {
+		t.Errorf("text that is not a statement: %v", err)
 	}
 }

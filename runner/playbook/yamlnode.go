@@ -418,7 +418,7 @@ func (d *decoder) checkTemplates(orig *yaml.Node) error {
 	defer d.leave(orig)
 	n := resolveAlias(orig)
 	if n.Kind == yaml.ScalarNode {
-		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
+		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") || strings.Contains(n.Value, "{%") {
 			if err := validateTemplate(n.Value); err != nil {
 				// The message quotes the string already: keep only the
 				// part's error, not "rendering <the same string>".
