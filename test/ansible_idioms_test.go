@@ -232,3 +232,84 @@ func TestJinjaIdioms(t *testing.T) {
 		}
 	}
 }
+
+// TestAnsibleNamesAndWithLoops: ansible.builtin.* and ansible.legacy.*
+// module names and the with_* loop keywords run as in Ansible, giving the
+// same items (compared through the file each run writes). Ansible keeps a
+// mapping's order and the directory's order of glob matches, runbook sorts
+// both: the playbook gives them in sorted order.
+func TestAnsibleNamesAndWithLoops(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"files/b.conf": "b\n",
+		"files/a.conf": "a\n",
+		"files/x.txt":  "x\n",
+		"site.yaml": `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.set_fact:
+        users:
+          - {name: ann, keys: [k1, k2]}
+          - {name: bob, keys: [k3]}
+        conf: {a: 1, b: 2}
+    - name: with_dict
+      ansible.builtin.debug: {msg: "{{ item.key }}={{ item.value }}"}
+      with_dict: "{{ conf }}"
+      register: d
+    - name: with_list
+      ansible.legacy.debug: {msg: "{{ item | length }}"}
+      with_list: [[1, 2], [3]]
+      register: l
+    - name: with_indexed_items
+      debug: {msg: "{{ item.0 }}:{{ item.1 }}"}
+      with_indexed_items: [a, [b, c]]
+      register: ix
+    - name: with_together
+      debug: {msg: "{{ item.0 }}-{{ item.1 }}"}
+      with_together: [[1, 2], [x, y]]
+      register: tg
+    - name: with_subelements
+      debug: {msg: "{{ item.0.name }}/{{ item.1 }}"}
+      with_subelements:
+        - "{{ users }}"
+        - keys
+      register: se
+    - name: with_sequence
+      debug: {msg: "{{ item }}"}
+      with_sequence: start=1 end=9 stride=3 format=n%02d
+      register: sq
+    - name: with_fileglob
+      debug: {msg: "{{ item | basename }}"}
+      with_fileglob: ["a*.conf", "b*.conf", "*.none"]
+      register: fg
+    - name: write the items
+      ansible.builtin.copy:
+        dest: "{{ playbook_dir }}/out-{{ runner_name | default('ansible') }}"
+        content: |
+          {{ d.results | map(attribute='msg') | join(',') }}
+          {{ l.results | map(attribute='msg') | join(',') }}
+          {{ ix.results | map(attribute='msg') | join(',') }}
+          {{ tg.results | map(attribute='msg') | join(',') }}
+          {{ se.results | map(attribute='msg') | join(',') }}
+          {{ sq.results | map(attribute='msg') | join(',') }}
+          {{ fg.results | map(attribute='msg') | join(',') }}
+`})
+	r := runIdioms(t, dir, "-e", "runner_name=runbook")
+	if r.code != 0 {
+		t.Fatalf("want exit 0:\n%s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a=1,b=2\n2,1\n0:a,1:b,2:c\n1-x,2-y\nann/k1,ann/k2,bob/k3\nn01,n04,n07\na.conf,b.conf\n"
+	if string(data) != want {
+		t.Errorf("runbook wrote %q, want %q", data, want)
+	}
+	if _, err := exec.LookPath("ansible-playbook"); err == nil {
+		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
+		if err != nil || string(ans) != string(data) {
+			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
+		}
+	}
+}
