@@ -46,7 +46,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -161,43 +160,6 @@ func newError(src string, syntax bool, err error) error {
 	return e
 }
 
-// goTypeError matches the text of a Go type assertion failure, which the
-// expr VM reports when an operator meets a value of the wrong type.
-var goTypeError = regexp.MustCompile(`interface conversion: interface \{\} is ([^,]+), not ([\w.\[\]{}]+)`)
-
-// plainTypeError rewords Go's "interface conversion" text, which means
-// nothing to a playbook author, as "expected a bool, got a string".
-func plainTypeError(msg string) string {
-	m := goTypeError.FindStringSubmatchIndex(msg)
-	if m == nil {
-		return goTypeNames.Replace(msg)
-	}
-	return msg[:m[0]] + fmt.Sprintf("a value has the wrong type: expected %s, got %s",
-		goTypeWord(msg[m[4]:m[5]]), goTypeWord(msg[m[2]:m[3]])) + msg[m[1]:]
-}
-
-// goTypeNames renames Go's types in expr's "invalid operation" messages.
-var goTypeNames = strings.NewReplacer("[]interface {}", "list", "map[string]interface {}", "map", "interface {}", "value")
-
-// goTypeWord names a Go type in YAML terms.
-func goTypeWord(t string) string {
-	switch {
-	case t == "string":
-		return "a string"
-	case t == "bool":
-		return "a bool"
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "map["):
-		return "a map"
-	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"), strings.HasPrefix(t, "float"):
-		return "a number"
-	case t == "nil" || t == "<nil>":
-		return "nil"
-	}
-	return t
-}
-
 // recoverError turns a panic into an error naming the expression. Nothing
 // in this package should panic; this is the last line of defence.
 func recoverError(err *error, src string) {
@@ -292,111 +254,6 @@ func compileUncached(src string) (c *compiled, err error) {
 		return nil, newError(src, true, err)
 	}
 	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node), jinja: jinja}, nil
-}
-
-// jinjaReading reports whether expr's reading of a tree cannot be what
-// its author meant, so it is read as Jinja instead: a method call
-// (x.split(",")) — expr values have none, the translation maps Python's —
-// or a builtin such as map given a literal where expr wants a predicate
-// (users | map('upper') is Jinja's map filter).
-func jinjaReading(root ast.Node) bool {
-	found := false
-	ast.Walk(&root, visitFunc(func(n *ast.Node) {
-		switch c := (*n).(type) {
-		case *ast.CallNode:
-			if m, ok := c.Callee.(*ast.MemberNode); ok && m.Method {
-				found = true
-			}
-		case *ast.BuiltinNode:
-			if len(c.Arguments) == 2 && isPredicateBuiltin(c.Name) {
-				pred := c.Arguments[1]
-				if p, ok := pred.(*ast.PredicateNode); ok {
-					pred = p.Node
-				}
-				if _, ok := pred.(*ast.StringNode); ok {
-					found = true
-				}
-			}
-		}
-	}))
-	return found
-}
-
-// isPredicateBuiltin reports whether expr's builtin takes a predicate
-// second (map(list, .name)), where Jinja's filter of that name takes
-// a filter or test name.
-func isPredicateBuiltin(name string) bool {
-	switch name {
-	case "map", "filter", "sum", "count", "all", "any", "none", "one":
-		return true
-	}
-	return false
-}
-
-// visitFunc adapts a function to ast.Visitor.
-type visitFunc func(*ast.Node)
-
-func (f visitFunc) Visit(n *ast.Node) { f(n) }
-
-// hasComment reports whether code holds "//" or "/*" outside string
-// literals: expr reads them as comments, Jinja's // is floor division.
-func hasComment(code string) bool {
-	if !strings.Contains(code, "//") && !strings.Contains(code, "/*") {
-		return false
-	}
-	var quote byte
-	for i := 0; i+1 < len(code); i++ {
-		c := code[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote != '`' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'' || c == '`':
-			quote = c
-		case c == '/' && (code[i+1] == '/' || code[i+1] == '*'):
-			return true
-		}
-	}
-	return false
-}
-
-// pickSyntaxError chooses between expr's error and the Jinja translation's
-// for an expression neither accepts: a Jinja form that is recognised but
-// refused, or a Jinja error further into the text, says more.
-func pickSyntaxError(src, code string, exprErr error, jerr *jinjaError) error {
-	exprPos := -1
-	var fe *file.Error
-	if exprErr != nil && errors.As(exprErr, &fe) {
-		exprPos = offsetOf(code, fe.Line, fe.Column)
-	}
-	if exprErr == nil || jerr.refused || jerr.pos > exprPos {
-		line, col := lineCol(code, jerr.pos)
-		return &Error{Expr: src, Syntax: true, Line: line, Column: col, Msg: jerr.msg}
-	}
-	return withHint(newError(src, true, exprErr), code)
-}
-
-// offsetOf turns expr's 1-based line and 0-based column into a byte offset.
-func offsetOf(code string, line, col int) int {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := strings.IndexByte(code[off:], '\n')
-		if i < 0 {
-			break
-		}
-		off += i + 1
-	}
-	return off + col
-}
-
-// lineCol turns a byte offset into a 1-based line and column.
-func lineCol(code string, off int) (int, int) {
-	off = min(off, len(code))
-	line := 1 + strings.Count(code[:off], "\n")
-	return line, off - strings.LastIndexByte(code[:off], '\n')
 }
 
 // plainPath returns ["a", "b", "c"] for an expression that is just a.b.c

@@ -41,3 +41,40 @@ func withHint(err error, code string) error {
 	}
 	return e
 }
+
+// goTypeError matches the text of a Go type assertion failure, which the
+// expr VM reports when an operator meets a value of the wrong type.
+var goTypeError = regexp.MustCompile(`interface conversion: interface \{\} is ([^,]+), not ([\w.\[\]{}]+)`)
+
+// plainTypeError rewords Go's "interface conversion" text, which means
+// nothing to a playbook author, as "expected a bool, got a string".
+func plainTypeError(msg string) string {
+	m := goTypeError.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return goTypeNames.Replace(msg)
+	}
+	return msg[:m[0]] + fmt.Sprintf("a value has the wrong type: expected %s, got %s",
+		goTypeWord(msg[m[4]:m[5]]), goTypeWord(msg[m[2]:m[3]])) + msg[m[1]:]
+}
+
+// goTypeNames renames Go's types in expr's "invalid operation" messages.
+var goTypeNames = strings.NewReplacer("[]interface {}", "list", "map[string]interface {}", "map", "interface {}", "value")
+
+// goTypeWord names a Go type in YAML terms.
+func goTypeWord(t string) string {
+	switch {
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "a bool"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a map"
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"), strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "nil" || t == "<nil>":
+		return "nil"
+	}
+	return t
+}
