@@ -2,8 +2,10 @@ package runner
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/runbook-dev/runbook/runner/playbook"
@@ -74,11 +76,7 @@ func withDict(v any) ([]any, error) {
 		}
 		return nil, fmt.Errorf("with_dict: expected a mapping, got %s", valueKind(v))
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		out[i] = map[string]any{"key": k, "value": m[k]}
@@ -161,11 +159,7 @@ func withSubelements(args []any) ([]any, error) {
 }
 
 func dictValues(m map[string]any) []any {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		out[i] = m[k]

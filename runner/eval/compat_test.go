@@ -13,10 +13,7 @@ import (
 // not (a == b).
 func TestJinjaTruthAndConstants(t *testing.T) {
 	vars := map[string]any{"x": "yes", "no_word": "no", "e": "", "l": []any{1}, "n": 2, "m": map[string]any{}}
-	tests := []struct {
-		expr string
-		want any
-	}{
+	tests := []evalCase{
 		{"True", true},
 		{"False", false},
 		{"None", nil},
@@ -42,6 +39,22 @@ func TestJinjaTruthAndConstants(t *testing.T) {
 		{"not 'y' in x", false},
 		{"x != nil and x", "yes"},
 	}
+	checkEvals(t, vars, tests)
+	ok, err := Condition([]string{"True", "not False", "x"}, vars)
+	if err != nil || !ok {
+		t.Errorf("Condition(True, not False, x) = %v, %v; want true", ok, err)
+	}
+}
+
+// evalCase is an expression and the value it must give.
+type evalCase struct {
+	expr string
+	want any
+}
+
+// checkEvals evaluates each case with vars.
+func checkEvals(t *testing.T, vars map[string]any, tests []evalCase) {
+	t.Helper()
 	for _, tc := range tests {
 		got, err := Eval(tc.expr, vars)
 		if err != nil {
@@ -51,10 +64,6 @@ func TestJinjaTruthAndConstants(t *testing.T) {
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Eval(%q) = %#v, want %#v", tc.expr, got, tc.want)
 		}
-	}
-	ok, err := Condition([]string{"True", "not False", "x"}, vars)
-	if err != nil || !ok {
-		t.Errorf("Condition(True, not False, x) = %v, %v; want true", ok, err)
 	}
 }
 
