@@ -92,4 +92,7 @@ func TestConstantsAreNotVariables(t *testing.T) {
 	if refs := References("{{ True ? x : None }}"); len(refs) != 1 || refs[0] != "x" {
 		t.Errorf("References = %v, want [x]", refs)
 	}
+	if refs := References("{{ y if False else lookup('env', 'HOME') ~ z }}"); strings.Join(refs, ",") != "y,z" {
+		t.Errorf("References = %v, want [y z]", refs)
+	}
 }

@@ -40,6 +40,12 @@
 // plus everything expr has built in (filter, map, any, all, sum, first,
 // hasPrefix, …). Regular expressions are Go's (RE2); write them in
 // backquotes (`\d+`) or with doubled backslashes ('\\d+').
+//
+// An expression expr cannot read (or would misread: Jinja's // is an expr
+// comment) is read as Jinja and translated to expr when it is compiled
+// (jinja*.go): x is defined, items | length, a if c else b, 'a' ~ b, x.0,
+// lookup('env', 'X'). Both readings share Jinja's meaning of not/and/or,
+// True/False/None and list + list (compat.go).
 package eval
 
 import (
