@@ -108,12 +108,18 @@ func describe(t token) string {
 	return "\"" + t.text + "\""
 }
 
+// wrap fills each @ of format with the next argument, in parentheses.
 func wrap(format string, args ...string) jn {
-	r := format
-	for _, a := range args {
-		r = strings.Replace(r, "%", a, 1)
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, part := range strings.Split(format, "@") {
+		if i > 0 {
+			b.WriteString(args[i-1])
+		}
+		b.WriteString(part)
 	}
-	return jn{code: "(" + r + ")"}
+	b.WriteByte(')')
+	return jn{code: b.String()}
 }
 
 func strLit(s string) jn { return jn{code: strconv.Quote(s), str: &s} }
@@ -129,12 +135,12 @@ func (p *jparser) condExpr() jn {
 			if p.accept("else") {
 				other = p.condExpr()
 			}
-			n = wrap("% ? % : %", cond.code, n.code, other.code)
+			n = wrap("@ ? @ : @", cond.code, n.code, other.code)
 		case p.accept("?"):
 			a := p.condExpr()
 			p.expect(":")
 			b := p.condExpr()
-			n = wrap("% ? % : %", n.code, a.code, b.code)
+			n = wrap("@ ? @ : @", n.code, a.code, b.code)
 		default:
 			return n
 		}
@@ -144,7 +150,7 @@ func (p *jparser) condExpr() jn {
 func (p *jparser) orExpr() jn {
 	n := p.andExpr()
 	for p.accept("or") || p.accept("||") {
-		n = wrap("% or %", n.code, p.andExpr().code)
+		n = wrap("@ or @", n.code, p.andExpr().code)
 	}
 	return n
 }
@@ -152,14 +158,14 @@ func (p *jparser) orExpr() jn {
 func (p *jparser) andExpr() jn {
 	n := p.notExpr()
 	for p.accept("and") || p.accept("&&") {
-		n = wrap("% and %", n.code, p.notExpr().code)
+		n = wrap("@ and @", n.code, p.notExpr().code)
 	}
 	return n
 }
 
 func (p *jparser) notExpr() jn {
 	if p.accept("not") {
-		return wrap("not %", p.notExpr().code)
+		return wrap("not @", p.notExpr().code)
 	}
 	return p.compare()
 }
@@ -188,9 +194,9 @@ func (p *jparser) compare() jn {
 		}
 		p.next()
 		right := p.math1()
-		c := wrap("% "+op+" %", n.code, right.code)
+		c := wrap("@ "+op+" @", n.code, right.code)
 		if negate {
-			c = wrap("not %", c.code)
+			c = wrap("not @", c.code)
 		}
 		parts = append(parts, c.code)
 		n = right // a < b < c is a < b and b < c
@@ -209,9 +215,9 @@ func (p *jparser) math1() jn {
 	for {
 		switch {
 		case p.accept("+"):
-			n = wrap("% + %", n.code, p.concat().code)
+			n = wrap("@ + @", n.code, p.concat().code)
 		case p.accept("-"):
-			n = wrap("% - %", n.code, p.concat().code)
+			n = wrap("@ - @", n.code, p.concat().code)
 		default:
 			return n
 		}
@@ -232,16 +238,16 @@ func (p *jparser) math2() jn {
 		t := p.peek()
 		switch {
 		case p.accept("*"):
-			n = wrap("% * %", n.code, p.pow().code)
+			n = wrap("@ * @", n.code, p.pow().code)
 		case p.accept("//"):
 			n = jn{code: floorDivFunc + "(" + n.code + ", " + p.pow().code + ")"}
 		case p.accept("/"):
-			n = wrap("% / %", n.code, p.pow().code)
+			n = wrap("@ / @", n.code, p.pow().code)
 		case p.accept("%"):
 			if n.isString() {
 				p.fail(refusedAt(t.pos, "Python's %% string formatting is not supported: join with ~ ('a' ~ x) instead"))
 			}
-			n = wrap("% % %", n.code, p.pow().code)
+			n = wrap("@ % @", n.code, p.pow().code)
 		default:
 			return n
 		}
@@ -251,7 +257,7 @@ func (p *jparser) math2() jn {
 func (p *jparser) pow() jn {
 	n := p.unary()
 	for p.accept("**") {
-		n = wrap("% ** %", n.code, p.unary().code)
+		n = wrap("@ ** @", n.code, p.unary().code)
 	}
 	return n
 }
@@ -260,16 +266,16 @@ func (p *jparser) pow() jn {
 func (p *jparser) unary() jn {
 	switch {
 	case p.accept("-"):
-		return p.filters(wrap("-%", p.unary().code))
+		return p.filters(wrap("-@", p.unary().code))
 	case p.accept("+"):
 		return p.filters(p.unary())
 	case p.accept("!"):
-		return wrap("!%", p.unary().code)
+		return wrap("!@", p.unary().code)
 	}
 	n := p.postfix(p.primary())
 	n = p.filters(n)
 	for p.accept("??") {
-		n = wrap("% ?? %", n.code, p.filters(p.postfix(p.primary())).code)
+		n = wrap("@ ?? @", n.code, p.filters(p.postfix(p.primary())).code)
 	}
 	return n
 }
@@ -415,8 +421,10 @@ func (p *jparser) postfix(n jn) jn {
 		case p.isOp("["):
 			p.next()
 			var from, to string
+			var key jn
 			if !p.isOp(":") {
-				from = p.condExpr().code
+				key = p.condExpr()
+				from = key.code
 			}
 			if p.accept(":") {
 				if !p.isOp("]") {
@@ -428,8 +436,8 @@ func (p *jparser) postfix(n jn) jn {
 			}
 			p.expect("]")
 			path := ""
-			if n.path != "" && len(p.toks[p.i-2].text) > 0 && p.toks[p.i-2].kind == tokString {
-				path = n.path + "." + p.toks[p.i-2].text
+			if n.path != "" && key.str != nil {
+				path = n.path + "." + *key.str // x['a'] is x.a for is defined
 			}
 			n = jn{code: n.code + "[" + from + "]", path: path}
 		default:

@@ -30,13 +30,13 @@ func (p *jparser) test(x jn) jn {
 		if x.path != "" {
 			out = callCode("defined", strconv.Quote(x.path))
 		} else {
-			out = wrap("% != nil", x.code)
+			out = wrap("@ != nil", x.code)
 		}
 		if t.text == "undefined" {
 			negate = !negate
 		}
 	case "none":
-		out = wrap("% == nil", x.code)
+		out = wrap("@ == nil", x.code)
 	default:
 		if !jinjaTests[t.text] {
 			p.fail(refusedAt(t.pos, "unknown test %q%s", t.text, didYouMean(t.text, testNames())))
@@ -51,7 +51,7 @@ func (p *jparser) test(x jn) jn {
 		out = callCode(isFunc, append([]string{strconv.Quote(t.text), x.code}, args...)...)
 	}
 	if negate {
-		return wrap("!%", out.code)
+		return wrap("!@", out.code)
 	}
 	return out
 }

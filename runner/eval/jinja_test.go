@@ -149,6 +149,8 @@ func TestJinjaExpressions(t *testing.T) {
 		{"r.stdout_lines.0", "l1"},
 		{"r.stdout_lines.1 ~ '!'", "l2!"},
 		{"r['stdout']", "ok"},
+		{"r['stdout'] is defined and m[r['stdout']] is not defined", true},
+		{"'50%' ~ ' ' ~ ('a' if '%' in '50%' else 'b')", "50% a"},
 		{"n // 2", 3},
 		{"-n // 2", -4},
 		{"n / 2", 3.5},
