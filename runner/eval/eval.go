@@ -257,7 +257,7 @@ func compileUncached(src string) (c *compiled, err error) {
 	}
 	prog, err := expr.Compile(code, exprOptions...)
 	if err != nil {
-		return nil, newError(src, true, err)
+		return nil, jinjaColumns(newError(src, true, err), jinja)
 	}
 	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node), jinja: jinja}, nil
 }
@@ -363,11 +363,7 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 	out, err := m.Run(c.prog, vars)
 	vms.Put(m)
 	if err != nil {
-		err = newError(c.src, false, err)
-		if e, ok := err.(*Error); ok && c.jinja {
-			e.Line, e.Column = 0, 0
-		}
-		return nil, err
+		return nil, jinjaColumns(newError(c.src, false, err), c.jinja)
 	}
 	if f, ok := out.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 		return nil, newError(c.src, false, errNotFinite)

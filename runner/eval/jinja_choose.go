@@ -115,3 +115,13 @@ func lineCol(code string, off int) (int, int) {
 	line := 1 + strings.Count(code[:off], "\n")
 	return line, off - strings.LastIndexByte(code[:off], '\n')
 }
+
+// jinjaColumns drops the position from an error of a translated
+// expression: expr's column counts in the translation, not in the text
+// the author wrote, which the error quotes.
+func jinjaColumns(err error, translated bool) error {
+	if e, ok := err.(*Error); ok && translated {
+		e.Line, e.Column = 0, 0
+	}
+	return err
+}

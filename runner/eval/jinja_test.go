@@ -260,6 +260,10 @@ func TestJinjaTranslatedOnce(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"items | map(attribute='zz') | list"`) || !strings.Contains(err.Error(), `no attribute "zz"`) {
 		t.Errorf("run-time error = %v", err)
 	}
+	var e *Error
+	if errors.As(err, &e) && e.Column != 0 {
+		t.Errorf("column %d of the translation reported against the text as written: %v", e.Column, err)
+	}
 }
 
 // TestJinjaStatementsRefused: {% %} in a string value is refused when the
