@@ -313,3 +313,28 @@ func TestAnsibleNamesAndWithLoops(t *testing.T) {
 		}
 	}
 }
+
+// TestIgnoredFailureCountsAsOK: a failure under ignore_errors is counted
+// ignored, and ok (and changed when it changed) too, as ansible-core's
+// recap counts it; the recap is compared with Ansible's when installed.
+func TestIgnoredFailureCountsAsOK(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: fails, ignored, unchanged
+      command: "false"
+      changed_when: false
+      ignore_errors: true
+    - name: fails, ignored, changed
+      command: "false"
+      ignore_errors: true
+    - name: fine
+      command: "true"
+      changed_when: false
+`})
+	r := runIdioms(t, dir)
+	got := recap(t, r.stdout)["localhost"]
+	if r.code != 0 || got["ok"] != 3 || got["changed"] != 1 || got["ignored"] != 2 || got["failed"] != 0 {
+		t.Errorf("want ok=3 changed=1 ignored=2 failed=0, got %v\n%s", got, r)
+	}
+}
