@@ -38,3 +38,34 @@ func TestStandbyDNSSwitchExample(t *testing.T) {
 	}
 	mustBeIdempotent(t, labPlay(t, l, dir, "examples/standby-dns-switch.yaml", "-e", "standby="+m1.IP), "standby-dns-switch")
 }
+
+// The MetalK8s way (examples/registry-mirrors.yaml), proven on the lab: in
+// sealer's ha shape with containerd, registry-deploy makes a certificate
+// naming every registry host (-e registry_cert_force=true), pre-distribute
+// keeps their data in step, and the example lists every registry host as a
+// mirror in containerd's own config_path. Then every node's alias is
+// pointed at master0 and master0 is hard-killed: with no recovery at all,
+// every node still pulls every image, through the mirrors.
+func TestRegistryMirrorsExample(t *testing.T) {
+	o := lab.SeedOptions{Shape: lab.ShapeHA, Runtime: lab.RuntimeContainerd}
+	l, dir, ctx := freshLab(t, o)
+	m0 := l.Master0()
+	mustExit(t, labPlay(t, l, dir, "registry-deploy.yaml", "-e", "registry_cert_force=true"), 0, "registry-deploy with a new certificate")
+	mustExit(t, labPlay(t, l, dir, "pre-distribute.yaml", "-e", labApps(t, dir)), 0, "pre-distribute")
+	r := labPlay(t, l, dir, "examples/registry-mirrors.yaml")
+	mustExit(t, r, 0, "registry-mirrors")
+	mustBeIdempotent(t, labPlay(t, l, dir, "examples/registry-mirrors.yaml"), "registry-mirrors")
+	for _, n := range l.Nodes() {
+		conf, _, _, _ := l.Run(n.Name, "cat /etc/containerd/config.toml; cat "+lab.ContainerdConfigPath+lab.RegistryURL()+"/hosts.toml")
+		if !strings.Contains(conf, `config_path = "`+lab.ContainerdConfigPath+`"`) || !strings.Contains(conf, "https://"+l.Masters()[1].IP+":5000") {
+			t.Errorf("%s: containerd's config_path moved, or no mirror of master1:\n%s", n.Name, conf)
+		}
+		if _, stderr, code, _ := l.Run(n.Name, "sed -i '/ sea.hub /d' /etc/hosts && echo '"+m0.IP+" sea.hub "+lab.HostAliasMarker+"' >>/etc/hosts"); code != 0 {
+			t.Fatalf("%s: %s", n.Name, stderr)
+		}
+	}
+	if err := l.HardKill(ctx, m0.Name); err != nil {
+		t.Fatal(err)
+	}
+	pullEverywhere(t, l, o, m0.Name)
+}
