@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/closest"
 )
 
 // Args are a task's arguments under their canonical names, with defaults
@@ -85,7 +85,7 @@ func (s *Spec) Bind(raw map[string]any, rendered bool) (Args, error) {
 		}
 		if !ok {
 			msg := "unsupported parameter"
-			if c := suggest.ClosestName(k, s.allNames()); c != "" {
+			if c := closest.Name(k, s.allNames()); c != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", c)
 			}
 			if len(s.Params) > 0 {
@@ -241,7 +241,7 @@ func Coerce(p *Param, v any) (any, error) {
 			}
 		}
 		msg := fmt.Sprintf("value %q is not one of: %s", s, strings.Join(p.Choices, ", "))
-		if c := suggest.ClosestName(s, p.Choices); c != "" {
+		if c := closest.Name(s, p.Choices); c != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", c)
 		}
 		return nil, errors.New(msg)

@@ -57,6 +57,12 @@ type Context struct {
 	// on first use), for modules that must reach a host other than the one
 	// the task runs for, such as a surviving master.
 	Connect func(ctx context.Context, host string) (transport.Transport, error)
+	// BecomeOn returns the privilege escalation another inventory host's
+	// own variables ask for (ansible_become and its user and password), for
+	// a module acting on a connection from Connect — a master whose
+	// kubeconfig only root may read, reached by a non-root ssh.user. Nil
+	// when that host asks for none. Nil-safe to call through BecomeFor.
+	BecomeOn func(host string) *transport.Become
 	// Predicted remembers, per host and run, the paths that earlier tasks
 	// would have written in check mode, so a later task can predict instead
 	// of failing (a unit file a copy would install). Nil-safe.
@@ -196,4 +202,15 @@ func trimCR(s string) string {
 		return s[:len(s)-1]
 	}
 	return s
+}
+
+// BecomeFor is the become to use on host reached through Connect: the
+// host's own (BecomeOn), else the task's own when it asked for one.
+func (mc *Context) BecomeFor(host string) *transport.Become {
+	if mc.BecomeOn != nil {
+		if b := mc.BecomeOn(host); b != nil {
+			return b
+		}
+	}
+	return mc.Become
 }

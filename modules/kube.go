@@ -104,7 +104,7 @@ func kubeThrough(ctx context.Context, mc *Context, host, path string, timeout ti
 	if err != nil {
 		return nil, err
 	}
-	cs, err := kubeapi.Through(ctx, conn, mc.Become, host, path, timeout)
+	cs, err := kubeapi.Through(ctx, conn, mc.BecomeFor(host), host, path, timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -109,11 +109,12 @@ func (registrySyncModule) Run(ctx context.Context, mc *Context, args Args) (*Res
 			return nil, fail("connecting to src_host "+srcHost, cerr)
 		}
 		srcName = srcHost + ":" + srcRoot
-		src = regHostSource{conn: conn, become: mc.Become, v2: path.Join(srcRoot, regV2)}
-		if srcKey = regConnKey(conn, mc.Become); srcKey != "" {
+		become := mc.BecomeFor(srcHost) // the source host's own sudo
+		src = regHostSource{conn: conn, become: become, v2: path.Join(srcRoot, regV2)}
+		if srcKey = regConnKey(conn, become); srcKey != "" {
 			srcKey += "|" + srcRoot
 		}
-		srcTree, err = regSharedList(ctx, srcKey, func() (*regTree, error) { return regListHost(ctx, conn, mc.Become, srcRoot, false) })
+		srcTree, err = regSharedList(ctx, srcKey, func() (*regTree, error) { return regListHost(ctx, conn, become, srcRoot, false) })
 	}
 	derr := <-dstErr
 	switch {

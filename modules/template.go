@@ -28,8 +28,12 @@ var newlineSequences = map[string]string{"\n": "\n", "\r": "\r", "\r\n": "\r\n",
 
 var templateSpec = &Spec{
 	Name:  "template",
-	Short: "Render a Go text/template on the controller and write it to the host",
-	Doc: "Renders src with the task's variables (Go text/template: {{ .name }}) on the controller, then writes the " +
+	Short: "Render a template (Jinja2 .j2, or Go text/template) on the controller and write it to the host",
+	Doc: "Renders src with the task's variables on the controller — a src ending in .j2 as Jinja2, as Ansible does " +
+		"(trim_blocks on, lstrip_blocks off, the trailing newline kept, an undefined variable an error; Jinja's " +
+		"filters and tests plus Ansible's to_json, to_nice_json, to_yaml, to_nice_yaml, from_json, from_yaml, " +
+		"b64encode, b64decode, basename, dirname, quote, bool, regex_replace, ternary, dict2items; {% include %} " +
+		"next to the template), any other src as Go text/template ({{ .name }}) — then writes the " +
 		"result to dest exactly as copy does: only when its SHA-256 differs from the file on the host, atomically, " +
 		"fixing only mode and owner when the content matches. A relative src is looked up next to the playbook, " +
 		"then in its templates/ directory, then among runbook's built-in templates. Check mode predicts exactly; " +
@@ -38,6 +42,8 @@ var templateSpec = &Spec{
 		{Name: "src", Type: TypePath, Required: true, Doc: "The template file on the controller."},
 		{Name: "dest", Type: TypePath, Required: true, Doc: "Path on the host (a directory receives the file under the template's name)."},
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
+		{Name: "trim_blocks", Type: TypeBool, Default: true, Doc: "Jinja2 (.j2): remove the first newline after a block tag, as Ansible does by default."},
+		{Name: "lstrip_blocks", Type: TypeBool, Default: false, Doc: "Jinja2 (.j2): strip spaces and tabs from the start of a line up to a block tag."},
 		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow,
 	},
 	Check:   CheckFull,
@@ -68,10 +74,15 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	if err != nil {
 		return nil, w.fail(src, err)
 	}
-	if mc.Render == nil {
+	var out string
+	switch {
+	case isJinja2(src):
+		out, err = renderJinja2(where, string(text), mc.Vars, args.Bool("trim_blocks"), args.Bool("lstrip_blocks"))
+	case mc.Render == nil:
 		return nil, w.fail(src, errors.New("no template renderer"))
+	default:
+		out, err = mc.Render(src, string(text))
 	}
-	out, err := mc.Render(src, string(text))
 	if err != nil {
 		return nil, w.fail(where, fmt.Errorf("rendering: %w", err))
 	}

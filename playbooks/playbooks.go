@@ -32,16 +32,25 @@ func Names() []string {
 	return out
 }
 
-// Has reports whether name (with or without .yaml) is a shipped playbook.
-// Only bare names count: a path with a directory is never a built-in.
+// Has reports whether name (with or without .yaml) is a shipped playbook:
+// a bare name, or examples/NAME for a shipped example. Any other path with
+// a directory is never a built-in.
 func Has(name string) bool {
 	_, ok := canonical(name)
 	return ok
 }
 
 // canonical maps "recover-master0" and "recover-master0.yaml" to the file
-// name of a shipped playbook.
+// name of a shipped playbook, and "examples/NAME[.yaml]" to a shipped
+// example's path in the tree.
 func canonical(name string) (string, bool) {
+	if rest, ok := strings.CutPrefix(name, "examples/"); ok && rest != "" && !strings.ContainsAny(rest, `/\`) {
+		rest = strings.TrimSuffix(strings.TrimSuffix(rest, ".yaml"), ".yml") + ".yaml"
+		if fi, err := fs.Stat(files, "examples/"+rest); err == nil && !fi.IsDir() {
+			return "examples/" + rest, true
+		}
+		return "", false
+	}
 	if name == "" || strings.ContainsAny(name, `/\`) {
 		return "", false
 	}

@@ -92,3 +92,17 @@ func TestMaterializeIsStableAndRepairs(t *testing.T) {
 		t.Fatal("a task file materialised as a playbook")
 	}
 }
+
+// The shipped examples run by their path in the tree (runbook play
+// examples/NAME.yaml), like the top-level playbooks; no other path does.
+func TestExamplesAreBuiltins(t *testing.T) {
+	for name, want := range map[string]bool{
+		"examples/standby-dns-switch.yaml": true, "examples/registry-mirrors": true,
+		"examples/nope.yaml": false, "examples/../recover-master0.yaml": false, "tasks/point-node.yaml": false,
+		"examples/": false,
+	} {
+		if got := playbooks.Has(name); got != want {
+			t.Errorf("Has(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -259,20 +259,19 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 			return ht.e.conns.get(ctx, host, ht.e.delegateVars(host), ht.noLog)
 		},
 	}
+	mc.BecomeOn = func(host string) *transport.Become {
+		hv := ht.e.delegateVars(host)
+		if !truthyVar(hv, "ansible_become") {
+			return nil
+		}
+		return ht.e.becomeFrom("", hv)
+	}
 	if boolOr(firstBool(ht.t.Become, ht.sc.become), truthyVar(vars, "ansible_become")) {
 		user := ht.t.BecomeUser
 		if user == "" {
 			user = ht.sc.becomeUser
 		}
-		if user == "" {
-			user, _ = vars["ansible_become_user"].(string)
-		}
-		pw, _ := vars["ansible_become_password"].(string)
-		if pw == "" {
-			pw, _ = vars["ansible_become_pass"].(string)
-		}
-		mc.Become = &transport.Become{User: user, Password: pw}
-		ht.e.opt.Redactor.Add(pw)
+		mc.Become = ht.e.becomeFrom(user, vars)
 	}
 	if env, err := ht.e.environment(ht.sc, ht.t, vars); err != nil {
 		return nil, err
@@ -376,4 +375,18 @@ func (e *engine) conditionsHold(sc *scope, t *playbook.Task, vars map[string]any
 func unreachableItem(err error) itemResult {
 	return itemResult{status: report.StatusUnreachable, result: map[string]any{"unreachable": true, "changed": false,
 		"host_down": transport.IsHostDown(err), "msg": err.Error()}}
+}
+
+// becomeFrom is the become of a host with variables vars: user (when the
+// task or play names one) or ansible_become_user, and the become password.
+func (e *engine) becomeFrom(user string, vars map[string]any) *transport.Become {
+	if user == "" {
+		user, _ = vars["ansible_become_user"].(string)
+	}
+	pw, _ := vars["ansible_become_password"].(string)
+	if pw == "" {
+		pw, _ = vars["ansible_become_pass"].(string)
+	}
+	e.opt.Redactor.Add(pw)
+	return &transport.Become{User: user, Password: pw}
 }

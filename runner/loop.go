@@ -93,7 +93,10 @@ func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error)
 	}
 	v, err := renderDeep(t.Loop, vars)
 	if err != nil {
-		return nil, fmt.Errorf("loop: %w", err)
+		return nil, fmt.Errorf("%s: %w", loopKeyword(t), err)
+	}
+	if t.LoopKind != "" && t.LoopKind != "loop" && t.LoopKind != "with_items" {
+		return withItems(t.LoopKind, v, e.playbookDir())
 	}
 	var items []any
 	switch x := v.(type) {
@@ -113,17 +116,17 @@ func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error)
 		return nil, fmt.Errorf("loop: expected a list, got %v (%s)", v, valueKind(v))
 	}
 	if t.FlattenLoop {
-		flat := make([]any, 0, len(items))
-		for _, it := range items {
-			if l, ok := it.([]any); ok {
-				flat = append(flat, l...)
-			} else {
-				flat = append(flat, it)
-			}
-		}
-		items = flat
+		items = flattenOnce(items)
 	}
 	return items, nil
+}
+
+// loopKeyword names the task's loop keyword for errors.
+func loopKeyword(t *playbook.Task) string {
+	if t.LoopKind != "" {
+		return t.LoopKind
+	}
+	return "loop"
 }
 
 // loopVarsFor returns the variables of one loop iteration.

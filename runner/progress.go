@@ -22,7 +22,7 @@ const (
 )
 
 // progressWatch follows one task on one host: it turns the module's
-// progress reports (modules.Context.Progress) into progress events, with
+// progress reports (module.Context.Progress) into progress events, with
 // the rate and ETA, and reports the elapsed time of a task that runs long.
 // No event is emitted once stop has returned, so none follows the host's
 // result.
@@ -83,7 +83,7 @@ func (w *progressWatch) tick() {
 	w.timer.Reset(w.every)
 }
 
-// report is the task's modules.Context.Progress.
+// report is the task's module.Context.Progress.
 func (w *progressWatch) report(total, done int64, label string) {
 	now := time.Now()
 	w.mu.Lock()
@@ -137,7 +137,7 @@ func withWatch(ctx context.Context, w *progressWatch) context.Context {
 	return context.WithValue(ctx, watchKey{}, w)
 }
 
-// progressHook is the modules.Context.Progress of a task run under ctx.
+// progressHook is the module.Context.Progress of a task run under ctx.
 func progressHook(ctx context.Context) func(total, done int64, label string) {
 	if w, ok := ctx.Value(watchKey{}).(*progressWatch); ok {
 		return w.report

@@ -241,7 +241,13 @@ func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) 
 		s.IgnoredUnreachable++
 		h.lost = true
 	case out.ignored:
+		// As ansible-core counts a failure under ignore_errors: ignored,
+		// and ok (and changed when it changed) too.
 		s.Ignored++
+		s.OK++
+		if out.changed {
+			s.Changed++
+		}
 	case out.status == report.StatusUnreachable:
 		s.Unreachable++
 		h.unreachable, h.cleared = true, false

@@ -210,9 +210,10 @@ func TestEveryTaskKeyword(t *testing.T) {
 			t.Errorf("handler %q ran %d times", h, n)
 		}
 	}
+	// (an ignored failure that changed counts as changed too, as in ansible-core)
 	for host, counters := range map[string]string{
-		"h1": "changed=8    unreachable=0    failed=0    skipped=2    rescued=1    ignored=2",
-		"h2": "changed=7    unreachable=0    failed=0    skipped=2    rescued=0    ignored=2",
+		"h1": "changed=9    unreachable=0    failed=0    skipped=2    rescued=1    ignored=2",
+		"h2": "changed=8    unreachable=0    failed=0    skipped=2    rescued=0    ignored=2",
 	} {
 		if !regexp.MustCompile(`(?m)^` + host + ` +: ok=\d+ +` + counters + ` +$`).MatchString(out) {
 			t.Errorf("recap of %s lacks %q:\n%s", host, counters, out)

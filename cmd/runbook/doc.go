@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/runbook-dev/runbook/internal/closest"
 	"github.com/runbook-dev/runbook/internal/moddoc"
-	"github.com/runbook-dev/runbook/internal/suggest"
 	"github.com/runbook-dev/runbook/module"
 )
 
@@ -68,7 +68,7 @@ module reference.`,
 			m, ok := module.Lookup(args[0])
 			if !ok {
 				msg := fmt.Sprintf("no module named %q", args[0])
-				if s := suggest.ClosestName(args[0], module.Names()); s != "" {
+				if s := closest.Name(args[0], module.Names()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
 				return withCode(exitUsage, fmt.Errorf("%s; 'runbook modules' lists them", msg))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/closest"
 	"github.com/runbook-dev/runbook/inventory"
 )
 
@@ -79,7 +79,7 @@ func closestHost(inv *inventory.Inventory, name string) string {
 	for _, h := range inv.Hosts() {
 		names = append(names, h.Name)
 	}
-	if c := suggest.ClosestName(name, names); c != "" {
+	if c := closest.Name(name, names); c != "" {
 		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""

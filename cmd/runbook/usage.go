@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/closest"
 )
 
 // usageArgs makes argument-count errors exit with the usage code, and says
@@ -35,7 +35,7 @@ func usageHint(c *cobra.Command, args []string) string {
 	}
 	hint := ""
 	// Only a name that starts alike: "tcsh" is not a typo of "bash".
-	if s := suggest.ClosestName(args[0], names); s != "" && s[0] == args[0][0] {
+	if s := closest.Name(args[0], names); s != "" && s[0] == args[0][0] {
 		hint = fmt.Sprintf("did you mean %q? ", s)
 	}
 	return fmt.Sprintf("%s'%s' takes a command: %s (run '%s --help' for more)", hint, c.CommandPath(), strings.Join(names, ", "), c.CommandPath())
@@ -52,7 +52,7 @@ func closestFlag(c *cobra.Command, err error) string {
 	add := func(f *pflag.Flag) { known = append(known, f.Name) }
 	c.Flags().VisitAll(add)
 	c.InheritedFlags().VisitAll(add)
-	if s := suggest.ClosestName(name, known); s != "" {
+	if s := closest.Name(name, known); s != "" {
 		return fmt.Sprintf(" (did you mean --%s?)", s)
 	}
 	return ""

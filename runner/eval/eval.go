@@ -40,6 +40,12 @@
 // plus everything expr has built in (filter, map, any, all, sum, first,
 // hasPrefix, …). Regular expressions are Go's (RE2); write them in
 // backquotes (`\d+`) or with doubled backslashes ('\\d+').
+//
+// An expression expr cannot read (or would misread: Jinja's // is an expr
+// comment) is read as Jinja and translated to expr when it is compiled
+// (jinja*.go): x is defined, items | length, a if c else b, 'a' ~ b, x.0,
+// lookup('env', 'X'). Both readings share Jinja's meaning of not/and/or,
+// True/False/None and list + list (compat.go).
 package eval
 
 import (
@@ -156,6 +162,7 @@ func newError(src string, syntax bool, err error) error {
 			e.Msg = fe.Prev.Error()
 		}
 	}
+	e.Msg = plainTypeError(e.Msg)
 	return e
 }
 
@@ -174,6 +181,7 @@ type compiled struct {
 	required []string    // variables that must be defined before running
 	path     []string    // for a plain a.b.c: its parts, looked up without the VM
 	refs     []string    // every variable named, required or not (References)
+	jinja    bool        // translated from Jinja: expr's columns are not the author's
 }
 
 // compileResult is what the program cache holds: a program or the error
@@ -213,18 +221,45 @@ func compileUncached(src string) (c *compiled, err error) {
 	// expression, and this keeps the analysis on the tree as written (before
 	// expr's patching and optimisation).
 	tree, err := parser.ParseWithConfig(code, parseConfig())
-	if err != nil {
-		return nil, withHint(newError(src, true, err), code)
+	var required, unknown []string
+	if err == nil {
+		ast.Walk(&tree.Node, notPrecedence{})
+		required, unknown = requiredVars(tree.Node)
 	}
-	required, unknown := requiredVars(tree.Node)
-	if len(unknown) > 0 {
-		return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+	jinja := false
+	if err != nil || len(unknown) > 0 || hasComment(code) || jinjaReading(tree.Node) {
+		// Not expr, or expr that would not mean what a Jinja author meant
+		// (// read as a comment, lookup() or a Python method): translate
+		// it from Jinja to expr.
+		translated, jerr := translateJinja(code)
+		switch {
+		case jerr != nil && err == nil && len(unknown) > 0 && !jerr.refused:
+			return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+		case jerr != nil && err == nil && !jerr.refused && !hasComment(code):
+			// Valid expr with a method call Jinja does not know either:
+			// keep expr's reading.
+		case jerr != nil:
+			return nil, pickSyntaxError(src, code, err, jerr)
+		default:
+			exprErr := err
+			if tree, err = parser.ParseWithConfig(translated, parseConfig()); err != nil {
+				if exprErr != nil {
+					return nil, withHint(newError(src, true, exprErr), code)
+				}
+				return nil, &Error{Expr: src, Syntax: true, Msg: fmt.Sprintf("cannot compile the Jinja expression (as expr: %s): %v", translated, err)}
+			}
+			ast.Walk(&tree.Node, notPrecedence{})
+			if required, unknown = requiredVars(tree.Node); len(unknown) > 0 {
+				return nil, &Error{Expr: src, Syntax: true, Msg: unknownFuncMessage(unknown[0])}
+			}
+			code, jinja = translated, true
+		}
 	}
 	prog, err := expr.Compile(code, exprOptions...)
 	if err != nil {
-		return nil, newError(src, true, err)
+		return nil, jinjaColumns(newError(src, true, err), jinja)
 	}
-	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node)}, nil
+	return &compiled{src: src, prog: prog, required: required, path: plainPath(tree.Node), refs: identifiers(tree.Node), jinja: jinja}, nil
 }
 
 // plainPath returns ["a", "b", "c"] for an expression that is just a.b.c
@@ -235,7 +270,7 @@ func plainPath(n ast.Node) []string {
 	for {
 		switch t := n.(type) {
 		case *ast.IdentifierNode:
-			if t.Value == "$env" {
+			if _, constant := jinjaConstants[t.Value]; constant || t.Value == "$env" {
 				return nil
 			}
 			rev = append(rev, t.Value)
@@ -328,7 +363,7 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 	out, err := m.Run(c.prog, vars)
 	vms.Put(m)
 	if err != nil {
-		return nil, newError(c.src, false, err)
+		return nil, jinjaColumns(newError(c.src, false, err), c.jinja)
 	}
 	if f, ok := out.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 		return nil, newError(c.src, false, errNotFinite)

@@ -371,8 +371,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"(n", []string{`"(n"`}},
 		{"", []string{"empty expression"}},
 		{"   ", []string{"empty expression"}},
-		{"x is defined", []string{"is defined", `defined("x")`}},
-		{"x | upper", []string{"parentheses", "x | upper()"}},
+		{"x is frobbed", []string{"unknown test \"frobbed\""}},
+		{"x | upperr", []string{`unknown filter "upperr"`, `did you mean "upper"`}},
 		{"contains(s, 'x')", []string{"contains is an operator"}},
 		{"nosuchfunc(1)", []string{"unknown function nosuchfunc()"}},
 		{"n ==== 1", []string{`"n ==== 1"`}},
@@ -422,7 +422,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"mandatory(missing)", []string{"mandatory value is not set"}},
 		{"from_json('{')", []string{"from_json()"}},
 		{"int('abc')", []string{`int(): cannot convert "abc" to int`}},
-		{"default(1)", []string{"default(): takes 2 argument(s), got 1"}},
+		{"default(1)", []string{"default(): takes 2 to 3 arguments, got 1"}},
 		{"n\n+ s", []string{"line 2"}},
 	}
 	for _, tt := range tests {

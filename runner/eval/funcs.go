@@ -3,6 +3,8 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"text/template"
 
 	"github.com/expr-lang/expr"
@@ -43,16 +45,19 @@ const (
 // split (returns a list of any; no separator splits on whitespace), keys and
 // values (sorted by key, so output is stable), flatten (optional depth),
 // int and float (accept "12.5", bools), string (maps and lists as JSON).
-var helpers = []helper{
+var helpers = slices.Concat(coreHelpers, jinjaHelpers)
+
+// coreHelpers are the helpers with names playbooks call directly.
+var coreHelpers = []helper{
 	// Values and conditions.
-	{name: "default", fn: fnDefault, min: 2, max: 2, pipeLast: true},
+	{name: "default", fn: fnDefault, min: 2, max: 3, pipeLast: true},
 	{name: "defined", fn: fnDefinedIn, min: 2, max: 2, side: exprOnly}, // templates: see template.go
 	{name: "mandatory", fn: fnMandatory, min: 1, max: 2, pipeLast: true},
 	{name: "ternary", fn: fnTernary, min: 3, max: 3, pipeLast: true},
 
 	// Conversion.
-	{name: "int", fn: fnInt, min: 1, max: 1},
-	{name: "float", fn: fnFloat, min: 1, max: 1},
+	{name: "int", fn: fnInt, min: 1, max: 3},
+	{name: "float", fn: fnFloat, min: 1, max: 2},
 	{name: "string", fn: fnString, min: 1, max: 1},
 	{name: "bool", fn: fnBool, min: 1, max: 1},
 	{name: "to_json", fn: fnToJSON, min: 1, max: 1},
@@ -103,7 +108,7 @@ var helpers = []helper{
 // errors with its name.
 func (h *helper) call(args []any) (any, error) {
 	if len(args) < h.min || (h.max >= 0 && len(args) > h.max) {
-		return nil, fmt.Errorf("%s(): %s", h.name, arityText(h.min, h.max, len(args)))
+		return nil, fmt.Errorf("%s(): %s", strings.TrimPrefix(h.name, "$"), arityText(h.min, h.max, len(args)))
 	}
 	out, err := h.fn(args...)
 	if err != nil {
@@ -111,7 +116,7 @@ func (h *helper) call(args []any) (any, error) {
 		if errors.As(err, &me) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s(): %w", h.name, err)
+		return nil, fmt.Errorf("%s(): %w", strings.TrimPrefix(h.name, "$"), err)
 	}
 	return out, nil
 }
@@ -136,9 +141,13 @@ func buildExprOptions() []expr.Option {
 	opts := []expr.Option{
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
+		expr.Patch(notPrecedence{}),
 		expr.Patch(nilTolerance{}),
+		expr.Patch(jinjaCompat{}),
 		expr.Function(safeIndexFunc, safeIndex),
 		expr.Function(inFunc, in),
+		expr.Function(truthFunc, fnTruth),
+		expr.Function(addFunc, fnAdd),
 	}
 	for i := range helpers {
 		h := &helpers[i]

@@ -12,8 +12,12 @@ import (
 // maxSeq bounds the lists range() and seq() build.
 const maxSeq = 1_000_000
 
-// fnDefault returns the fallback when the value is nil or "".
+// fnDefault returns the fallback when the value is nil or "" — or, when
+// the third argument (Jinja's boolean) is true, when it is false by Truthy.
 func fnDefault(args ...any) (any, error) {
+	if len(args) > 2 && Truthy(args[2]) && !Truthy(args[0]) {
+		return args[1], nil
+	}
 	if args[0] == nil {
 		return args[1], nil
 	}
@@ -76,33 +80,6 @@ func fnTernary(args ...any) (any, error) {
 		return args[1], nil
 	}
 	return args[2], nil
-}
-
-func fnInt(args ...any) (any, error) { return toInt(args[0]) }
-
-func fnFloat(args ...any) (any, error) { return toFloat(args[0]) }
-
-func fnString(args ...any) (any, error) { return toString(args[0]) }
-
-// fnBool: bools as is; true/yes/on/1 and false/no/off/0/empty strings (any case);
-// numbers non-zero; nil false. Other strings are an error.
-func fnBool(args ...any) (any, error) {
-	switch t := args[0].(type) {
-	case bool:
-		return t, nil
-	case nil:
-		return false, nil
-	case string:
-		b, ok := parseBoolWord(t)
-		if !ok {
-			return nil, fmt.Errorf("cannot convert %q to bool", t)
-		}
-		return b, nil
-	}
-	if isNumber(args[0]) {
-		return Truthy(args[0]), nil
-	}
-	return nil, fmt.Errorf("cannot convert %s to bool", typeName(args[0]))
 }
 
 // fnLength: characters of a string, items of a list or map; nil is 0.

@@ -41,6 +41,12 @@ func TestHelpersInExpressions(t *testing.T) {
 		{"'7' | int() + 1", 8},
 		{"float('2.5')", 2.5},
 		{"float(2)", 2.0},
+		{"int('')", 0}, // Jinja: '' | int and None | int are 0
+		{"int(nothing)", 0},
+		{"float('')", 0.0},
+		{"int('abc', 7)", 7},
+		{"int('0x1A', 0, 16)", 26},
+		{"float('x', 1.5)", 1.5},
 		{"string(42)", "42"},
 		{"string(2.5)", "2.5"},
 		{"string(whole)", "8080"},
@@ -176,7 +182,7 @@ func TestHelperErrors(t *testing.T) {
 	tests := []struct {
 		expr, want string
 	}{
-		{"int(nothing)", "int(): cannot convert nil to int"},
+		{"int('abc')", `int(): cannot convert "abc" to int`},
 		{"int([1])", "int(): cannot convert list to int"},
 		{"float('x')", `float(): cannot convert "x" to float`},
 		{"bool('maybe')", `bool(): cannot convert "maybe" to bool`},

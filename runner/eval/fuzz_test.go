@@ -54,7 +54,10 @@ func FuzzEval(f *testing.F) {
 	}
 	for _, s := range []string{"n + 1", "s | upper()", "missing ?? 1", "z.x.y ?? 2", "l | unique() | length()",
 		"m.sub.x == 1 && defined('m.k')", "quote(s) + b64encode(s)", "flatten([l, [l]], 1)", "split(s, '')",
-		"items2dict(dict2items(m))", "hash(s, 'md5')", "range(10, 0, -1)", "intersect(l, l)", "n / 0", "f % 0"} {
+		"items2dict(dict2items(m))", "hash(s, 'md5')", "range(10, 0, -1)", "intersect(l, l)", "n / 0", "f % 0",
+		"l is defined and l | length > 1", "'a' ~ n if s is string else m.0", "l | map(attribute='x', default=1) | list",
+		"l | selectattr('a', 'equalto', 1) | sort(reverse=true) | first", "m | combine({'k': 2}, recursive=true) | dict2items",
+		"lookup('env', 'HOME') ~ n // 2", "s.split(',') | zip(l) | product([1]) | list", "v is version('1.2', '<=') or s is match('^a')"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"strings"
+
 	"github.com/expr-lang/expr/ast"
 )
 
@@ -59,6 +61,9 @@ type identCollector struct {
 
 func (c *identCollector) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && !c.seen[id.Value] {
+		if _, constant := jinjaConstants[id.Value]; constant || strings.HasPrefix(id.Value, "$") {
+			return // a literal, $env, or an internal function
+		}
 		c.seen[id.Value] = true
 		c.names = append(c.names, id.Value)
 	}

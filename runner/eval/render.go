@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,12 +195,19 @@ func atPath(step string, err error) error {
 // ValidateString checks that every {{ }} in s parses and compiles; an
 // unclosed "{{" is an error.
 func ValidateString(s string) (err error) {
+	if loc := jinjaStatement.FindStringIndex(s); loc != nil {
+		return &Error{Expr: s, Syntax: true, Msg: fmt.Sprintf("Jinja statements ({%% if %%}, {%% for %%}, …) are not supported in playbook values (found %q): use an inline if ({{ a if c else b }}), a filter, or loop: on the task", s[loc[0]:min(loc[1], loc[0]+40)])}
+	}
 	if !HasTemplate(s) {
 		return nil
 	}
 	defer recoverError(&err, s)
 	return parseTemplateString(s).err
 }
+
+// jinjaStatement matches a Jinja statement tag such as {% if x %} or {%- for
+// i in l -%}.
+var jinjaStatement = regexp.MustCompile(`\{%-?\s*[a-z]+\b[^%]*-?%\}`)
 
 // templateString is the cached, parsed form of a string with {{ }}.
 type templateString struct {

@@ -35,6 +35,9 @@ func (e *UndefinedError) As(target any) bool {
 	return false
 }
 
+// tolerantFuncs are the functions whose first argument may be missing.
+var tolerantFuncs = map[string]bool{"default": true, "mandatory": true}
+
 // requiredVars walks an expression's syntax tree and returns the top-level
 // variables that must be defined for it to run, in order of first use.
 //
@@ -109,7 +112,7 @@ func (w *varWalker) walk(n ast.Node, exempt []string) {
 		}
 		for i, arg := range n.Arguments {
 			switch {
-			case i == 0 && (name == "default" || name == "mandatory"):
+			case i == 0 && tolerantFuncs[name]:
 				w.tolerant(arg, exempt)
 			case name == "defined" && len(n.Arguments) == 1:
 				if _, ok := dottedName(arg); !ok {
@@ -183,6 +186,9 @@ func (w *varWalker) tolerant(n ast.Node, exempt []string) {
 
 // use records name as required unless it is exempt, a let variable or $env.
 func (w *varWalker) use(name string, exempt []string) {
+	if _, constant := jinjaConstants[name]; constant {
+		return
+	}
 	if name == "$env" || contains(w.lets, name) || contains(exempt, name) || contains(w.names, name) {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/closest"
 	"github.com/runbook-dev/runbook/internal/yamlnode"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
@@ -382,7 +383,7 @@ func ParseVars(name string, data []byte) (map[string]any, error) {
 
 func unknownKey(pos Pos, key, where string, known []string) *Error {
 	msg := fmt.Sprintf("unknown %s keyword %q", where, key)
-	if s := closest(key, known); s != "" {
+	if s := closest.Name(key, known); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return errAt(pos, "%s", msg)
@@ -409,7 +410,7 @@ func checkHandlerNames(play *Play) error {
 					}
 					sort.Strings(known)
 					msg := fmt.Sprintf("notify: no handler or listen topic named %q in this play", n)
-					if s := closest(n, known); s != "" {
+					if s := closest.Name(n, known); s != "" {
 						msg += fmt.Sprintf(" (did you mean %q?)", s)
 					}
 					return errAt(t.Pos, "%s", msg)

@@ -7,7 +7,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
-	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/closest"
 	"github.com/runbook-dev/runbook/internal/yamlnode"
 	"github.com/runbook-dev/runbook/module"
 	"github.com/runbook-dev/runbook/runner/eval"
@@ -15,7 +15,8 @@ import (
 
 // taskKeywords are the keys a task may hold besides its module.
 var taskKeywords = []string{
-	"name", "when", "loop", "with_items", "loop_control", "register", "notify", "listen", "tags",
+	"name", "when", "loop", "with_items", "with_list", "with_dict", "with_indexed_items", "with_together",
+	"with_subelements", "with_sequence", "with_fileglob", "loop_control", "register", "notify", "listen", "tags",
 	"ignore_errors", "ignore_unreachable", "failed_when", "changed_when", "until", "retries", "delay",
 	"run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
 	"check_mode", "diff", "no_log", "environment", "become", "become_user", "vars", "args", "meta",
@@ -25,6 +26,7 @@ var taskKeywords = []string{
 var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors"}
 
 func isTaskKey(k string) bool {
+	k = canonicalAction(k)
 	for _, t := range taskKeywords {
 		if t == k {
 			return true
@@ -33,8 +35,6 @@ func isTaskKey(k string) bool {
 	_, ok := module.Lookup(k)
 	return ok
 }
-
-func closest(name string, known []string) string { return suggest.ClosestName(name, known) }
 
 // LoadTasks parses a task file (for include_tasks at run time).
 func LoadTasks(path string) ([]*Task, error) {
@@ -93,6 +93,7 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 	var moduleKeys []pair
 	var argsNode *yaml.Node
 	for _, kv := range ps {
+		kv.key = canonicalAction(kv.key)
 		if !isTaskKeyword(kv.key) {
 			if _, ok := module.Lookup(kv.key); ok {
 				moduleKeys = append(moduleKeys, kv)
@@ -163,10 +164,46 @@ func isTaskKeyword(k string) bool {
 func unknownTaskKey(pos Pos, key string) *Error {
 	known := append(append([]string{}, taskKeywords...), module.Names()...)
 	msg := fmt.Sprintf("unknown task keyword or module %q", key)
-	if s := closest(key, known); s != "" {
+	short, s := key, closest.Name(key, known)
+	if i := strings.LastIndexByte(key, '.'); i >= 0 && strings.Count(key, ".") >= 2 {
+		// A collection's name: suggest a built-in only for a typo after
+		// ansible.builtin. or ansible.legacy., or for the same name.
+		short, s = key[i+1:], ""
+		if strings.HasPrefix(key, "ansible.builtin.") || strings.HasPrefix(key, "ansible.legacy.") {
+			s = closest.Name(short, known)
+		} else if isTaskKey(short) {
+			s = short
+		}
+	}
+	switch {
+	case short != key && s != "":
+		msg += fmt.Sprintf(" (only ansible.builtin and ansible.legacy names are built in: did you mean %q?)", s)
+	case short != key:
+		msg += " (only ansible.builtin and ansible.legacy modules are built in; collections are not supported)"
+	case s != "":
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return errAt(pos, "%s", msg)
+}
+
+// fqcnPrefixes are the collection prefixes whose names are runbook's own:
+// ansible.builtin.copy is copy.
+var fqcnPrefixes = []string{"ansible.builtin.", "ansible.legacy."}
+
+// canonicalAction turns ansible.builtin.NAME and ansible.legacy.NAME into
+// NAME when NAME is a module or an action keyword (include_tasks,
+// import_tasks, meta); other keys are returned as they are.
+func canonicalAction(key string) string {
+	for _, prefix := range fqcnPrefixes {
+		name, found := strings.CutPrefix(key, prefix)
+		if !found {
+			continue
+		}
+		if _, isModule := module.Lookup(name); isModule || name == "include_tasks" || name == "import_tasks" || name == "meta" {
+			return name
+		}
+	}
+	return key
 }
 
 func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler bool) error {
@@ -186,21 +223,9 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		t.ChangedWhen, err = d.conditions(v, kv.key)
 	case "until":
 		t.Until, err = d.conditions(v, kv.key)
-	case "loop", "with_items":
-		if t.HasLoop {
-			return errAt(d.pos(kv.keyN), "a task may have only one of loop: and with_items:")
-		}
-		if err = d.checkTemplates(v); err == nil {
-			t.Loop, err = d.value(v)
-		}
-		if err == nil {
-			switch t.Loop.(type) {
-			case []any, string:
-			default:
-				err = errAt(d.pos(v), "%q must be a list or a {{ }} expression that gives one", kv.key)
-			}
-		}
-		t.HasLoop, t.FlattenLoop = true, kv.key == "with_items"
+	case "loop", "with_items", "with_list", "with_dict", "with_indexed_items", "with_together",
+		"with_subelements", "with_sequence", "with_fileglob":
+		err = d.loop(t, kv)
 	case "loop_control":
 		err = d.loopControl(t, v)
 	case "register":
@@ -260,7 +285,7 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		t.Meta, err = d.str(v, kv.key)
 		if err == nil && !contains(MetaActions, t.Meta) {
 			msg := fmt.Sprintf("meta: unknown action %q; supported: %s", t.Meta, strings.Join(MetaActions, ", "))
-			if s := closest(t.Meta, MetaActions); s != "" {
+			if s := closest.Name(t.Meta, MetaActions); s != "" {
 				msg = fmt.Sprintf("meta: unknown action %q (did you mean %q?)", t.Meta, s)
 			}
 			return errAt(d.pos(v), "%s", msg)

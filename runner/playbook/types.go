@@ -135,7 +135,8 @@ type Task struct {
 	When              []string
 	Loop              any // list, or a string that renders to one
 	HasLoop           bool
-	FlattenLoop       bool // with_items flattens one level
+	FlattenLoop       bool   // with_items flattens one level
+	LoopKind          string // the keyword: loop, with_items, with_dict, with_sequence, …
 	LoopControl       LoopControl
 	Register          string
 	Notify            []string

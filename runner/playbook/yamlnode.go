@@ -333,6 +333,9 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 			return nil, errAt(d.pos(c), "%q: each condition must be an expression, got %s", key, kindName(c))
 		}
 		expr := strings.TrimSpace(c.Value)
+		if b, ok := yaml11Bool(c); ok {
+			expr = strconv.FormatBool(b)
+		}
 		// Ansible allows when: "{{ x }}"; treat it as the bare expression.
 		if strings.HasPrefix(expr, "{{") && strings.HasSuffix(expr, "}}") && strings.Count(expr, "{{") == 1 {
 			expr = strings.TrimSpace(expr[2 : len(expr)-2])
@@ -343,6 +346,22 @@ func (d *decoder) conditions(n *yaml.Node, key string) ([]string, error) {
 		out = append(out, expr)
 	}
 	return out, nil
+}
+
+// yaml11Bool reads an unquoted YAML 1.1 boolean word (yes, No, ON, off,
+// True, FALSE…), which Ansible's YAML loader turns into a bool: in a
+// condition, when: no means false, not a variable named "no".
+func yaml11Bool(n *yaml.Node) (value, ok bool) {
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 || n.Tag != "!!bool" && n.Tag != "!!str" {
+		return false, false
+	}
+	switch n.Value {
+	case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
 }
 
 // value decodes any node into plain Go values: map[string]any, []any,
@@ -427,7 +446,7 @@ func (d *decoder) checkTemplates(orig *yaml.Node) error {
 	defer d.leave(orig)
 	n := yamlnode.Resolve(orig)
 	if n.Kind == yaml.ScalarNode {
-		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") {
+		if strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "}}") || strings.Contains(n.Value, "{%") {
 			if err := validateTemplate(n.Value); err != nil {
 				// The message quotes the string already: keep only the
 				// part's error, not "rendering <the same string>".

@@ -100,6 +100,20 @@ echo '%[1]s ALL=(ALL:ALL) ALL' >/etc/sudoers.d/%[1]s
 		file(R+"/certs/"+RegistryDomain+".crt", reg.crt, 0o644)
 		file(R+"/certs/"+RegistryDomain+".key", reg.key, 0o600)
 		file(R+"/etc/registry_htpasswd", reg.htpasswd, 0o644)
+		// Only the seeded images' repositories: an image a test pushed
+		// later is forgotten, as on a cluster freshly installed.
+		var keep []string
+		for _, img := range SeedImages {
+			keep = append(keep, img.Repo)
+		}
+		fmt.Fprintf(&s, `repos=%[1]s/registry/docker/registry/v2/repositories
+if [ -d "$repos" ]; then
+  find "$repos" -type d -name _manifests | while read -r m; do
+    r=$(dirname "$m"); r=${r#"$repos/"}
+    case " %[2]s " in *" $r "*) ;; *) rm -rf "$repos/$r" ;; esac
+  done
+fi
+`, R, strings.Join(keep, " "))
 		fmt.Fprintf(&s, `find %[1]s/certs -mindepth 1 -maxdepth 1 ! -name %[2]s.crt ! -name %[2]s.key -exec rm -rf {} +
 if [ "$changed" = 1 ]; then docker rm -f %[3]s >/dev/null 2>&1 || true; fi
 state=$(docker inspect --format '{{.State.Status}}' %[3]s 2>/dev/null || true)

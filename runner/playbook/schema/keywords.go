@@ -69,7 +69,26 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 	"loop": func(bool) *Schema {
 		return loopSchema("Run the task once per item of this list (or {{ expression }} giving one).")
 	},
-	"with_items":   func(bool) *Schema { return loopSchema("Like loop:, flattening nested lists one level.") },
+	"with_items": func(bool) *Schema { return loopSchema("Like loop:, flattening nested lists one level.") },
+	"with_list":  func(bool) *Schema { return loopSchema("Like loop: (Ansible's with_list).") },
+	"with_indexed_items": func(bool) *Schema {
+		return loopSchema("Like with_items:, each item a pair [index, item].")
+	},
+	"with_together": func(bool) *Schema {
+		return loopSchema("Lists zipped: item.0 from the first, item.1 from the second, … (nil past a shorter list's end).")
+	},
+	"with_subelements": func(bool) *Schema {
+		return loopSchema("[items, 'subkey'] (and optionally {skip_missing: true}): one [item, element] pair per element of each item's subkey list.")
+	},
+	"with_fileglob": func(bool) *Schema {
+		return loopSchema("Controller files matching the pattern(s), under playbook_dir/files or playbook_dir when relative.")
+	},
+	"with_dict": func(bool) *Schema {
+		return &Schema{Description: "Run once per key of this mapping: item.key and item.value, sorted by key.", Type: []string{"object", "string"}}
+	},
+	"with_sequence": func(bool) *Schema {
+		return &Schema{Description: "Numbers as strings: \"start=1 end=5 stride=1 format=%d\", \"count=3\" or \"1-10/2\".", Type: []string{"string", "object"}}
+	},
 	"loop_control": func(bool) *Schema { return loopControlSchema() },
 	"register":     func(bool) *Schema { return identifier("Save the task's result in this variable.") },
 	"notify": func(bool) *Schema {

@@ -1,13 +1,12 @@
-// Package suggest proposes the known name a mistyped one was probably
-// meant to be ("did you mean ...?"), for module, parameter, keyword, host
-// and command names alike.
-package suggest
+// Package closest finds the known name a misspelt one was probably meant
+// to be, for "did you mean" hints.
+package closest
 
 import "strings"
 
-// ClosestName returns the candidate closest to name by edit distance, or ""
-// when none is close enough to be a plausible typo.
-func ClosestName(name string, candidates []string) string {
+// Name returns the candidate closest to name by edit distance, or "" when
+// none is close enough to be a plausible typo.
+func Name(name string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(name), strings.ToLower(c))

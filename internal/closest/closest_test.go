@@ -1,12 +1,12 @@
-package suggest_test
+package closest_test
 
 import (
 	"testing"
 
-	"github.com/runbook-dev/runbook/internal/suggest"
+	"github.com/runbook-dev/runbook/internal/closest"
 )
 
-func TestClosestName(t *testing.T) {
+func TestName(t *testing.T) {
 	known := []string{"directory", "file", "absent", "template", "lineinfile"}
 	cases := map[string]string{
 		"dirctory":   "directory",
@@ -18,8 +18,8 @@ func TestClosestName(t *testing.T) {
 		"absenttttt": "", // four edits is too many
 	}
 	for in, want := range cases {
-		if got := suggest.ClosestName(in, known); got != want {
-			t.Errorf("ClosestName(%q) = %q, want %q", in, got, want)
+		if got := closest.Name(in, known); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
