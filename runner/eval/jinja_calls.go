@@ -1,0 +1,195 @@
+package eval
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr/builtin"
+)
+
+// Translating Jinja tests, calls of globals and lookups, and Python
+// methods.
+
+// isExprFunc reports whether name is a helper or an expr builtin.
+func isExprFunc(name string) bool {
+	_, isBuiltin := builtin.Index[name]
+	return exprFuncNames[name] || isBuiltin
+}
+
+// test translates "is [not] name [args]" applied to x.
+func (p *jparser) test(x jn) jn {
+	negate := p.accept("not")
+	t := p.next()
+	if t.kind != tokName {
+		p.fail(errAtTok(t, "expected a test name after \"is\", found %s", describe(t)))
+	}
+	var out jn
+	switch t.text {
+	case "defined", "undefined":
+		if x.path != "" {
+			out = callCode("defined", strconv.Quote(x.path))
+		} else {
+			out = wrap("@ != nil", x.code)
+		}
+		if t.text == "undefined" {
+			negate = !negate
+		}
+	case "none":
+		out = wrap("@ == nil", x.code)
+	default:
+		if !jinjaTests[t.text] {
+			p.fail(refusedAt(t.pos, "unknown test %q%s", t.text, didYouMean(t.text, testNames())))
+		}
+		var args []string
+		switch {
+		case p.accept("("):
+			args = p.positional("test "+t.text, p.testArgs(t))
+		case p.startsPrimary():
+			args = []string{p.postfix(p.primary()).code}
+		}
+		out = callCode(isFunc, append([]string{strconv.Quote(t.text), x.code}, args...)...)
+	}
+	if negate {
+		return wrap("!@", out.code)
+	}
+	return out
+}
+
+// testArgs reads a test's arguments; version's operator= and strict= are
+// passed as positional ones.
+func (p *jparser) testArgs(t token) []arg {
+	args := p.args()
+	if t.text != "version" && t.text != "version_compare" {
+		return args
+	}
+	out := make([]arg, 0, len(args))
+	for _, a := range args {
+		switch a.name {
+		case "operator", "":
+			a.name = ""
+			out = append(out, a)
+		case "strict", "version_type":
+		default:
+			p.fail(refusedAt(a.pos, "test version has no parameter %q", a.name))
+		}
+	}
+	return out
+}
+
+// startsPrimary reports whether the next token can begin a test's single
+// argument without parentheses (x is divisibleby 3).
+func (p *jparser) startsPrimary() bool {
+	t := p.peek()
+	switch t.kind {
+	case tokString, tokNumber:
+		return true
+	case tokName:
+		switch t.text {
+		case "and", "or", "not", "in", "is", "if", "else", "matches", "contains", "startsWith", "endsWith":
+			return false
+		}
+		return true
+	}
+	return t.kind == tokOp && (t.text == "[" || t.text == "(")
+}
+
+// call translates name(args): Jinja's globals, lookups, and the helpers.
+func (p *jparser) call(t token, args []arg) jn {
+	switch t.text {
+	case "lookup", "query", "q":
+		return p.lookup(t, args)
+	case "dict":
+		var pairs []string
+		for _, a := range args {
+			if a.name == "" {
+				p.fail(refusedAt(a.pos, "dict() takes keyword arguments only (dict(a=1)); write a map as {'a': 1}"))
+			}
+			pairs = append(pairs, strconv.Quote(a.name)+": "+a.val.code)
+		}
+		return jn{code: "{" + strings.Join(pairs, ", ") + "}"}
+	}
+	if !isExprFunc(t.text) {
+		p.fail(errAtTok(t, "%s", unknownFuncMessage(t.text)))
+	}
+	return callCode(t.text, p.positional(t.text+"()", args)...)
+}
+
+// lookupKinds are the lookups supported; the rest are refused by name.
+var lookupKinds = map[string]bool{"env": true, "file": true, "vars": true, "list": true, "items": true}
+
+// lookup: lookup('env', 'HOME'), query('file', p), q(…), with
+// errors='ignore' and wantlist=true; the kind must be a literal.
+func (p *jparser) lookup(t token, args []arg) jn {
+	list := "false"
+	if t.text != "lookup" {
+		list = "true"
+	}
+	opts := `""`
+	var pos []string
+	for _, a := range args {
+		switch a.name {
+		case "":
+			pos = append(pos, a.val.code)
+		case "wantlist":
+			list = a.val.code
+		case "errors":
+			opts = a.val.code
+		default:
+			p.fail(refusedAt(a.pos, "%s(): keyword %q is not supported (only errors= and wantlist=)", t.text, a.name))
+		}
+	}
+	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
+		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
+	}
+	if kind := *args[0].val.str; !lookupKinds[kind] {
+		p.fail(refusedAt(args[0].pos, "lookup %q is not supported (supported: env, file, vars, list, items)", kind))
+	}
+	return callCode(lookupFunc, append([]string{"$env", list, opts}, pos...)...)
+}
+
+// method translates Python string and dict methods: x.split(','),
+// x.startswith('a'), d.get('k', 0), d.items(), ', '.join(l).
+func (p *jparser) method(x jn, t token, args []arg) jn {
+	a := p.positional("."+t.text+"()", args)
+	with := func(helper string, min, max int) jn {
+		if len(a) < min || len(a) > max {
+			p.fail(errAtTok(t, ".%s() takes %s", t.text, arityText(min, max, len(a))))
+		}
+		return callCode(helper, append([]string{x.code}, a...)...)
+	}
+	switch t.text {
+	case "split":
+		return with("split", 0, 1)
+	case "startswith", "endswith":
+		return with(t.text, 1, 1)
+	case "strip":
+		return with("$trim", 0, 1)
+	case "lower", "upper":
+		return with("$"+t.text, 0, 0)
+	case "replace":
+		return with("$replace", 2, 2)
+	case "keys", "values":
+		return with(t.text, 0, 0)
+	case "items":
+		return with("$items", 0, 0)
+	case "get":
+		return with("$get", 1, 2)
+	case "join":
+		if len(a) != 1 {
+			p.fail(errAtTok(t, ".join() takes 1 argument, got %d", len(a)))
+		}
+		return callCode("join", a[0], x.code)
+	}
+	p.fail(refusedAt(t.pos, "method .%s() is not supported: use a filter (x | name)", t.text))
+	return jn{}
+}
+
+func testNames() []string {
+	names := []string{"defined", "undefined", "none"}
+	for n := range jinjaTests {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
