@@ -7,7 +7,7 @@ import (
 )
 
 // Value shapes shared by keywords and module parameters. Each mirrors what
-// the parser (runner/playbook/yamlnode.go) or Spec.Bind (modules/args.go)
+// the parser (runner/playbook/yamlnode.go) or Spec.Bind (module/args.go)
 // accepts, so a playbook the parser takes is never flagged.
 
 var scalarTypes = []string{"string", "number", "boolean", "null"}
