@@ -22,7 +22,7 @@ build: ## build bin/runbook
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/runbook ./cmd/runbook
 
 test: vet build ## vet, unit tests, CLI tests and short fuzzing
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 45m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 fuzz: ## run every fuzz target for FUZZTIME each

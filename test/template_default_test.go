@@ -12,13 +12,13 @@ import (
 func TestTemplateDefaultOfMissingVariable(t *testing.T) {
 	dir := workdir(t, map[string]string{
 		"hosts.ini":   localHosts,
-		"app.conf.j2": "name={{ .name | default \"x\" }} port={{ default 80 .port }} set={{ .set | default \"no\" }}\n",
+		"app.conf.tmpl": "name={{ .name | default \"x\" }} port={{ default 80 .port }} set={{ .set | default \"no\" }}\n",
 		"site.yaml": `
 - hosts: h1
   gather_facts: false
   vars: {set: "yes"}
   tasks:
-    - template: {src: app.conf.j2, dest: "$DIR/app.conf"}
+    - template: {src: app.conf.tmpl, dest: "$DIR/app.conf"}
 `,
 	})
 	if r := runbook(t, dir, "play", "site.yaml", "-i", "hosts.ini"); r.code != 0 {
