@@ -11,7 +11,7 @@ import (
 // item 20): default must supply its value.
 func TestTemplateDefaultOfMissingVariable(t *testing.T) {
 	dir := workdir(t, map[string]string{
-		"hosts.ini":   localHosts,
+		"hosts.ini":     localHosts,
 		"app.conf.tmpl": "name={{ .name | default \"x\" }} port={{ default 80 .port }} set={{ .set | default \"no\" }}\n",
 		"site.yaml": `
 - hosts: h1
