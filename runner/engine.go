@@ -101,6 +101,7 @@ type engine struct {
 	groups  map[string][]any
 	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
+	dirs    varsDirs                  // group_vars/ and host_vars/
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -152,9 +153,6 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 		opt.Inventory = inv
 	}
-	if err := CheckRequiredVars(pb, opt.Inventory, opt.ExtraVars); err != nil {
-		return nil, err
-	}
 	if opt.Reporter == nil {
 		opt.Reporter = nopReporter{}
 	}
@@ -189,7 +187,12 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		e.groups[g] = l
 	}
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
-	e.warnUnloadedVarsDirs()
+	if err := e.loadVarsDirs(); err != nil {
+		return nil, err
+	}
+	if err := checkRequiredVars(pb, e.groupAllVars(), opt.ExtraVars); err != nil {
+		return nil, err
+	}
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
 	for _, play := range pb.Plays {
 		if e.stopRequested() || e.playbookOver {
@@ -276,7 +279,7 @@ func (e *engine) inventoryVars(name string) map[string]any {
 	if v, ok := e.invVars[name]; ok {
 		return v
 	}
-	v = e.inv.HostVars(name)
+	v = e.hostInventoryVars(name)
 	if v == nil {
 		v = map[string]any{}
 	}
