@@ -181,6 +181,10 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		}
 		magic["group_names"] = names
 	}
+	if sc.role != nil {
+		magic["role_name"] = sc.role.Name
+		magic["role_path"] = sc.role.Path
+	}
 	l := varLayers{
 		inventory:  e.inventoryVars(h.name),
 		facts:      h.facts,
@@ -192,6 +196,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		loop:       loop,
 		extra:      e.opt.ExtraVars,
 	}
+	l.roleDefaults, l.roleVars, l.roleParams = e.roleLayers(pr, sc.role)
 	vars := l.merge()
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars
