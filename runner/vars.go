@@ -17,16 +17,16 @@ const omitPlaceholder = "__omit_place_holder__runbook"
 type varLayers struct {
 	roleDefaults map[string]any // see roles.go
 	inventory    map[string]any
-	facts      map[string]any
-	play       map[string]any
-	varsFiles  map[string]any
-	roleVars   map[string]any
-	scoped     []map[string]any // enclosing blocks' vars, then the task's
-	registered map[string]any
-	roleParams map[string]any
-	magic      map[string]any
-	loop       map[string]any
-	extra      map[string]any
+	facts        map[string]any
+	play         map[string]any
+	varsFiles    map[string]any
+	roleVars     map[string]any
+	scoped       []map[string]any // enclosing blocks' vars, then the task's
+	registered   map[string]any
+	roleParams   map[string]any
+	magic        map[string]any
+	loop         map[string]any
+	extra        map[string]any
 	// templated, set by merge, names the variables whose values were
 	// templates: their secrets are known only once rendered.
 	templated []string
