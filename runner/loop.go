@@ -196,7 +196,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		loop:       loop,
 		extra:      e.opt.ExtraVars,
 	}
-	l.roleDefaults, l.roleVars, l.roleParams = e.roleLayers(pr, sc.role)
+	l.roles = e.roleLayers(pr, sc.role)
 	vars := l.merge()
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars

@@ -33,9 +33,9 @@ type playRoles struct {
 }
 
 // roleLayers returns the role variable layers of a task of role r.
-func (e *engine) roleLayers(pr *playRun, r *playbook.Role) (defaults, vars, params map[string]any) {
+func (e *engine) roleLayers(pr *playRun, r *playbook.Role) roleVarLayers {
 	if r == nil && len(pr.play.Roles) == 0 {
-		return nil, nil, nil
+		return roleVarLayers{}
 	}
 	pr.roles.mu.Lock()
 	defer pr.roles.mu.Unlock()
@@ -47,7 +47,7 @@ func (e *engine) roleLayers(pr *playRun, r *playbook.Role) (defaults, vars, para
 		l = e.computeRoleLayers(pr.play, r)
 		pr.roles.layers[r] = l
 	}
-	return l.defaults, l.vars, l.params
+	return *l
 }
 
 func (e *engine) computeRoleLayers(play *playbook.Play, r *playbook.Role) *roleVarLayers {
