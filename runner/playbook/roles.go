@@ -169,9 +169,15 @@ func (p *parser) roleBlocks(r *Role, play *Play, dedupe bool) []*Task {
 		w.Block, w.Import = p.roleBlocks(dep, play, true), "role "+dep.Name
 		out = append(out, &w)
 	}
+	if play != nil {
+		play.Roles = append(play.Roles, r)
+	}
 	if dedupe && !r.AllowDuplicates {
 		key := r.Path + "\x00" + canonical(r.Params) + "\x00" + canonical(r.EntryVars)
 		if p.rolesRun[key] {
+			if out == nil {
+				out = []*Task{} // still a block, with nothing to run
+			}
 			return out
 		}
 		if p.rolesRun == nil {
@@ -180,9 +186,6 @@ func (p *parser) roleBlocks(r *Role, play *Play, dedupe bool) []*Task {
 		p.rolesRun[key] = true
 	}
 	out = append(out, &Task{Pos: r.Pos, Block: r.Tasks, Import: "role " + r.Name, Role: r})
-	if play != nil {
-		play.Roles = append(play.Roles, r)
-	}
 	p.addRoleHandlers(r)
 	return out
 }
