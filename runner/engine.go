@@ -102,6 +102,8 @@ type engine struct {
 	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
 	dirs    varsDirs                  // group_vars/ and host_vars/
+	// invChanges: group_by/add_host results of the running task (dyninv.go).
+	invChanges []inventoryChange
 
 	mu    sync.Mutex
 	hosts map[string]*hostState

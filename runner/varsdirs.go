@@ -124,24 +124,52 @@ func (e *engine) loadVarsDir(dir string) (*varsDir, error) {
 		}
 		return nil
 	}
-	for _, g := range e.inv.GroupNames() {
-		if err := read("group_vars", g, vd.groups); err != nil {
-			return nil, err
-		}
-	}
-	hosts := []string{"localhost"}
-	for _, h := range e.inv.Hosts() {
-		hosts = append(hosts, h.Name)
-	}
-	for _, h := range hosts {
-		if err := read("host_vars", h, vd.hosts); err != nil {
-			return nil, err
+	// Every name the directories hold, not only the inventory's groups
+	// and hosts: group_by and add_host may create more during the run.
+	for _, sub := range []struct {
+		name string
+		into map[string]map[string]any
+	}{{"group_vars", vd.groups}, {"host_vars", vd.hosts}} {
+		for _, n := range entityNames(filepath.Join(dir, sub.name)) {
+			if err := read(sub.name, n, sub.into); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !found {
 		return nil, nil
 	}
 	return vd, nil
+}
+
+// entityNames lists the group or host names a group_vars/ or host_vars/
+// directory has files for: NAME, NAME.yml, NAME.yaml, NAME.json or a
+// directory NAME; hidden entries are left out.
+func entityNames(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, en := range entries {
+		name := en.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		if !en.IsDir() {
+			ext := filepath.Ext(name)
+			if !isVarsFileName(name) {
+				continue
+			}
+			name = strings.TrimSuffix(name, ext)
+		}
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // varsFilesOf returns the files that hold the variables of one group or

@@ -369,7 +369,11 @@ func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) 
 		}
 		Stats map[string]struct{ Changed, Failures, Skipped, Rescued, Unreachable int }
 	}
-	if err := json.Unmarshal([]byte(out.String()), &report); err != nil {
+	js := out.String()
+	if i := strings.Index(js, "{\n"); i > 0 { // pause prints "Pausing for..." first
+		js = js[i:]
+	}
+	if err := json.Unmarshal([]byte(js), &report); err != nil {
 		t.Fatalf("ansible-playbook output (%v):\n%s\n%s", err, out.String(), errb.String())
 	}
 	o := quietOutcome{exit: cmd.ProcessState.ExitCode(), failures: map[string]string{}, recap: map[string][5]int{}}
