@@ -27,10 +27,7 @@ var groupBySpec = &Spec{
 		{Name: "parent_groups", Type: TypeList, Doc: "Its parent groups."},
 	},
 	Example: `- group_by:
-    key: "os_{{ ansible_distribution | lower() }}"
-
-- hosts: os_ubuntu
-  tasks: [...]`,
+    key: "os_{{ ansible_distribution | lower() }}"   # a later play may target hosts: os_ubuntu`,
 	Validate: func(a Args) error {
 		if strings.TrimSpace(a.String("key")) == "" {
 			return errors.New("key must not be empty")

@@ -28,7 +28,7 @@ type outcome struct {
 // runLeaf runs one module task on every active host of the batch.
 func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
 	if !e.started {
-		if !startAtMatches(e.opt.StartAtTask, t.Name) {
+		if !startAtMatches(e.opt.StartAtTask, t.Name) && !startAtMatches(e.opt.StartAtTask, t.DisplayName()) {
 			return
 		}
 		e.started = true
