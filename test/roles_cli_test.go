@@ -129,3 +129,39 @@ func TestRoleErrorsNameTheCall(t *testing.T) {
 		})
 	}
 }
+
+// A roles: entry's tags and when: apply to every task of the role (and its
+// dependencies); --list-tasks and --start-at-task see the role's tasks as
+// "ROLE : NAME".
+func TestRoleTagsListAndStartAt(t *testing.T) {
+	files := map[string]string{
+		"hosts.ini":                localHosts,
+		"roles/dep/tasks/main.yml": "- name: dep task\n  debug: {msg: dep}\n",
+		"roles/r/meta/main.yml":    "dependencies: [dep]\n",
+		"roles/r/tasks/main.yml":   "- name: first\n  debug: {msg: first}\n- name: second\n  debug: {msg: second}\n",
+		"site.yml": `
+- hosts: web
+  gather_facts: false
+  roles:
+    - role: r
+      tags: [rtag]
+      when: inventory_hostname == 'h1'
+  tasks:
+    - name: plain
+      debug: {msg: plain}
+`,
+	}
+	dir := workdir(t, files)
+	r := runbook(t, dir, "play", "site.yml", "-i", "hosts.ini", "--list-tasks")
+	mustContain(t, r, "dep : dep task\tTAGS: [rtag]", "r : first\tTAGS: [rtag]", "r : second\tTAGS: [rtag]", "plain\tTAGS: []")
+	r = runbook(t, dir, "play", "site.yml", "-i", "hosts.ini", "--tags", "rtag")
+	if r.code != 0 || strings.Contains(r.stdout, "TASK [plain]") {
+		t.Errorf("--tags rtag:\n%s", r)
+	}
+	mustContain(t, r, "TASK [dep : dep task]", "TASK [r : second]", "h1                         : ok=3", "h2                         : ok=0    changed=0    unreachable=0    failed=0    skipped=3")
+	r = runbook(t, dir, "play", "site.yml", "-i", "hosts.ini", "--start-at-task", "r : second")
+	if r.code != 0 || strings.Contains(r.stdout, "TASK [r : first]") || strings.Contains(r.stdout, "dep task") {
+		t.Errorf("--start-at-task 'r : second':\n%s", r)
+	}
+	mustContain(t, r, "TASK [r : second]", "TASK [plain]")
+}
