@@ -38,3 +38,7 @@ func (inv *Inventory) FileVars(host string) (groups, own map[string]any) {
 	}
 	return groups, own
 }
+
+// DeepCopy copies maps and lists (of any depth), so that a caller holding
+// variables can change them without changing their source.
+func DeepCopy(v any) any { return deepCopy(v) }

@@ -58,6 +58,11 @@ func (e *engine) applyInventoryChanges() {
 	}
 	e.invVars = map[string]map[string]any{} // group and host variables changed
 	e.invMu.Unlock()
+	e.refreshGroups()
+}
+
+// refreshGroups computes the magic variable groups from the inventory.
+func (e *engine) refreshGroups() {
 	e.groups = map[string][]any{}
 	for g, hs := range e.inv.GroupHosts() {
 		l := make([]any, len(hs))

@@ -180,14 +180,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 	}
 	defer e.conns.closeAll()
-	e.groups = map[string][]any{}
-	for g, hs := range e.inv.GroupHosts() {
-		l := make([]any, len(hs))
-		for i, h := range hs {
-			l[i] = h
-		}
-		e.groups[g] = l
-	}
+	e.refreshGroups()
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
 	if err := e.loadVarsDirs(); err != nil {
 		return nil, err

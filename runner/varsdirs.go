@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -247,7 +248,7 @@ func (e *engine) hostInventoryVars(name string) map[string]any {
 	put := func(dirs []*varsDir, pick func(*varsDir) map[string]any) {
 		for _, d := range dirs {
 			for k, v := range pick(d) {
-				out[k] = deepCopyValue(v)
+				out[k] = inventory.DeepCopy(v)
 			}
 		}
 	}
@@ -289,24 +290,4 @@ func (e *engine) groupAllVars() map[string]any {
 		}
 	}
 	return out
-}
-
-// deepCopyValue copies maps and lists, so a task's changes to a variable
-// never reach another host's copy.
-func deepCopyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = deepCopyValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = deepCopyValue(e)
-		}
-		return out
-	}
-	return v
 }

@@ -54,14 +54,7 @@ func TestRunModulesMatchAnsible(t *testing.T) {
 		},
 		recap: map[string][5]int{"h1": {2, 0, 0, 0, 0}, "h2": {1, 0, 0, 0, 0}, "h3": {}},
 	}
-	files := map[string]string{"site.yaml": tc.playbook}
-	for k, v := range tc.files {
-		files[k] = v
-	}
-	tc.check(t, "runbook", runbookQuiet(t, workdir(t, files), tc.args))
-	if a, ok := ansibleQuiet(t, workdir(t, files), tc.args); ok {
-		tc.check(t, "ansible-playbook", a)
-	}
+	tc.runBoth(t, nil, nil)
 }
 
 // A pause waiting for the operator is refused when runbook's input is not a

@@ -117,14 +117,11 @@ func roleCases() []quietCase {
 func TestRolesMatchAnsible(t *testing.T) {
 	for _, tc := range roleCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			files := map[string]string{"site.yaml": tc.playbook, "hosts.ini": quietHosts}
+			extra := map[string]string{"hosts.ini": quietHosts}
 			for k, v := range roleFiles {
-				files[k] = v
+				extra[k] = v
 			}
-			tc.check(t, "runbook", withoutIncludes(runbookQuiet(t, workdir(t, files), tc.args)))
-			if a, ok := ansibleQuiet(t, workdir(t, files), tc.args); ok {
-				tc.check(t, "ansible-playbook", withoutIncludes(a))
-			}
+			tc.runBoth(t, extra, withoutIncludes)
 		})
 	}
 }

@@ -47,13 +47,26 @@ func TestVarsDirectoriesPrecedenceMatchesAnsible(t *testing.T) {
 		},
 		recap: map[string][5]int{"h1": {}, "h2": {0, 0, 1, 0, 0}},
 	}
-	files := map[string]string{"site.yaml": tc.playbook}
-	for k, v := range tc.files {
-		files[k] = v
+	tc.runBoth(t, nil, nil)
+}
+
+// runBoth runs the case's playbook (site.yaml, with its files and extra)
+// with runbook and, when installed, ansible-playbook, and checks both
+// outcomes after adjust (nil: as they are).
+func (tc quietCase) runBoth(t *testing.T, extra map[string]string, adjust func(quietOutcome) quietOutcome) {
+	t.Helper()
+	if adjust == nil {
+		adjust = func(o quietOutcome) quietOutcome { return o }
 	}
-	tc.check(t, "runbook", runbookQuiet(t, workdir(t, files), tc.args))
+	files := map[string]string{"site.yaml": tc.playbook}
+	for _, m := range []map[string]string{extra, tc.files} {
+		for k, v := range m {
+			files[k] = v
+		}
+	}
+	tc.check(t, "runbook", adjust(runbookQuiet(t, workdir(t, files), tc.args)))
 	if a, ok := ansibleQuiet(t, workdir(t, files), tc.args); ok {
-		tc.check(t, "ansible-playbook", a)
+		tc.check(t, "ansible-playbook", adjust(a))
 	}
 }
 
