@@ -61,6 +61,10 @@ func (pauseModule) Spec() *Spec { return pauseSpec }
 // terminal; tests replace it.
 var pauseInput = func() (io.Reader, bool) { return os.Stdin, term.IsTerminal(int(os.Stdin.Fd())) }
 
+// pausePrompt is where the prompt is shown: the terminal's stderr, apart
+// from runbook's output on stdout.
+var pausePrompt io.Writer = os.Stderr
+
 func (pauseModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
 	start := time.Now()
 	data := map[string]any{"user_input": "", "echo": args.Bool("echo"), "start": start.Format("2006-01-02 15:04:05.000000")}
@@ -90,7 +94,7 @@ func (pauseModule) Run(ctx context.Context, mc *Context, args Args) (*Result, er
 	if prompt == "" {
 		prompt = "Press enter to continue, Ctrl+C to interrupt"
 	}
-	fmt.Fprintf(os.Stderr, "[pause]\n%s:\n", prompt)
+	fmt.Fprintf(pausePrompt, "[pause]\n%s:\n", prompt)
 	line, err := pauseRead(ctx, in, args.Bool("echo"))
 	if err != nil {
 		return nil, fmt.Errorf("pause: reading the answer: %w", err)

@@ -37,10 +37,13 @@ func TestPausePrompt(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "needs a terminal") || !strings.Contains(err.Error(), "seconds:") {
 		t.Fatalf("a prompt without a terminal: %v", err)
 	}
+	var shown strings.Builder
+	defer func(w io.Writer) { pausePrompt = w }(pausePrompt)
+	pausePrompt = &shown
 	pauseInput = func() (io.Reader, bool) { return strings.NewReader("yes\r\nmore\n"), true }
 	r, err := runPause(t, context.Background(), map[string]any{"prompt": "go on?"})
-	if err != nil || r.Data["user_input"] != "yes" {
-		t.Fatalf("prompt: %+v, %v", r, err)
+	if err != nil || r.Data["user_input"] != "yes" || shown.String() != "[pause]\ngo on?:\n" {
+		t.Fatalf("prompt: %+v, %v, shown %q", r, err, shown.String())
 	}
 }
 
