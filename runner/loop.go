@@ -232,7 +232,7 @@ func (e *engine) commonMagic(pr *playRun, t *playbook.Task) map[string]any {
 		"ansible_forks":       e.opt.Forks,
 		"ansible_config_file": nil,
 	}
-	if mentionsHostvars(pr, t) {
+	if mentionsHostvars(pr, t) || e.dirs.hostvars || pr.roles.hostvars {
 		m["hostvars"] = e.hostvars()
 	}
 	return m

@@ -66,7 +66,7 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		return err
 	}
 	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
-	pr := &playRun{play: play, playVars: play.Vars, roles: &playRoles{}}
+	pr := &playRun{play: play, playVars: play.Vars, roles: &playRoles{hostvars: rolesMentionHostvars(play)}}
 	for _, n := range names {
 		h := e.host(n)
 		e.mu.Lock()

@@ -30,6 +30,8 @@ type roleVarLayers struct {
 type playRoles struct {
 	mu     sync.Mutex
 	layers map[*playbook.Role]*roleVarLayers
+	// hostvars: a role variable refers to hostvars (rolesMentionHostvars).
+	hostvars bool
 }
 
 // roleLayers returns the role variable layers of a task of role r.
@@ -115,4 +117,17 @@ func (s *scope) withRole(r *playbook.Role) *scope {
 	c := *s
 	c.role, c.dir = r, filepath.Join(r.Path, "handlers")
 	return &c
+}
+
+// rolesMentionHostvars reports whether a variable of a role the play uses
+// refers to hostvars (then every task gets it, as any variable may be read).
+func rolesMentionHostvars(play *playbook.Play) bool {
+	for _, r := range play.Roles {
+		for _, m := range []map[string]any{r.Defaults, r.Vars, r.EntryVars, r.Params} {
+			if mentions(m, "hostvars") {
+				return true
+			}
+		}
+	}
+	return false
 }

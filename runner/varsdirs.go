@@ -26,6 +26,8 @@ type varsDir struct {
 type varsDirs struct {
 	inventory []*varsDir
 	playbook  []*varsDir
+	// hostvars: a value in them refers to hostvars, which tasks then need.
+	hostvars bool
 }
 
 // varsExtensions are the file names group_vars/NAME may have, as Ansible's
@@ -121,6 +123,7 @@ func (e *engine) loadVarsDir(dir string) (*varsDir, error) {
 			for k, v := range vars {
 				into[name][k] = v
 			}
+			e.dirs.hostvars = e.dirs.hostvars || mentions(vars, "hostvars")
 			e.opt.Redactor.Add(collectSecrets(vars, nil)...)
 		}
 		return nil

@@ -58,10 +58,12 @@ func TestRoleWithTemplateAndHandlerIsIdempotent(t *testing.T) {
 }
 
 // Roles are found in roles/ next to the playbook, then in
-// ANSIBLE_ROLES_PATH; role_path is the role's directory.
+// ANSIBLE_ROLES_PATH; role_path is the role's directory; a role default may
+// read hostvars.
 func TestRolesPathAndRolePath(t *testing.T) {
 	shared := workdir(t, map[string]string{
-		"common/tasks/main.yml": "- debug: {msg: \"path={{ role_path }}\"}\n",
+		"common/tasks/main.yml":    "- debug: {msg: \"path={{ role_path }} me={{ me }}\"}\n",
+		"common/defaults/main.yml": "me: \"{{ hostvars[inventory_hostname].inventory_hostname }}\"\n",
 	})
 	t.Setenv("ANSIBLE_ROLES_PATH", filepath.Join(shared, "nowhere")+":"+shared)
 	dir := workdir(t, map[string]string{
@@ -72,7 +74,7 @@ func TestRolesPathAndRolePath(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
-	mustContain(t, r, "TASK [common : debug]", "path="+filepath.Join(shared, "common"))
+	mustContain(t, r, "TASK [common : debug]", "path="+filepath.Join(shared, "common")+" me=h1")
 }
 
 // Role errors are found before anything runs and name the file and line of

@@ -77,6 +77,7 @@ func TestVarsDirectoriesFeedTheRun(t *testing.T) {
 	dir := workdir(t, map[string]string{
 		"hosts.ini":               localHosts,
 		"group_vars/all/main.yml": "port: 80\nurl: \"http://{{ inventory_hostname }}:{{ port }}\"\n",
+		"group_vars/all/peer.yml": "peer: \"{{ hostvars['h2'].port }}\"\n",
 		"group_vars/web.yaml":     "port: 8080\n",
 		"host_vars/localhost.yml": "where: controller\n",
 		"site.yaml": `
@@ -84,7 +85,7 @@ func TestVarsDirectoriesFeedTheRun(t *testing.T) {
   gather_facts: false
   required_vars: {port: the port}
   tasks:
-    - debug: {msg: "{{ url }} {{ hostvars['h2'].port }}"}
+    - debug: {msg: "{{ url }} {{ peer }}"}
       when: inventory_hostname == 'h1'
 - hosts: localhost
   gather_facts: false
