@@ -42,3 +42,9 @@ func (inv *Inventory) FileVars(host string) (groups, own map[string]any) {
 // DeepCopy copies maps and lists (of any depth), so that a caller holding
 // variables can change them without changing their source.
 func DeepCopy(v any) any { return deepCopy(v) }
+
+// SetHostVars makes HostVars, and the listings built on it, return
+// vars(host) for the inventory's hosts: the runner's merge, which layers
+// the group_vars/ and host_vars/ directories in (vars must not call
+// HostVars; FileVars gives it the inventory's own variables).
+func (inv *Inventory) SetHostVars(vars func(host string) map[string]any) { inv.hostVars = vars }

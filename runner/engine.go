@@ -101,7 +101,7 @@ type engine struct {
 	groups  map[string][]any
 	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
-	dirs    varsDirs                  // group_vars/ and host_vars/
+	dirs    *VarsDirs                 // group_vars/ and host_vars/
 	// invChanges: group_by/add_host results of the running task (dyninv.go).
 	invChanges []inventoryChange
 
@@ -185,7 +185,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 	if err := e.loadVarsDirs(); err != nil {
 		return nil, err
 	}
-	if err := checkRequiredVars(pb, e.groupAllVars(), opt.ExtraVars); err != nil {
+	if err := checkRequiredVars(pb, e.dirs.GroupAllVars(), opt.ExtraVars); err != nil {
 		return nil, err
 	}
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
@@ -274,7 +274,7 @@ func (e *engine) inventoryVars(name string) map[string]any {
 	if v, ok := e.invVars[name]; ok {
 		return v
 	}
-	v = e.hostInventoryVars(name)
+	v = e.dirs.HostVars(name)
 	if v == nil {
 		v = map[string]any{}
 	}

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/runbook-dev/runbook/inventory"
@@ -19,25 +18,32 @@ type varsDir struct {
 	hosts  map[string]map[string]any
 }
 
-// varsDirs are the group_vars/ and host_vars/ directories of a run: those
+// VarsDirs are the group_vars/ and host_vars/ directories of a run: those
 // next to each inventory source, then the one next to the playbook that was
 // run (Ansible's default playbook_vars_root "top": not those next to
 // imported playbooks).
-type varsDirs struct {
+type VarsDirs struct {
+	inv       *inventory.Inventory
 	inventory []*varsDir
 	playbook  []*varsDir
 	// hostvars: a value in them refers to hostvars, which tasks then need.
 	hostvars bool
+	// secrets are the secret values the files hold (by their names).
+	secrets []string
 }
 
 // varsExtensions are the file names group_vars/NAME may have, as Ansible's
 // host_group_vars plugin looks for them.
 var varsExtensions = []string{"", ".yml", ".yaml", ".json"}
 
-// loadVarsDirs reads every group_vars/ and host_vars/ directory of the run
-// once, before the first play. A file that does not parse is an error
-// naming it: the variables would otherwise be silently missing.
-func (e *engine) loadVarsDirs() error {
+// LoadVarsDirs reads the group_vars/ and host_vars/ directories next to
+// the inventory's sources and, unless playbookDir is "", next to the
+// playbook, once. A file that does not parse is an error naming it: its
+// variables would otherwise be silently missing. The variables are for
+// every group and host they name, so groups and hosts added while the
+// playbook runs get theirs.
+func LoadVarsDirs(inv *inventory.Inventory, playbookDir string) (*VarsDirs, error) {
+	v := &VarsDirs{inv: inv}
 	loaded := map[string]*varsDir{}
 	load := func(dir string) (*varsDir, error) {
 		abs, err := filepath.Abs(dir)
@@ -47,26 +53,37 @@ func (e *engine) loadVarsDirs() error {
 		if vd, ok := loaded[abs]; ok {
 			return vd, nil
 		}
-		vd, err := e.loadVarsDir(dir)
+		vd, err := v.loadDir(dir)
 		loaded[abs] = vd
 		return vd, err
 	}
-	for _, d := range inventoryDirs(e.inv.Sources) {
+	dirs := inventoryDirs(inv.Sources)
+	if playbookDir != "" {
+		dirs = append(dirs, playbookDir)
+	}
+	for i, d := range dirs {
 		vd, err := load(d)
-		if err != nil {
-			return err
-		}
-		if vd != nil {
-			e.dirs.inventory = append(e.dirs.inventory, vd)
+		switch {
+		case err != nil:
+			return nil, err
+		case vd == nil:
+		case playbookDir != "" && i == len(dirs)-1:
+			v.playbook = append(v.playbook, vd)
+		default:
+			v.inventory = append(v.inventory, vd)
 		}
 	}
-	vd, err := load(filepath.Dir(e.pb.Path))
+	return v, nil
+}
+
+// loadVarsDirs loads the run's group_vars/ and host_vars/.
+func (e *engine) loadVarsDirs() error {
+	v, err := LoadVarsDirs(e.inv, filepath.Dir(e.pb.Path))
 	if err != nil {
 		return err
 	}
-	if vd != nil {
-		e.dirs.playbook = append(e.dirs.playbook, vd)
-	}
+	e.dirs = v
+	e.opt.Redactor.Add(v.secrets...)
 	return nil
 }
 
@@ -95,7 +112,7 @@ func inventoryDirs(sources []string) []string {
 
 // loadVarsDir reads dir/group_vars and dir/host_vars for the inventory's
 // groups and hosts (and the implicit localhost); nil when neither exists.
-func (e *engine) loadVarsDir(dir string) (*varsDir, error) {
+func (v *VarsDirs) loadDir(dir string) (*varsDir, error) {
 	vd := &varsDir{groups: map[string]map[string]any{}, hosts: map[string]map[string]any{}}
 	found := false
 	read := func(sub, name string, into map[string]map[string]any) error {
@@ -123,8 +140,8 @@ func (e *engine) loadVarsDir(dir string) (*varsDir, error) {
 			for k, v := range vars {
 				into[name][k] = v
 			}
-			e.dirs.hostvars = e.dirs.hostvars || mentions(vars, "hostvars")
-			e.opt.Redactor.Add(collectSecrets(vars, nil)...)
+			v.hostvars = v.hostvars || mentions(vars, "hostvars")
+			v.secrets = collectSecrets(vars, v.secrets)
 		}
 		return nil
 	}
@@ -177,11 +194,10 @@ func entityNames(dir string) []string {
 }
 
 // varsFilesOf returns the files that hold the variables of one group or
-// host: base itself, base.yml, base.yaml and base.json; a directory among
-// them gives every file below it with one of those extensions, sorted,
-// hidden ones left out.
+// host: the first of base, base.yml, base.yaml and base.json that exists
+// (only that one, as Ansible's host_group_vars plugin), all the files below
+// it when it is a directory.
 func varsFilesOf(base string) ([]string, error) {
-	var out []string
 	for _, ext := range varsExtensions {
 		p := base + ext
 		st, err := os.Stat(p)
@@ -192,30 +208,39 @@ func varsFilesOf(base string) ([]string, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, p)
+			return []string{p}, nil
+		}
+		return varsDirFiles(p)
+	}
+	return nil, nil
+}
+
+// varsDirFiles lists a directory of variables files as Ansible does: in
+// name order, descending into subdirectories (without an extension) where
+// they sort, leaving out hidden files, backups (NAME~) and other
+// extensions.
+func varsDirFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir) // sorted by name
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, en := range entries {
+		name := en.Name()
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
 			continue
 		}
-		var inDir []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		p := filepath.Join(dir, name)
+		switch {
+		case en.IsDir() && filepath.Ext(name) == "":
+			sub, err := varsDirFiles(p)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if path != p && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && isVarsFileName(d.Name()) {
-				inDir = append(inDir, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			out = append(out, sub...)
+		case !en.IsDir() && isVarsFileName(name):
+			out = append(out, p)
 		}
-		sort.Strings(inDir)
-		out = append(out, inDir...)
 	}
 	return out, nil
 }
@@ -230,65 +255,61 @@ func isVarsFileName(name string) bool {
 	return false
 }
 
-// hostInventoryVars merges a host's inventory variables with the
-// group_vars/ and host_vars/ directories in Ansible's order, lowest first:
-// the inventory sources' group variables, group_vars/all next to the
-// inventory then next to the playbook, the host's other groups' group_vars
-// (inventory, then playbook), the inventory's host variables, then
-// host_vars (inventory, then playbook).
-func (e *engine) hostInventoryVars(name string) map[string]any {
-	groupVars, own := e.inv.FileVars(name)
+// HostVars merges a host's inventory variables with the group_vars/ and
+// host_vars/ directories in Ansible's order, lowest first: the inventory
+// sources' group variables, group_vars/all next to the inventory then next
+// to the playbook, the host's other groups' group_vars (inventory, then
+// playbook), the inventory's host variables, then host_vars (inventory,
+// then playbook). nil for a host the inventory does not know.
+func (v *VarsDirs) HostVars(name string) map[string]any {
+	groupVars, own := v.inv.FileVars(name)
 	if groupVars == nil {
 		return nil
 	}
-	if len(e.dirs.inventory)+len(e.dirs.playbook) == 0 {
-		for k, v := range own {
-			groupVars[k] = v
-		}
-		return groupVars
-	}
 	out := groupVars
-	put := func(dirs []*varsDir, pick func(*varsDir) map[string]any) {
-		for _, d := range dirs {
-			for k, v := range pick(d) {
-				out[k] = inventory.DeepCopy(v)
+	put := func(pick func(*varsDir) map[string]any) {
+		for _, dirs := range [][]*varsDir{v.inventory, v.playbook} {
+			for _, d := range dirs {
+				for k, x := range pick(d) {
+					out[k] = inventory.DeepCopy(x)
+				}
 			}
 		}
 	}
-	chain := e.inv.GroupChain(name)
-	for _, dirs := range [][]*varsDir{e.dirs.inventory, e.dirs.playbook} {
-		put(dirs, func(d *varsDir) map[string]any { return d.groups["all"] })
-	}
-	for _, dirs := range [][]*varsDir{e.dirs.inventory, e.dirs.playbook} {
-		for _, g := range chain {
-			if g == "all" {
-				continue
+	put(func(d *varsDir) map[string]any { return d.groups["all"] })
+	chain := v.inv.GroupChain(name)
+	for _, dirs := range [][]*varsDir{v.inventory, v.playbook} {
+		for _, d := range dirs { // per directory, as Ansible merges per source
+			for _, g := range chain {
+				if g == "all" {
+					continue
+				}
+				for k, x := range d.groups[g] {
+					out[k] = inventory.DeepCopy(x)
+				}
 			}
-			put(dirs, func(d *varsDir) map[string]any { return d.groups[g] })
 		}
 	}
-	for k, v := range own {
-		out[k] = v
+	for k, x := range own {
+		out[k] = x
 	}
-	for _, dirs := range [][]*varsDir{e.dirs.inventory, e.dirs.playbook} {
-		put(dirs, func(d *varsDir) map[string]any { return d.hosts[name] })
-	}
+	put(func(d *varsDir) map[string]any { return d.hosts[name] })
 	return out
 }
 
-// groupAllVars is what every host gets from group "all": the inventory's
-// and the group_vars/all files'.
-func (e *engine) groupAllVars() map[string]any {
+// GroupAllVars is what every host gets from group "all": the inventory's
+// variables and the group_vars/all files'.
+func (v *VarsDirs) GroupAllVars() map[string]any {
 	out := map[string]any{}
-	if g, ok := e.inv.Group("all"); ok {
-		for k, v := range g.Vars {
-			out[k] = v
+	if g, ok := v.inv.Group("all"); ok {
+		for k, x := range g.Vars {
+			out[k] = x
 		}
 	}
-	for _, dirs := range [][]*varsDir{e.dirs.inventory, e.dirs.playbook} {
+	for _, dirs := range [][]*varsDir{v.inventory, v.playbook} {
 		for _, d := range dirs {
-			for k, v := range d.groups["all"] {
-				out[k] = v
+			for k, x := range d.groups["all"] {
+				out[k] = x
 			}
 		}
 	}

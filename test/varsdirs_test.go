@@ -1,6 +1,11 @@
 package test
 
 import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -11,24 +16,12 @@ import (
 // inventory-file group vars < inventory group_vars/all < playbook
 // group_vars/all < inventory group_vars/GROUP < playbook group_vars/GROUP <
 // inventory-file host vars < inventory host_vars/HOST < playbook
-// host_vars/HOST. Files may be NAME, NAME.yml, NAME.yaml, NAME.json, or a
-// directory of them. ansible-playbook, when installed, must agree.
+// host_vars/HOST. Files may be NAME (a file or a directory of files),
+// NAME.yml, NAME.yaml or NAME.json: the first that exists is read.
+// ansible-playbook, when installed, must agree.
 func TestVarsDirectoriesPrecedenceMatchesAnsible(t *testing.T) {
 	tc := quietCase{
-		files: map[string]string{
-			"inv/hosts.ini": "[web]\nh1 ansible_connection=local e=hostinv f=hostinv\nh2 ansible_connection=local\n" +
-				"[web:vars]\na=webinv\n[all:vars]\na0=allinv\n[top:children]\nweb\n",
-			"inv/group_vars/all.yml":    "a: invgvall\nb: invgvall\na0: invgvall\n",
-			"group_vars/all.yml":        "b: pbgvall\nc: pbgvall\n",
-			"inv/group_vars/web/01.yml": "c: invgvweb\nd: invgvweb\nh: webgv\n",
-			"inv/group_vars/web/02":     "d: invgvweb2\n",
-			"inv/group_vars/web/.swp":   "d: hidden\n",
-			"group_vars/web.yml":        "d: pbgvweb\ne: pbgvweb\n",
-			"group_vars/top.json":       `{"h": "topgv"}`,
-			"inv/host_vars/h1.yml":      "f: invhv\ng: invhv\n",
-			"host_vars/h1":              "g: pbhv\n",
-			"group_vars/nosuchgroup":    "a: never\n",
-		},
+		files: varsDirsFiles,
 		playbook: `
 - hosts: web
   gather_facts: false
@@ -48,6 +41,60 @@ func TestVarsDirectoriesPrecedenceMatchesAnsible(t *testing.T) {
 		recap: map[string][5]int{"h1": {}, "h2": {0, 0, 1, 0, 0}},
 	}
 	tc.runBoth(t, nil, nil)
+}
+
+// varsDirsFiles set each variable in two adjacent layers (see above).
+var varsDirsFiles = map[string]string{
+	"inv/hosts.ini": "[web]\nh1 ansible_connection=local e=hostinv f=hostinv\nh2 ansible_connection=local\n" +
+		"[web:vars]\na=webinv\n[all:vars]\na0=allinv\n[top:children]\nweb\n",
+	"inv/group_vars/all.yml":       "a: invgvall\nb: invgvall\na0: invgvall\n",
+	"group_vars/all.yml":           "b: pbgvall\nc: pbgvall\n",
+	"inv/group_vars/web/01.yml":    "c: invgvweb\nd: invgvweb\nh: webgv\n",
+	"inv/group_vars/web/02":        "d: invgvweb2\n",
+	"inv/group_vars/web/.swp":      "d: hidden\n",
+	"group_vars/web.yml":           "d: pbgvweb\ne: pbgvweb\n",
+	"group_vars/top.json":          `{"h": "topgv"}`,
+	"inv/host_vars/h1.yml":         "f: invhv\ng: invhv\n",
+	"host_vars/h1":                 "g: pbhv\n",
+	"group_vars/nosuchgroup":       "a: never\n",
+	"inv/group_vars/web/00-db.yml": "db_password: s3cret\n",
+	"inv/host_vars/h1.yaml":        "f: shadowed\n", // only the first of h1, h1.yml, h1.yaml, h1.json is read
+}
+
+// runbook inventory --host shows a host's variables with the group_vars/
+// and host_vars/ next to the inventory and in the current directory, as
+// ansible-inventory does (secrets masked).
+func TestInventoryCommandShowsVarsDirectories(t *testing.T) {
+	dir := workdir(t, varsDirsFiles)
+	r := runbook(t, dir, "inventory", "-i", "inv/hosts.ini", "--host", "h1")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if got["db_password"] != "********" || strings.Contains(r.stdout, "s3cret") {
+		t.Errorf("the password from group_vars is not masked:\n%s", r)
+	}
+	delete(got, "db_password")
+	want := map[string]any{"a": "invgvall", "a0": "invgvall", "ansible_connection": "local", "b": "pbgvall", "c": "invgvweb",
+		"d": "pbgvweb", "e": "hostinv", "f": "invhv", "g": "pbhv", "h": "topgv"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("runbook inventory --host h1 = %v\nwant %v", got, want)
+	}
+	bin, err := exec.LookPath("ansible-inventory")
+	if err != nil {
+		return
+	}
+	cmd := exec.Command(bin, "-i", "inv/hosts.ini", "--host", "h1")
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), "ANSIBLE_HOME="+filepath.Join(dir, ".ansible"))
+	out, err := cmd.Output()
+	var a map[string]any
+	if err != nil || json.Unmarshal(out, &a) != nil {
+		t.Fatalf("ansible-inventory: %v\n%s", err, out)
+	}
+	delete(a, "db_password")
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("ansible-inventory --host h1 = %v\nwant %v", a, want)
+	}
 }
 
 // runBoth runs the case's playbook (site.yaml, with its files and extra)
