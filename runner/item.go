@@ -248,7 +248,7 @@ func (e *engine) moduleContext(ctx context.Context, h *hostState, t *playbook.Ta
 		Host:        h.name,
 		Check:       check,
 		Diff:        e.diffOn(sc, t),
-		PlaybookDir: sc.dir,
+		PlaybookDir: sc.filesDir(),
 		ProjectDir:  e.playbookDir(),
 		Vars:        vars,
 		Eval:        func(expr string) (any, error) { return evalExpr(expr, vars) },
