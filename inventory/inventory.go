@@ -44,6 +44,9 @@ type Inventory struct {
 	index  map[string]int // host name -> position in order
 	groups map[string]*group
 
+	// hostVars, when set (SetHostVars), is what HostVars returns.
+	hostVars func(host string) map[string]any
+
 	// Filled by finalize.
 	depth      map[string]int
 	groupHosts map[string][]string
@@ -314,6 +317,9 @@ func (inv *Inventory) HostVars(name string) map[string]any {
 	h, ok := inv.Host(name)
 	if !ok {
 		return nil
+	}
+	if inv.hostVars != nil {
+		return inv.hostVars(name)
 	}
 	var chain []string
 	if h == inv.localhost {

@@ -103,6 +103,9 @@ type engine struct {
 	groups  map[string][]any
 	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
+	dirs    *VarsDirs                 // group_vars/ and host_vars/
+	// invChanges: group_by/add_host results of the running task (dyninv.go).
+	invChanges []inventoryChange
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -154,9 +157,6 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 		opt.Inventory = inv
 	}
-	if err := CheckRequiredVars(pb, opt.Inventory, opt.ExtraVars); err != nil {
-		return nil, err
-	}
 	if opt.Reporter == nil {
 		opt.Reporter = nopReporter{}
 	}
@@ -182,16 +182,14 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 	}
 	defer e.conns.closeAll()
-	e.groups = map[string][]any{}
-	for g, hs := range e.inv.GroupHosts() {
-		l := make([]any, len(hs))
-		for i, h := range hs {
-			l[i] = h
-		}
-		e.groups[g] = l
+	e.refreshGroups()
+	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
+	if err := e.loadVarsDirs(); err != nil {
+		return nil, err
 	}
-	opt.Redactor.Add(collectSecrets(opt.ExtraVars)...)
-	e.warnUnloadedVarsDirs()
+	if err := checkRequiredVars(pb, e.dirs.GroupAllVars(), opt.ExtraVars); err != nil {
+		return nil, err
+	}
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
 	for _, play := range pb.Plays {
 		if e.stopRequested() || e.playbookOver {
@@ -278,12 +276,12 @@ func (e *engine) inventoryVars(name string) map[string]any {
 	if v, ok := e.invVars[name]; ok {
 		return v
 	}
-	v = e.inv.HostVars(name)
+	v = e.dirs.HostVars(name)
 	if v == nil {
 		v = map[string]any{}
 	}
 	e.invVars[name] = v
-	e.opt.Redactor.Add(collectSecrets(v)...)
+	e.opt.Redactor.Add(collectSecrets(v, nil)...)
 	return v
 }
 

@@ -247,7 +247,7 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 		Host:        ht.h.name,
 		Check:       ht.check,
 		Diff:        ht.diff,
-		PlaybookDir: ht.sc.dir,
+		PlaybookDir: ht.sc.filesDir(),
 		ProjectDir:  ht.e.playbookDir(),
 		Vars:        vars,
 		Eval:        func(expr string) (any, error) { return evalExpr(expr, vars) },

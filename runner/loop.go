@@ -26,7 +26,7 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 			break
 		}
 		loopVars := ht.e.loopVarsFor(ht.t, item, i, len(items))
-		ht.e.opt.Redactor.Add(collectSecrets(loopVars)...) // an item's password
+		ht.e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
 		r := ht.runItem(ctx, itemVars)
 		if r.status == report.StatusUnreachable {
@@ -184,6 +184,10 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		}
 		magic["group_names"] = names
 	}
+	if sc.role != nil {
+		magic["role_name"] = sc.role.Name
+		magic["role_path"] = sc.role.Path
+	}
 	l := varLayers{
 		inventory:  e.inventoryVars(h.name),
 		facts:      h.facts,
@@ -195,6 +199,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		loop:       loop,
 		extra:      e.opt.ExtraVars,
 	}
+	l.roles = e.roleLayers(pr, sc.role)
 	vars := l.merge()
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars
@@ -230,7 +235,7 @@ func (e *engine) commonMagic(pr *playRun, t *playbook.Task) map[string]any {
 		"ansible_forks":       e.opt.Forks,
 		"ansible_config_file": nil,
 	}
-	if mentionsHostvars(pr, t) {
+	if mentionsHostvars(pr, t) || e.dirs.hostvars || pr.roles.hostvars {
 		m["hostvars"] = e.hostvars()
 	}
 	return m

@@ -23,6 +23,7 @@ type playRun struct {
 	varsFiles map[string]any
 	playVars  map[string]any
 	aborted   bool // any_errors_fatal, max_fail_percentage or end_play
+	roles     *playRoles
 }
 
 // activeBatch returns the batch's hosts that are still in the play.
@@ -65,7 +66,7 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		return err
 	}
 	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
-	pr := &playRun{play: play, playVars: play.Vars}
+	pr := &playRun{play: play, playVars: play.Vars, roles: &playRoles{hostvars: rolesMentionHostvars(play)}}
 	for _, n := range names {
 		h := e.host(n)
 		e.mu.Lock()
@@ -230,8 +231,8 @@ func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
 			return nil, &playbook.Error{Pos: vf.Pos, Msg: fmt.Sprintf("vars_files: none of these files exists: %s", strings.Join(tried, ", "))}
 		}
 	}
-	e.opt.Redactor.Add(collectSecrets(out)...)
-	e.opt.Redactor.Add(collectSecrets(play.Vars)...)
+	e.opt.Redactor.Add(collectSecrets(out, nil)...)
+	e.opt.Redactor.Add(collectSecrets(play.Vars, nil)...)
 	return out, nil
 }
 

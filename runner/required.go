@@ -44,6 +44,12 @@ func CheckRequiredVars(pb *playbook.Playbook, inv *inventory.Inventory, extra ma
 			all = g.Vars
 		}
 	}
+	return checkRequiredVars(pb, all, extra)
+}
+
+// checkRequiredVars is CheckRequiredVars with the variables of group "all"
+// already merged (the run adds its group_vars/all files).
+func checkRequiredVars(pb *playbook.Playbook, all, extra map[string]any) error {
 	for _, play := range pb.Plays {
 		for _, rv := range play.RequiredVars {
 			if !setNonEmpty(extra, rv.Name) && !setNonEmpty(play.Vars, rv.Name) && !setNonEmpty(all, rv.Name) {

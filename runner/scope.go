@@ -1,6 +1,10 @@
 package runner
 
-import "github.com/runbook-dev/runbook/runner/playbook"
+import (
+	"path/filepath"
+
+	"github.com/runbook-dev/runbook/runner/playbook"
+)
 
 // scope is what enclosing plays, blocks and imports hand down to a task.
 type scope struct {
@@ -23,6 +27,8 @@ type scope struct {
 	dir       string
 	// notify: an import_tasks' notify:, inherited by the tasks it imports.
 	notify []string
+	// role: the role whose tasks these are (see roles.go).
+	role *playbook.Role
 }
 
 // child returns the scope seen by the tasks inside block (or import) t.
@@ -60,6 +66,10 @@ func (s *scope) child(t *playbook.Task) *scope {
 	}
 	if t.Import != "" {
 		c.dir = playbook.Pos{File: t.Block0File()}.Dir()
+	}
+	if t.Role != nil {
+		c.role = t.Role
+		c.dir = filepath.Join(t.Role.Path, "tasks")
 	}
 	return &c
 }

@@ -6,8 +6,8 @@ import "github.com/runbook-dev/runbook/internal/secret"
 // of secret-named variables (inside their maps and lists too) and PEM
 // private keys under any name. internal/secret holds the rule, shared with
 // the inventory's listings.
-func collectSecrets(vars map[string]any) []string {
-	return secret.Collect(vars, nil)
+func collectSecrets(vars map[string]any, out []string) []string {
+	return secret.Collect(vars, out)
 }
 
 // secretsOf returns the secrets of the variables merged from l that were

@@ -28,7 +28,7 @@ type outcome struct {
 // runLeaf runs one module task on every active host of the batch.
 func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope) {
 	if !e.started {
-		if !startAtMatches(e.opt.StartAtTask, t.Name) {
+		if !startAtMatches(e.opt.StartAtTask, t.Name) && !startAtMatches(e.opt.StartAtTask, t.DisplayName()) {
 			return
 		}
 		e.started = true
@@ -44,7 +44,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	common := e.commonMagic(pr, t)
 	e.emit(report.Event{Type: report.EventTaskStart, Task: e.taskName(pr, hosts[0], sc, t, common), Handler: sc.handler,
 		Check: check && e.opt.Check, TaskPath: t.Pos.String(), Module: t.Module})
-	if t.RunOnce {
+	if t.RunOnce || bypassHostLoop[t.Module] {
 		hosts = hosts[:1]
 	}
 	sem := make(chan struct{}, e.opt.Forks)
@@ -59,9 +59,10 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		}(h)
 	}
 	wg.Wait()
-	if t.RunOnce {
+	if t.RunOnce || bypassHostLoop[t.Module] {
 		e.shareRunOnce(pr, t, hosts[0])
 	}
+	e.applyInventoryChanges()
 	e.checkFailureLimits(pr, sc)
 }
 
@@ -208,6 +209,7 @@ func censored(changed bool) map[string]any {
 // record stores the outcome: recap counters, registered variable, facts,
 // handler notifications, and the host's failed state.
 func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) {
+	e.collectInventoryChanges(h, t, out)
 	if t.Register != "" && out.result != nil {
 		h.registered[t.Register] = out.result
 	}
@@ -228,7 +230,7 @@ func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) 
 		for k, v := range out.facts {
 			target[k] = v
 		}
-		e.opt.Redactor.Add(collectSecrets(out.facts)...)
+		e.opt.Redactor.Add(collectSecrets(out.facts, nil)...)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -300,6 +302,11 @@ func (e *engine) skipHost(h *hostState, t *playbook.Task) {
 	e.mu.Unlock()
 	e.emit(report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Status: report.StatusSkipped})
 }
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
 func toDiffs(d []any) []module.Diff {
 	out := make([]module.Diff, 0, len(d))
 	for _, x := range d {

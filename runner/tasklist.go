@@ -19,7 +19,7 @@ func (e *engine) runTasks(ctx context.Context, pr *playRun, tasks []*playbook.Ta
 		switch {
 		case t.IsBlock():
 			e.runBlock(ctx, pr, t, sc)
-		case t.IncludeTasks != "":
+		case t.IncludeTasks != "" || t.IncludeRole != nil:
 			e.runInclude(ctx, pr, t, sc)
 		case t.Meta != "":
 			e.runMeta(ctx, pr, t, sc)
@@ -114,14 +114,10 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			if t.HasLoop {
 				loopVars = e.loopVarsFor(t, item, i, len(items))
 			}
-			file, err := renderDeep(t.IncludeTasks, mergeInto(vars, loopVars))
+			path, err := e.includeTarget(t, sc, mergeInto(vars, loopVars))
 			if err != nil {
 				e.failHost(h, sc, t, err)
 				break
-			}
-			path := fmt.Sprint(file)
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(sc.dir, path)
 			}
 			key := fmt.Sprintf("%s\x00%d", path, i)
 			g, ok := groups[key]
@@ -140,21 +136,51 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			names[i] = h.name
 		}
 		e.emit(report.Event{Type: report.EventInclude, File: g.file, Hosts: names, Task: t.DisplayName()})
-		tasks, err := playbook.LoadTasks(g.file)
+		tasks, inner, err := e.includeLoad(t, sc, g.file, g.vars)
 		if err != nil {
 			for _, h := range g.hosts {
-				e.failHost(h, sc, t, fmt.Errorf("include_tasks: %w", err))
+				e.failHost(h, sc, t, err)
 			}
 			continue
 		}
-		// The included tasks see the include's vars and loop item, but not
-		// its tags (Ansible: tags on include_* apply to the include only).
-		// The include's own when: was evaluated once, above.
-		inner := *sc
-		inner.vars = append(append([]map[string]any{}, sc.vars...), t.Vars, g.vars)
-		inner.dir = filepath.Dir(g.file)
-		e.runOn(ctx, pr, g.hosts, tasks, &inner)
+		e.runOn(ctx, pr, g.hosts, tasks, inner)
 	}
+}
+
+// includeTarget renders what an include_tasks (its file) or include_role
+// (its role's name) includes for one host and loop item.
+func (e *engine) includeTarget(t *playbook.Task, sc *scope, vars map[string]any) (string, error) {
+	if t.IncludeRole != nil {
+		name, err := renderDeep(t.IncludeRole.Name, vars)
+		return fmt.Sprint(name), err
+	}
+	file, err := renderDeep(t.IncludeTasks, vars)
+	if err != nil {
+		return "", err
+	}
+	path := fmt.Sprint(file)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(sc.dir, path)
+	}
+	return path, nil
+}
+
+// includeLoad loads what an include brings in and the scope its tasks run
+// in: they see the include's vars and loop item, but not its tags (Ansible:
+// tags on include_* apply to the include only). The include's own when:
+// was evaluated once, per host, before.
+func (e *engine) includeLoad(t *playbook.Task, sc *scope, target string, loopVars map[string]any) ([]*playbook.Task, *scope, error) {
+	inner := *sc
+	inner.vars = append(append([]map[string]any{}, sc.vars...), t.Vars, loopVars)
+	if t.IncludeRole != nil {
+		return e.includeRole(t.IncludeRole, target, &inner)
+	}
+	tasks, err := playbook.LoadTasks(target)
+	if err != nil {
+		return nil, nil, fmt.Errorf("include_tasks: %w", err)
+	}
+	inner.dir = filepath.Dir(target)
+	return tasks, &inner, nil
 }
 
 func mergeInto(base, extra map[string]any) map[string]any {
@@ -243,7 +269,7 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 			// Forced (--force-handlers, force_handlers): a failed host
 			// runs the handler, as always: does, and stays failed.
 			forced := suspendFailures(hosts)
-			e.runOn(ctx, pr, hosts, []*playbook.Task{hd}, &hsc)
+			e.runOn(ctx, pr, hosts, []*playbook.Task{hd}, hsc.withRole(hd.Role))
 			restoreFailures(forced)
 			e.started = saved
 		}

@@ -27,6 +27,9 @@ type varLayers struct {
 	// templated, set by merge, names the variables whose values were
 	// templates: their secrets are known only once rendered.
 	templated []string
+
+	// roles: the role variables the task sees (roles.go).
+	roles roleVarLayers
 }
 
 // merge flattens the layers into one map. Values of the play, vars_files and
@@ -34,7 +37,7 @@ type varLayers struct {
 // map (Ansible templates variables lazily; doing it once here gives the same
 // answer for the common cases and keeps conditions consistent with args).
 func (l *varLayers) merge() map[string]any {
-	n := len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
+	n := len(l.roles.defaults) + len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
 	out := make(map[string]any, n)
 	var templated []string
 	put := func(m map[string]any, track bool) {
@@ -45,14 +48,17 @@ func (l *varLayers) merge() map[string]any {
 			}
 		}
 	}
+	put(l.roles.defaults, true)
 	put(l.inventory, true)
 	put(l.facts, false)
 	put(l.play, true)
 	put(l.varsFiles, true)
+	put(l.roles.vars, true)
 	for _, s := range l.scoped {
 		put(s, true)
 	}
 	put(l.registered, false)
+	put(l.roles.params, true)
 	put(l.magic, false)
 	put(l.loop, false)
 	put(l.extra, true)

@@ -270,7 +270,7 @@ func (tc quietCase) check(t *testing.T, tool string, o quietOutcome) {
 // runbookQuiet runs site.yaml in dir with --output json.
 func runbookQuiet(t *testing.T, dir string, args []string) quietOutcome {
 	t.Helper()
-	r := runbook(t, dir, append([]string{"play", "site.yaml", "-i", "hosts.ini", "--output", "json"}, args...)...)
+	r := runbook(t, dir, append([]string{"play", "site.yaml", "--output", "json"}, withInventory(args)...)...)
 	o := quietOutcome{exit: r.code, failures: map[string]string{}, recap: map[string][5]int{}}
 	type event struct {
 		Event, Task, Host, Status, Module string
@@ -322,6 +322,16 @@ func quietLine(task, host, status, module string, result map[string]any) string 
 	return line
 }
 
+// withInventory adds -i hosts.ini unless args name an inventory.
+func withInventory(args []string) []string {
+	for _, a := range args {
+		if a == "-i" {
+			return args
+		}
+	}
+	return append([]string{"-i", "hosts.ini"}, args...)
+}
+
 // ansibleQuiet runs site.yaml in dir with ansible-playbook's json callback;
 // false when Ansible is not installed.
 func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) {
@@ -334,7 +344,7 @@ func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) 
 		t.Log("ansible-playbook not installed: not compared with Ansible")
 		return quietOutcome{}, false
 	}
-	cmd := exec.Command(bin, append([]string{"-i", "hosts.ini", "site.yaml"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"site.yaml"}, withInventory(args)...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
 		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent",
@@ -359,7 +369,11 @@ func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) 
 		}
 		Stats map[string]struct{ Changed, Failures, Skipped, Rescued, Unreachable int }
 	}
-	if err := json.Unmarshal([]byte(out.String()), &report); err != nil {
+	js := out.String()
+	if i := strings.Index(js, "{\n"); i > 0 { // pause prints "Pausing for..." first
+		js = js[i:]
+	}
+	if err := json.Unmarshal([]byte(js), &report); err != nil {
 		t.Fatalf("ansible-playbook output (%v):\n%s\n%s", err, out.String(), errb.String())
 	}
 	o := quietOutcome{exit: cmd.ProcessState.ExitCode(), failures: map[string]string{}, recap: map[string][5]int{}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/closest"
 	"github.com/runbook-dev/runbook/inventory"
+	"github.com/runbook-dev/runbook/runner"
 )
 
 func newInventoryCmd(stdout io.Writer) *cobra.Command {
@@ -46,6 +47,13 @@ flags apply). With no -i: ./Clusterfile, ~/.sealer/Clusterfile,
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
+			// group_vars/ and host_vars/ next to the inventory and in the
+			// current directory, as ansible-inventory shows them.
+			dirs, err := runner.LoadVarsDirs(inv, ".")
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			inv.SetHostVars(dirs.HostVars)
 			switch {
 			case list:
 				data, err := inv.ListJSON()

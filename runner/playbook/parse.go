@@ -51,6 +51,7 @@ type parser struct {
 	stack []string
 	// shown maps absolute paths to the names used in messages.
 	shown map[string]string
+	roleState
 }
 
 // display names a file the way the user will recognise it: relative to the
@@ -198,7 +199,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
-	"required_vars",
+	"required_vars", "roles",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -207,6 +208,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 		return nil, err
 	}
 	play := &Play{Pos: d.pos(n), Vars: map[string]any{}}
+	p.startPlay(play, dir)
+	var roleTasks []*Task
 	hostsSet := false
 	for _, kv := range ps {
 		v := kv.value
@@ -224,6 +227,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.VarsFiles, err = p.varsFiles(d, v, dir)
 		case "required_vars":
 			play.RequiredVars, err = d.requiredVars(v)
+		case "roles":
+			roleTasks, err = p.roles(d, v, dir, play)
 		case "tasks":
 			play.Tasks, err = p.taskList(d, v, dir, kv.key, false)
 		case "pre_tasks":
@@ -277,6 +282,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			return nil, err
 		}
 	}
+	play.Tasks = append(roleTasks, play.Tasks...)
+	play.Handlers = append(p.roleHandlers, play.Handlers...)
 	if !hostsSet || play.Hosts == "" {
 		return nil, errAt(play.Pos, "the play %s has no hosts: add hosts: PATTERN", quoteName(play.Name))
 	}

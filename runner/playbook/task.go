@@ -20,6 +20,7 @@ var taskKeywords = []string{
 	"ignore_errors", "ignore_unreachable", "failed_when", "changed_when", "until", "retries", "delay",
 	"run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
 	"check_mode", "diff", "no_log", "environment", "become", "become_user", "vars", "args", "meta",
+	"import_role", "include_role",
 }
 
 // MetaActions are the values meta: accepts.
@@ -109,7 +110,7 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 		}
 	}
 	kinds := 0
-	for _, set := range []bool{len(moduleKeys) > 0, t.Block != nil && t.Import == "", t.IncludeTasks != "", t.Meta != "", t.Import != ""} {
+	for _, set := range []bool{len(moduleKeys) > 0, t.Block != nil && t.Import == "", t.IncludeTasks != "", t.Meta != "", t.Import != "", t.IncludeRole != nil} {
 		if set {
 			kinds++
 		}
@@ -119,7 +120,7 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 		for _, m := range moduleKeys {
 			names = append(names, m.key)
 		}
-		for key, set := range map[string]bool{"block": t.Block != nil && t.Import == "", "include_tasks": t.IncludeTasks != "", "meta": t.Meta != "", "import_tasks": t.Import != ""} {
+		for key, set := range map[string]bool{"block": t.Block != nil && t.Import == "", "include_tasks": t.IncludeTasks != "", "meta": t.Meta != "", "import_tasks": t.Import != "", "include_role": t.IncludeRole != nil} {
 			if set {
 				names = append(names, key)
 			}
@@ -128,7 +129,7 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 		return nil, errAt(t.Pos, "a task may run only one action, this one has %s: split it into separate tasks", strings.Join(names, " and "))
 	}
 	if kinds == 0 {
-		return nil, errAt(t.Pos, "task %s has no action: add a module (e.g. command:, debug:), block:, include_tasks:, import_tasks: or meta:", quoteName(t.Name))
+		return nil, errAt(t.Pos, "task %s has no action: add a module (e.g. command:, debug:), block:, include_tasks:, import_tasks:, import_role:, include_role: or meta:", quoteName(t.Name))
 	}
 	if len(moduleKeys) == 1 {
 		if err := d.moduleArgs(t, moduleKeys[0], argsNode); err != nil {
@@ -303,6 +304,8 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		err = p.importTasks(d, t, v, dir, handler)
 	case "include_tasks":
 		err = p.includeTasks(d, t, v, dir)
+	case "import_role", "include_role":
+		err = p.roleTask(d, t, kv, dir)
 	}
 	return err
 }

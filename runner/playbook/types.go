@@ -95,6 +95,10 @@ type Play struct {
 	// RequiredVars are variables the play cannot run without (a runbook
 	// extension): each must be set, non-empty, before anything runs.
 	RequiredVars []RequiredVar
+	// Roles are the roles the play uses statically (roles:, their
+	// dependencies, import_role), in order: their defaults and vars are
+	// visible to the whole play.
+	Roles []*Role
 }
 
 // RequiredVar is one entry of a play's required_vars.
@@ -158,13 +162,30 @@ type Task struct {
 	Become            *bool
 	BecomeUser        string
 	Vars              map[string]any
+
+	// Role is set on the block holding a role's tasks, and on a role's
+	// handlers: they see the role's variables and files.
+	Role *Role
+	// IncludeRole is a dynamic include_role.
+	IncludeRole *RoleInclude
+	// RoleName is the role a task belongs to: shown "role : task", as
+	// Ansible does.
+	RoleName string
 }
 
 // IsBlock reports whether the task is a block (or an inlined import).
 func (t *Task) IsBlock() bool { return t.Block != nil }
 
-// DisplayName is the name shown in TASK banners: the name, or the module.
+// DisplayName is the name shown in TASK banners: the name, or the module,
+// after "ROLE : " for a role's task.
 func (t *Task) DisplayName() string {
+	if t.RoleName != "" {
+		return t.RoleName + " : " + t.ownName()
+	}
+	return t.ownName()
+}
+
+func (t *Task) ownName() string {
 	switch {
 	case t.Name != "":
 		return t.Name
@@ -174,6 +195,8 @@ func (t *Task) DisplayName() string {
 		return "meta"
 	case t.IncludeTasks != "":
 		return "include_tasks"
+	case t.IncludeRole != nil:
+		return "include_role"
 	}
 	return "block"
 }

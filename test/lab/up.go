@@ -113,21 +113,29 @@ func (l *Lab) Down(ctx context.Context) error {
 		return err
 	}
 	defer lk.unlock()
-	procs := l.scan()
-	var names []string
-	for name := range procs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = l.stop(ctx, name) }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	// A node started while others stopped (a test's cleanup restarting
+	// the master it killed, racing the teardown) is stopped in the next
+	// round; three rounds at most.
+	for round := 0; round < 3; round++ {
+		procs := l.scan()
+		if len(procs) == 0 {
+			return nil
+		}
+		var names []string
+		for name := range procs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		errs := make([]error, len(names))
+		var wg sync.WaitGroup
+		for i, name := range names {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = l.stop(ctx, name) }()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
 	}
 	if left := l.scan(); len(left) > 0 {
 		return fmt.Errorf("lab: processes left after stopping: %v", left)
