@@ -87,6 +87,10 @@ type Spec struct {
 	// host (setup): they are also kept under ansible_facts, without their
 	// ansible_ prefix.
 	GathersFacts bool
+	// ChangesInventory marks a module whose result adds groups or hosts to
+	// the run's inventory (add_group / add_host keys: group_by, add_host);
+	// the engine applies them after the task.
+	ChangesInventory bool
 	// Validate, when set, checks combinations of parameters beyond their types.
 	Validate func(a Args) error
 }

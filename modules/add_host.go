@@ -26,6 +26,7 @@ var addHostSpec = &Spec{
 	AnyParams:        true,
 	Check:            CheckFull,
 	RunsOnController: true,
+	ChangesInventory: true,
 	Returns: []Return{
 		{Name: "add_host", Type: TypeMap, Doc: "host_name, groups and host_vars, as Ansible returns them."},
 	},

@@ -22,6 +22,7 @@ var groupBySpec = &Spec{
 	},
 	Check:            CheckFull,
 	RunsOnController: true,
+	ChangesInventory: true,
 	Returns: []Return{
 		{Name: "add_group", Type: TypeString, Doc: "The group the host was put in."},
 		{Name: "parent_groups", Type: TypeList, Doc: "Its parent groups."},

@@ -16,6 +16,9 @@ type capabilityProbe struct{ spec module.Spec }
 func (p capabilityProbe) Spec() *module.Spec { s := p.spec; return &s }
 
 func (p capabilityProbe) Run(_ context.Context, mc *module.Context, _ module.Args) (*module.Result, error) {
+	if p.spec.ChangesInventory {
+		return &module.Result{Data: map[string]any{"add_group": "probed"}}, nil
+	}
 	return &module.Result{Facts: map[string]any{"ansible_probe_host": mc.Host}}, nil
 }
 
@@ -24,6 +27,7 @@ func init() {
 		{Name: "probe_sets_facts", SetsFacts: true},
 		{Name: "probe_gathers_facts", GathersFacts: true},
 		{Name: "probe_prints", Prints: true, Params: []module.Param{{Name: "verbosity", Type: module.TypeInt}}},
+		{Name: "probe_changes_inventory", ChangesInventory: true},
 	} {
 		s.Short, s.RunsOnController, s.Check = "capability probe (tests only)", true, module.CheckFull
 		module.Register(capabilityProbe{spec: s})
@@ -48,6 +52,10 @@ func TestModuleCapabilitiesFromSpec(t *testing.T) {
       probe_prints: {verbosity: 2}
     - name: print
       probe_prints: {}
+    - name: regroup
+      probe_changes_inventory: {}
+    - name: regrouped
+      assert: {that: '"probed" in group_names'}
 `}.do(t)
 	for _, h := range []string{"h1", "h2", "h3"} {
 		if s := rec.stats(h); s.Failed != 0 {

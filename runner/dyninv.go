@@ -23,7 +23,7 @@ type inventoryChange struct {
 // collectInventoryChanges remembers the add_group/add_host of a group_by or
 // add_host result (each loop item's too).
 func (e *engine) collectInventoryChanges(h *hostState, t *playbook.Task, out outcome) {
-	if t.Module != "group_by" && t.Module != "add_host" || out.result == nil || out.status == report.StatusFailed {
+	if !specOf(t).ChangesInventory || out.result == nil || out.status == report.StatusFailed {
 		return
 	}
 	results := []any{out.result}
