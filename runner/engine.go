@@ -155,6 +155,9 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 	if err := CheckRequiredVars(pb, opt.Inventory, opt.ExtraVars); err != nil {
 		return nil, err
 	}
+	if err := checkVarsPrompt(pb, opt.ExtraVars, stdinIsTerminal()); err != nil {
+		return nil, err
+	}
 	if opt.Reporter == nil {
 		opt.Reporter = nopReporter{}
 	}

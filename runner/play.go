@@ -23,6 +23,9 @@ type playRun struct {
 	varsFiles map[string]any
 	playVars  map[string]any
 	aborted   bool // any_errors_fatal, max_fail_percentage or end_play
+	// delegated are facts for delegates (delegate_facts), stored once
+	// every host has run the task; guarded by engine.mu.
+	delegated []delegatedFacts
 }
 
 // activeBatch returns the batch's hosts that are still in the play.
@@ -66,6 +69,9 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 	}
 	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
 	pr := &playRun{play: play, playVars: play.Vars}
+	if pr.playVars, err = e.promptVars(play, play.Vars); err != nil {
+		return err
+	}
 	for _, n := range names {
 		h := e.host(n)
 		e.mu.Lock()

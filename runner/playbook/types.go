@@ -90,6 +90,8 @@ type Play struct {
 	// RequiredVars are variables the play cannot run without (a runbook
 	// extension): each must be set, non-empty, before anything runs.
 	RequiredVars []RequiredVar
+	// VarsPrompt are variables asked for when the play starts (varsprompt.go).
+	VarsPrompt []VarsPrompt
 }
 
 // RequiredVar is one entry of a play's required_vars.
@@ -153,6 +155,11 @@ type Task struct {
 	Become            *bool
 	BecomeUser        string
 	Vars              map[string]any
+	// Ansible keywords kept for compatibility (taskextra.go).
+	DelegateFacts bool // facts the task sets go to the delegate
+	Throttle      int  // at most this many hosts at once; 0: forks
+	Async         int  // seconds the task may run; 0: no limit
+	Poll          *int
 }
 
 // IsBlock reports whether the task is a block (or an inlined import).

@@ -1,0 +1,75 @@
+package runner
+
+// Running the task keywords kept for Ansible content: throttle,
+// async (a time limit) and delegate_facts.
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/runbook-dev/runbook/runner/playbook"
+	"github.com/runbook-dev/runbook/runner/report"
+)
+
+// throttleFor is how many hosts may run t at once: forks, or fewer when the
+// task or an enclosing block sets throttle (the innermost wins, as in Ansible).
+func throttleFor(forks int, sc *scope, t *playbook.Task) int {
+	n := sc.throttle
+	if t.Throttle > 0 {
+		n = t.Throttle
+	}
+	if n > 0 && n < forks {
+		return n
+	}
+	return forks
+}
+
+// asyncContext limits the task to async seconds on each host.
+func asyncContext(ctx context.Context, t *playbook.Task) (context.Context, context.CancelFunc) {
+	if t.Async <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, time.Duration(t.Async)*time.Second)
+}
+
+// delegatedFacts are facts a task returned on one host for its delegate.
+type delegatedFacts struct {
+	delegate, module string
+	facts            map[string]any
+}
+
+// keywordOutcome adjusts a host's outcome for async and delegate_facts: a
+// task cut by its async limit fails with Ansible's message, and the facts
+// of a delegated task with delegate_facts are set aside for the delegate
+// (applyDelegatedFacts) instead of going to the host.
+func (e *engine) keywordOutcome(ctx context.Context, pr *playRun, t *playbook.Task, delegate string, out outcome) outcome {
+	if t.Async > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && out.status == report.StatusFailed {
+		res := map[string]any{}
+		for k, v := range out.result {
+			res[k] = v
+		}
+		res["msg"], res["failed"] = t.AsyncTimeoutMessage(), true
+		out.result = res
+	}
+	if t.DelegateFacts && delegate != "" && len(out.facts) > 0 {
+		e.mu.Lock()
+		pr.delegated = append(pr.delegated, delegatedFacts{delegate: delegate, module: t.Module, facts: out.facts})
+		e.mu.Unlock()
+		out.facts = nil
+	}
+	return out
+}
+
+// applyDelegatedFacts stores the facts set aside for delegates, once no
+// host runs the task any more (a delegate may be one of those hosts, reading
+// its own variables).
+func (e *engine) applyDelegatedFacts(pr *playRun) {
+	e.mu.Lock()
+	pending := pr.delegated
+	pr.delegated = nil
+	e.mu.Unlock()
+	for _, d := range pending {
+		e.storeFacts(e.host(d.delegate), d.module, d.facts)
+	}
+}
