@@ -258,7 +258,8 @@ func (e *engine) host(name string) *hostState {
 	defer e.mu.Unlock()
 	h, ok := e.hosts[name]
 	if !ok {
-		h = &hostState{name: name, facts: map[string]any{}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
+		// ansible_facts is an empty mapping until facts are gathered, as in Ansible.
+		h = &hostState{name: name, facts: map[string]any{"ansible_facts": map[string]any{}}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
 		e.hosts[name] = h
 		e.order = append(e.order, name)
 	}

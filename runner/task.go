@@ -296,10 +296,9 @@ func (e *engine) storeFacts(h *hostState, module string, facts map[string]any) {
 		target := h.registered // set_fact: above play vars
 		if module == "setup" {
 			target = h.facts
-			all, _ := h.facts["ansible_facts"].(map[string]any)
-			if all == nil {
-				all = map[string]any{}
-			}
+			// A new map: hostvars handed out earlier may still be read.
+			old, _ := h.facts["ansible_facts"].(map[string]any)
+			all := copyMap(old)
 			for k, v := range facts {
 				// ansible_facts holds the names without the prefix, as in Ansible.
 				all[strings.TrimPrefix(k, "ansible_")] = v
