@@ -78,7 +78,7 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 				h.registered[t.Register] = v
 			}
 		}
-		if t.Module == "set_fact" {
+		if t.Module == "set_fact" && !t.DelegateFacts { // delegate_facts: only the delegates get them
 			for k, v := range ran.registered {
 				h.registered[k] = v
 			}
@@ -142,7 +142,7 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
 	start := time.Now() // monotonic: the result's Duration
 	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
-	delegate, err := e.delegateFor(sc, t, vars)
+	delegate, err := e.hostDelegate(sc, t, vars)
 	if err != nil {
 		e.failHost(pr, h, sc, t, err)
 		return

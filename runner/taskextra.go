@@ -6,6 +6,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"regexp"
 	"time"
 
 	"github.com/runbook-dev/runbook/runner/playbook"
@@ -72,4 +73,44 @@ func (e *engine) applyDelegatedFacts(pr *playRun) {
 	for _, d := range pending {
 		e.storeFacts(e.host(d.delegate), d.module, d.facts)
 	}
+}
+
+// perItemDelegate reports whether a looping task's delegate_to names the
+// loop variable (delegate_to: "{{ item }}"): it is then rendered for each
+// item, not once for the host.
+func perItemDelegate(t *playbook.Task) bool {
+	if !t.HasLoop || t.DelegateTo == "" {
+		return false
+	}
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(loopVarName(t)) + `\b`).MatchString(t.DelegateTo)
+}
+
+// hostDelegate is delegateFor, except that a per-item delegate_to is left
+// to each item ("" here).
+func (e *engine) hostDelegate(sc *scope, t *playbook.Task, vars map[string]any) (string, error) {
+	if perItemDelegate(t) {
+		return "", nil
+	}
+	return e.delegateFor(sc, t, vars)
+}
+
+// runDelegatedItem runs one loop item on its own delegate when delegate_to
+// names the loop variable; with delegate_facts the item's facts are set
+// aside for that delegate. It returns the result and the delegate used.
+func (e *engine) runDelegatedItem(ctx context.Context, pr *playRun, h *hostState, t *playbook.Task, sc *scope, vars map[string]any, check bool, delegate string) (itemResult, string) {
+	if perItemDelegate(t) {
+		d, err := e.delegateFor(sc, t, vars)
+		if err != nil {
+			return failedItem(taskError(t, h.name, err)), ""
+		}
+		delegate = d
+	}
+	r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
+	if perItemDelegate(t) && t.DelegateFacts && delegate != "" && len(r.facts) > 0 {
+		e.mu.Lock()
+		pr.delegated = append(pr.delegated, delegatedFacts{delegate: delegate, module: t.Module, facts: r.facts})
+		e.mu.Unlock()
+		r.facts = nil
+	}
+	return r, delegate
 }
