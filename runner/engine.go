@@ -101,6 +101,7 @@ type engine struct {
 	groups  map[string][]any
 	invMu   sync.RWMutex
 	invVars map[string]map[string]any // per host, computed once
+	jobs    jobTable                  // background tasks (asyncjobs.go)
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -183,6 +184,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 	}
 	defer e.conns.closeAll()
+	defer e.jobs.stop() // before the connections close
 	e.groups = map[string][]any{}
 	for g, hs := range e.inv.GroupHosts() {
 		l := make([]any, len(hs))

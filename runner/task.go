@@ -149,10 +149,13 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 	}
 	noLog := boolOr(firstBool(t.NoLog, sc.noLog), false)
 	watch := e.watchTask(h, t, delegate, noLog, start)
-	ctx, cancel := asyncContext(withWatch(ctx, watch), t)
+	ctx, cancel := e.asyncContext(withWatch(ctx, watch), t)
 	defer cancel()
 	var out outcome
-	if !t.HasLoop {
+	if background(t) {
+		r := e.startAsync(ctx, pr, h, t, sc, vars, check, delegate)
+		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
+	} else if !t.HasLoop {
 		r := e.runItem(ctx, pr, h, t, sc, vars, check, delegate)
 		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
 	} else {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
 )
@@ -26,12 +27,19 @@ func throttleFor(forks int, sc *scope, t *playbook.Task) int {
 	return forks
 }
 
-// asyncContext limits the task to async seconds on each host.
-func asyncContext(ctx context.Context, t *playbook.Task) (context.Context, context.CancelFunc) {
-	if t.Async <= 0 {
+// asyncContext gives the task the run's background jobs (async_status)
+// and limits it to async seconds on each host (a background task gets its
+// limit when it starts: startAsync).
+func (e *engine) asyncContext(ctx context.Context, t *playbook.Task) (context.Context, context.CancelFunc) {
+	ctx = modules.WithAsyncJobs(ctx, &e.jobs)
+	if t.Async <= 0 || background(t) {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, time.Duration(t.Async)*time.Second)
+}
+
+func errorsIsDeadline(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
 // delegatedFacts are facts a task returned on one host for its delegate.
@@ -45,7 +53,7 @@ type delegatedFacts struct {
 // of a delegated task with delegate_facts are set aside for the delegate
 // (applyDelegatedFacts) instead of going to the host.
 func (e *engine) keywordOutcome(ctx context.Context, pr *playRun, t *playbook.Task, delegate string, out outcome) outcome {
-	if t.Async > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && out.status == report.StatusFailed {
+	if t.Async > 0 && errorsIsDeadline(ctx) && out.status == report.StatusFailed {
 		res := map[string]any{}
 		for k, v := range out.result {
 			res[k] = v

@@ -183,8 +183,7 @@ func TestVarsPrompt(t *testing.T) {
 }
 
 // TestAsync: async with a poll interval waits for the task, async being its
-// time limit (Ansible's message when it runs over); poll: 0 is refused at
-// parse time saying what to write instead.
+// time limit (Ansible's message when it runs over).
 func TestAsync(t *testing.T) {
 	dir := workdir(t, map[string]string{"site.yaml": `
 - hosts: all
@@ -207,11 +206,97 @@ func TestAsync(t *testing.T) {
 		t.Fatalf("want exit 0:\n%s", r)
 	}
 	mustContain(t, r, "async task did not complete within the requested time - 1s")
+}
 
-	dir = workdir(t, map[string]string{"site.yaml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: bg\n      command: sleep 100\n      async: 100\n      poll: 0\n"})
+// TestAsyncBackground: poll: 0 leaves the task running while the play goes
+// on, and async_status (with until:) reports it unfinished, then finished
+// with the task's own result — a failure too; a background task past its
+// async limit fails; a background task cannot loop (refused at parse time).
+func TestAsyncBackground(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: rm -f $DIR/go
+      changed_when: false
+    - name: start
+      shell: while [ ! -e $DIR/go ]; do sleep 0.1; done; echo bg-done
+      async: 30
+      poll: 0
+      register: job
+    - assert: {that: ["job.ansible_job_id is defined", "job.finished == 0", "job.started == 1", "job is changed"]}
+    - name: still running
+      async_status: {jid: "{{ job.ansible_job_id }}"}
+      register: early
+    - assert: {that: ["early.finished == 0"]}
+    - name: let it finish
+      command: touch $DIR/go
+    - name: wait
+      async_status: {jid: "{{ job.ansible_job_id }}"}
+      register: st
+      until: st.finished
+      retries: 50
+      delay: 1
+    - assert: {that: ["st.stdout == 'bg-done'", "st.rc == 0", "st is changed", "st.finished == 1"]}
+    - name: a failing one
+      command: sh -c 'echo oops >&2; exit 3'
+      async: 30
+      poll: 0
+      register: bad
+    - async_status: {jid: "{{ bad.ansible_job_id }}"}
+      register: bst
+      until: bst.finished
+      retries: 50
+      delay: 1
+      ignore_errors: true
+    - assert: {that: ["bst is failed", "bst.rc == 3"]}
+    - async_status: {jid: "{{ bad.ansible_job_id }}", mode: cleanup}
+    - name: one over its limit
+      command: sleep 20
+      async: 1
+      poll: 0
+      register: slow
+    - async_status: {jid: "{{ slow.ansible_job_id }}"}
+      register: sst
+      until: sst.finished
+      retries: 50
+      delay: 1
+      ignore_errors: true
+    - assert: {that: ["sst is failed"]}
+`})
+	r := runIdioms(t, dir)
+	if r.code != 0 {
+		t.Fatalf("want exit 0:\n%s", r)
+	}
+
+	dir = workdir(t, map[string]string{"site.yaml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: bg\n      command: sleep 1\n      loop: [1, 2]\n      async: 100\n      poll: 0\n"})
 	r = runbook(t, dir, "play", "site.yaml", "-i", "localhost,")
-	mustContain(t, r, `site.yaml:4:7: task "bg": async with poll: 0`, "nohup", "async: 100 then limits it to 100 seconds")
+	mustContain(t, r, `site.yaml:4:7: task "bg": async with poll: 0 cannot loop in runbook`)
 	if r.code != 3 {
 		t.Errorf("want exit 3:\n%s", r)
+	}
+}
+
+// TestUntilKeepsFailure: until ends the retries but does not make a failed
+// result succeed (ansible-core 2.14 reports it failed; runbook called it ok
+// before), so async_status with until: reports a failed background task.
+func TestUntilKeepsFailure(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: rm -f $DIR/flag
+      changed_when: false
+    - shell: test -e $DIR/flag || { touch $DIR/flag; exit 0; }; exit 3
+      register: r
+      until: r.rc == 3
+      retries: 3
+      delay: 0
+      ignore_errors: true
+    - assert: {that: ["r is failed", "r.attempts == 2"]}
+`})
+	r := runIdioms(t, dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "ignored=1") {
+		t.Fatalf("want exit 0 and ignored=1:\n%s", r)
 	}
 }

@@ -1,7 +1,8 @@
 package playbook
 
 // Task keywords kept for Ansible content: local_action and action (the
-// module named in the value), delegate_facts, throttle, and async/poll.
+// module named in the value), delegate_facts, throttle, and async/poll
+// (runner/asyncjobs.go, modules/async_status.go).
 
 import (
 	"fmt"
@@ -91,16 +92,14 @@ func (d *decoder) extraTaskKeyword(t *Task, kv pair) error {
 	return err
 }
 
-// checkAsync refuses what runbook does not do with async: a task left
-// running in the background (poll: 0), to be checked by async_status later.
-// async with a poll interval waits for the task as Ansible does, async then
-// being the time limit.
+// checkAsync refuses what runbook does not do with async: a looping task
+// left running in the background (poll: 0). async with a poll interval
+// waits for the task as Ansible does, async then being the time limit.
 func checkAsync(t *Task) error {
-	if t.Async > 0 && t.Poll != nil && *t.Poll == 0 {
-		return errAt(t.Pos, "task %s: async with poll: 0 (run in the background, check later with async_status) is not supported; "+
-			"write the task without poll: 0 to wait for it (async: %d then limits it to %d seconds), or start the "+
-			"command in the background yourself (shell: nohup CMD >LOG 2>&1 &) and wait with wait_for or until:",
-			quoteName(t.DisplayName()), t.Async, t.Async)
+	if t.Async > 0 && t.Poll != nil && *t.Poll == 0 && t.HasLoop {
+		return errAt(t.Pos, "task %s: async with poll: 0 cannot loop in runbook: start one background task per "+
+			"item with include_tasks and loop, or drop poll: 0 to run the items in turn (async: %d then limits each)",
+			quoteName(t.DisplayName()), t.Async)
 	}
 	if t.Async > 0 && t.Module == "" {
 		return errAt(t.Pos, "task %s: async applies to a module task, not to a block or include", quoteName(t.DisplayName()))

@@ -22,10 +22,10 @@ func init() {
 		return integer("Run the task (or the block's tasks) on at most this many hosts at once.", 0, 1e9)
 	}
 	taskKeywordSchemas["async"] = func(bool) *Schema {
-		return integer("Seconds the task may run before it fails (with a poll interval; poll: 0 is refused).", 0, 1e9)
+		return integer("Seconds the task may run before it fails; with poll: 0 it runs in the background (see async_status).", 0, 1e9)
 	}
 	taskKeywordSchemas["poll"] = func(bool) *Schema {
-		return integer("Seconds between checks of an async task; 0 (do not wait) is refused.", 0, 1e9)
+		return integer("Seconds between checks of an async task; 0 leaves it running in the background (async_status checks it).", 0, 1e9)
 	}
 }
 
