@@ -36,24 +36,27 @@ func TestValidateOverSSHWithBecome(t *testing.T) {
       copy: {content: "bad\n", dest: %[1]s, validate: "{{ check }}"}
       ignore_errors: true
 `, closed)})
-	inv, kh := sshInventory(t, dir, map[string]*sshd.Server{"a": s}, "")
-	invText := strings.Replace(readFile(t, inv), "ansible_user=root", "ansible_user="+becomeUser+" ansible_become_password="+u.Password, 1)
-	if err := os.WriteFile(inv, []byte(invText), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	inv, kh := sudoUserInventory(t, dir, s, u)
 	r := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh)
 	if r.code != 0 || !strings.Contains(r.stdout, "changed=1") || !strings.Contains(r.stdout, "ignored=2") {
 		t.Fatalf("want exit 0, changed=1 ignored=2:\n%s", r)
 	}
 	mustContain(t, r, "failed to validate")
-	st, err := os.Stat(closed)
+	checkRootOnlyFile(t, closed, "ok\nold\nnew\n")
+}
+
+// checkRootOnlyFile checks that p is 0600 root:root with content want, alone
+// in its directory (no temporary file left beside it).
+func checkRootOnlyFile(t *testing.T, p, want string) {
+	t.Helper()
+	st, err := os.Stat(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sys := st.Sys().(*syscall.Stat_t); st.Mode().Perm() != 0o600 || sys.Uid != 0 || sys.Gid != 0 || readFile(t, closed) != "ok\nold\nnew\n" {
-		t.Errorf("after validated writes: mode %v owner %d:%d content %q", st.Mode(), sys.Uid, sys.Gid, readFile(t, closed))
+	if sys := st.Sys().(*syscall.Stat_t); st.Mode().Perm() != 0o600 || sys.Uid != 0 || sys.Gid != 0 || readFile(t, p) != want {
+		t.Errorf("%s: mode %v owner %d:%d content %q, want 0600 root:root %q", p, st.Mode(), sys.Uid, sys.Gid, readFile(t, p), want)
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(closed)); len(entries) != 1 {
+	if entries, _ := os.ReadDir(filepath.Dir(p)); len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
 	}
 }
