@@ -139,12 +139,13 @@ func TestThrottle(t *testing.T) {
 }
 
 // TestVarsPrompt: with standard input not a terminal, -e answers a prompt
-// (not asked), a default is used, and a prompt with neither is refused
-// before anything runs, naming the play, the variable and -e.
+// (not asked), a default is used — in hosts: too — and a
+// prompt with neither is refused before anything runs, naming the play, the
+// variable and -e.
 func TestVarsPrompt(t *testing.T) {
 	dir := workdir(t, map[string]string{"site.yaml": `
 - name: greet
-  hosts: all
+  hosts: "{{ target }}"
   gather_facts: false
   vars_prompt:
     - name: who
@@ -154,6 +155,9 @@ func TestVarsPrompt(t *testing.T) {
     - name: color
       prompt: Which color?
       default: blue
+    - name: target
+      prompt: Which hosts?
+      default: localhost
   tasks:
     - debug: {msg: "hello {{ who }} in {{ color }}"}
 `})
