@@ -131,10 +131,8 @@ func (e *engine) runWithRetries(ctx context.Context, mod modules.Module, mc *mod
 			return failedItem(taskError(t, h.name, fmt.Errorf("until: %w", err)))
 		}
 		if done {
-			if r.status == report.StatusFailed && len(t.FailedWhen) == 0 {
-				// until decides success for retried tasks, as in Ansible.
-				r.status, r.result["failed"] = okStatus(r.changed), false
-			}
+			// until only ends the retries: a failed result stays failed,
+			// as in ansible-core (TestUntilKeepsFailure).
 			return r
 		}
 		if attempt >= attempts {

@@ -28,7 +28,7 @@ func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *play
 		loopVars := e.loopVarsFor(t, item, i, len(items))
 		e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
-		r := e.runItem(ctx, pr, h, t, sc, itemVars, check, delegate)
+		r, itemDelegate := e.runDelegatedItem(ctx, pr, h, t, sc, itemVars, check, delegate)
 		if r.status == report.StatusUnreachable {
 			return outcome{status: r.status, result: r.result}
 		}
@@ -45,7 +45,7 @@ func (e *engine) runLoop(ctx context.Context, pr *playRun, h *hostState, t *play
 		for k, v := range r.facts {
 			facts[k] = v
 		}
-		ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: delegate,
+		ev := report.Event{Type: report.EventHostResult, Task: t.DisplayName(), Host: h.name, Delegate: itemDelegate,
 			Status: r.status, IsItem: true, Item: e.itemLabel(t, item, itemVars), Module: t.Module, Result: r.result}
 		if noLog {
 			ev.Item, ev.Result = "None", censored(r.changed)
