@@ -104,7 +104,7 @@ type engine struct {
 	dirs    *VarsDirs                 // group_vars/ and host_vars/
 	// invChanges: group_by/add_host results of the running task (dyninv.go).
 	invChanges []inventoryChange
-	jobs    jobTable                  // background tasks (asyncjobs.go)
+	jobs       jobTable // background tasks (asyncjobs.go)
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
