@@ -65,7 +65,7 @@ var copySpec = &Spec{
 		{Name: "dest", Type: TypePath, Required: true, Doc: "Path on the host: the file, or a directory to copy into."},
 		{Name: "remote_src", Type: TypeBool, Default: false, Doc: "src is a path on the host: copied there, never through the controller."},
 		{Name: "directory_mode", Type: TypeMode, Doc: "Mode of the directories a directory copy creates (existing ones are left alone)."},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow,
+		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,
@@ -279,7 +279,8 @@ type copyWriter struct {
 	attrs                   fileAttrs
 	dirMode                 string
 	preserve, backup, force bool
-	follow                  bool // write through a symbolic link at dest
+	follow                  bool   // write through a symbolic link at dest
+	validate                string // command checking each new file first (validate.go)
 	res                     *Result
 	changed                 []any
 	sums                    map[string]string // checksums on the host, known in advance
@@ -291,7 +292,7 @@ func newCopyWriter(ctx context.Context, mc *Context, module string, args Args) (
 		return nil, err
 	}
 	w := &copyWriter{module: module, mc: mc, attrs: attrs, dirMode: args.String("directory_mode"),
-		backup: args.Bool("backup"), force: args.Bool("force"), follow: args.Bool("follow"), res: &Result{}, changed: []any{}}
+		backup: args.Bool("backup"), force: args.Bool("force"), follow: args.Bool("follow"), validate: args.String("validate"), res: &Result{}, changed: []any{}}
 	if attrs.mode == "preserve" {
 		w.preserve, w.attrs.mode = true, ""
 	}

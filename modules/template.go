@@ -44,7 +44,7 @@ var templateSpec = &Spec{
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
 		{Name: "trim_blocks", Type: TypeBool, Default: true, Doc: "Jinja2 (.j2): remove the first newline after a block tag, as Ansible does by default."},
 		{Name: "lstrip_blocks", Type: TypeBool, Default: false, Doc: "Jinja2 (.j2): strip spaces and tabs from the start of a line up to a block tag."},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow,
+		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,
@@ -326,16 +326,21 @@ func (w *copyWriter) write(ctx context.Context, s copySource, dest string, attrs
 		if attrs.gid >= 0 {
 			owner += fmt.Sprintf(":%d", attrs.gid)
 		}
-		_, err := hostRun(ctx, w.mc, "copying on the host", &transport.Cmd{
-			Args: []string{"/bin/sh", "-c", hostCopyScript, "runbook-copy", s.hostPath, dest, m, owner}})
-		return err
+		return validatedPut(ctx, w.mc, w.module, dest, w.validate, attrs.writeOptions(w.mc, mode), func(p string) error {
+			_, err := hostRun(ctx, w.mc, "copying on the host", &transport.Cmd{
+				Args: []string{"/bin/sh", "-c", hostCopyScript, "runbook-copy", s.hostPath, p, m, owner}})
+			return err
+		})
 	}
 	r, err := s.open()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	return w.mc.Conn.WriteFile(ctx, dest, r, attrs.writeOptions(w.mc, mode))
+	opts := attrs.writeOptions(w.mc, mode)
+	return validatedPut(ctx, w.mc, w.module, dest, w.validate, opts, func(p string) error {
+		return w.mc.Conn.WriteFile(ctx, p, r, opts)
+	})
 }
 
 // contentDiff shows dest's content before and after (and its attributes

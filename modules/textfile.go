@@ -225,7 +225,7 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 		data[ch.backupKey] = b
 	}
 	if ch.changed {
-		err = writeTextFile(ctx, mc, ch.module, tf, ch.after, attrs)
+		err = writeTextFileValidated(ctx, mc, ch.module, tf, ch.after, attrs, args.String("validate"))
 	} else {
 		err = textSetAttrs(ctx, mc, ch.module, pl)
 	}
@@ -241,6 +241,12 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 // container's /etc/hosts) cannot be replaced by rename; it is rewritten in
 // place instead (textInPlaceScript), never losing its old content.
 func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile, data []byte, attrs textAttrs) error {
+	return writeTextFileValidated(ctx, mc, module, tf, data, attrs, "")
+}
+
+// writeTextFileValidated is writeTextFile running the validate command, when
+// not empty, on the new content before it replaces the file (validate.go).
+func writeTextFileValidated(ctx context.Context, mc *Context, module string, tf *textFile, data []byte, attrs textAttrs, validate string) error {
 	base := uint32(0o644) // a new file's
 	if tf.Exists {
 		base = unixPerm(tf.Mode)
@@ -253,8 +259,11 @@ func writeTextFile(ctx context.Context, mc *Context, module string, tf *textFile
 			}
 		}
 	}
-	err := mc.Conn.WriteFile(ctx, tf.Real, bytes.NewReader(data), attrs.writeOptions(mc, mode))
-	if err != nil && tf.Exists && (errors.Is(err, syscall.EBUSY) || textIsMountPoint(ctx, mc, tf.Real)) {
+	opts := attrs.writeOptions(mc, mode)
+	err := validatedPut(ctx, mc, module, tf.Real, validate, opts, func(p string) error {
+		return mc.Conn.WriteFile(ctx, p, bytes.NewReader(data), opts)
+	})
+	if err != nil && tf.Exists && !isValidateError(err) && (errors.Is(err, syscall.EBUSY) || textIsMountPoint(ctx, mc, tf.Real)) {
 		_, err = hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", textInPlaceScript, "runbook-write",
 			tf.Real, strconv.Itoa(len(data))}, Stdin: bytes.NewReader(data)})
 		if pl, perr := attrs.plan(tf.Real, tf.info()); err == nil && perr == nil && pl.changed() {

@@ -106,6 +106,7 @@ type engine struct {
 	dirs    *VarsDirs                 // group_vars/ and host_vars/
 	// invChanges: group_by/add_host results of the running task (dyninv.go).
 	invChanges []inventoryChange
+	jobs       jobTable // background tasks (asyncjobs.go)
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -182,12 +183,16 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 		}
 	}
 	defer e.conns.closeAll()
+	defer e.jobs.stop() // before the connections close
 	e.refreshGroups()
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
 	if err := e.loadVarsDirs(); err != nil {
 		return nil, err
 	}
 	if err := checkRequiredVars(pb, e.dirs.GroupAllVars(), opt.ExtraVars); err != nil {
+		return nil, err
+	}
+	if err := checkVarsPrompt(pb, opt.ExtraVars, stdinIsTerminal()); err != nil {
 		return nil, err
 	}
 	e.emit(report.Event{Type: report.EventPlaybookStart, Playbook: pb.Path})
@@ -255,7 +260,8 @@ func (e *engine) host(name string) *hostState {
 	defer e.mu.Unlock()
 	h, ok := e.hosts[name]
 	if !ok {
-		h = &hostState{name: name, facts: map[string]any{}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
+		// ansible_facts is an empty mapping until facts are gathered, as in Ansible.
+		h = &hostState{name: name, facts: map[string]any{"ansible_facts": map[string]any{}}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
 		e.hosts[name] = h
 		e.order = append(e.order, name)
 	}

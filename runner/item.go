@@ -131,10 +131,8 @@ func (ht *hostTask) runWithRetries(ctx context.Context, mod module.Module, mc *m
 			return failedItem(taskError(ht.t, ht.h.name, fmt.Errorf("until: %w", err)))
 		}
 		if done {
-			if r.status == report.StatusFailed && len(ht.t.FailedWhen) == 0 {
-				// until decides success for retried tasks, as in Ansible.
-				r.status, r.result["failed"] = okStatus(r.changed), false
-			}
+			// until only ends the retries: a failed result stays failed,
+			// as in ansible-core (TestUntilKeepsFailure).
 			return r
 		}
 		if attempt >= attempts {

@@ -28,7 +28,7 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 		loopVars := ht.e.loopVarsFor(ht.t, item, i, len(items))
 		ht.e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
-		r := ht.runItem(ctx, itemVars)
+		r, itemDelegate := ht.runDelegatedItem(ctx, itemVars)
 		if r.status == report.StatusUnreachable {
 			return outcome{status: r.status, result: r.result}
 		}
@@ -45,7 +45,7 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 		for k, v := range r.facts {
 			facts[k] = v
 		}
-		ev := report.Event{Type: report.EventHostResult, Task: ht.t.DisplayName(), Host: ht.h.name, Delegate: ht.delegate,
+		ev := report.Event{Type: report.EventHostResult, Task: ht.t.DisplayName(), Host: ht.h.name, Delegate: itemDelegate,
 			Status: r.status, IsItem: true, Item: ht.e.itemLabel(ht.t, item, itemVars), Module: ht.t.Module, Result: r.result}
 		if ht.noLog {
 			ev.Item, ev.Result = "None", censored(r.changed)

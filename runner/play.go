@@ -24,6 +24,9 @@ type playRun struct {
 	playVars  map[string]any
 	aborted   bool // any_errors_fatal, max_fail_percentage or end_play
 	roles     *playRoles
+	// delegated are facts for delegates (delegate_facts), stored once
+	// every host has run the task; guarded by engine.mu.
+	delegated []delegatedFacts
 }
 
 // activeBatch returns the batch's hosts that are still in the play.
@@ -61,12 +64,18 @@ func PlayHosts(inv *inventory.Inventory, play *playbook.Play, extra map[string]a
 }
 
 func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
-	pattern, names, err := PlayHosts(e.inv, play, e.opt.ExtraVars, e.opt.Limit)
+	vars, err := e.promptVars(play, play.Vars)
+	if err != nil {
+		return err
+	}
+	prompted := *play // hosts: and vars_files may use the answers, as in Ansible
+	prompted.Vars = vars
+	pattern, names, err := PlayHosts(e.inv, &prompted, e.opt.ExtraVars, e.opt.Limit)
 	if err != nil {
 		return err
 	}
 	e.emit(report.Event{Type: report.EventPlayStart, Play: play.Name, Pattern: pattern, Hosts: names})
-	pr := &playRun{play: play, playVars: play.Vars, roles: &playRoles{hostvars: rolesMentionHostvars(play)}}
+	pr := &playRun{play: play, playVars: vars, roles: &playRoles{hostvars: rolesMentionHostvars(play)}}
 	for _, n := range names {
 		h := e.host(n)
 		e.mu.Lock()
@@ -93,7 +102,7 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		e.emit(report.Event{Type: report.EventNoHosts, Play: play.Name, Pattern: pattern})
 		return nil
 	}
-	if pr.varsFiles, err = e.loadVarsFiles(play); err != nil {
+	if pr.varsFiles, err = e.loadVarsFiles(&prompted); err != nil {
 		return err
 	}
 	for _, batch := range serialBatches(play.Serial, pr.all) {

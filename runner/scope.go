@@ -20,6 +20,7 @@ type scope struct {
 	ignoreErrors      *bool
 	ignoreUnreachable *bool
 	delegateTo        string
+	throttle          int // an enclosing block's throttle
 	// protected: an enclosing block has a rescue:, so a failure here is
 	// handled there and not counted as failed in the recap.
 	protected bool
@@ -63,6 +64,9 @@ func (s *scope) child(t *playbook.Task) *scope {
 	}
 	if t.DelegateTo != "" {
 		c.delegateTo = t.DelegateTo
+	}
+	if t.Throttle > 0 {
+		c.throttle = t.Throttle
 	}
 	if t.Import != "" {
 		c.dir = playbook.Pos{File: t.Block0File()}.Dir()

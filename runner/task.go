@@ -47,7 +47,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	if t.RunOnce || bypassHostLoop[t.Module] {
 		hosts = hosts[:1]
 	}
-	sem := make(chan struct{}, e.opt.Forks)
+	sem := make(chan struct{}, throttleFor(e.opt.Forks, sc, t))
 	var wg sync.WaitGroup
 	for _, h := range hosts {
 		wg.Add(1)
@@ -59,6 +59,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		}(h)
 	}
 	wg.Wait()
+	e.applyDelegatedFacts(pr)
 	if t.RunOnce || bypassHostLoop[t.Module] {
 		e.shareRunOnce(pr, t, hosts[0])
 	}
@@ -78,7 +79,7 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 				h.registered[t.Register] = v
 			}
 		}
-		if specOf(t).SetsFacts {
+		if specOf(t).SetsFacts && !t.DelegateFacts { // delegate_facts: only the delegates get them
 			for k, v := range ran.registered {
 				h.registered[k] = v
 			}
@@ -143,6 +144,7 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 // (the variables of an item, the module and its arguments).
 type hostTask struct {
 	e        *engine
+	pr       *playRun
 	h        *hostState
 	t        *playbook.Task
 	sc       *scope
@@ -156,23 +158,28 @@ type hostTask struct {
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
 	start := time.Now() // monotonic: the result's Duration
 	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
-	delegate, err := e.delegateFor(sc, t, vars)
+	delegate, err := e.hostDelegate(sc, t, vars)
 	if err != nil {
 		e.failHost(h, sc, t, err)
 		return
 	}
-	ht := &hostTask{e: e, h: h, t: t, sc: sc, check: check, delegate: delegate,
+	ht := &hostTask{e: e, pr: pr, h: h, t: t, sc: sc, check: check, delegate: delegate,
 		noLog: boolOr(firstBool(t.NoLog, sc.noLog), false), diff: e.diffOn(sc, t)}
 	watch := e.watchTask(h, t, delegate, ht.noLog, start)
-	ctx = withWatch(ctx, watch)
+	ctx, cancel := e.asyncContext(withWatch(ctx, watch), t)
+	defer cancel()
 	var out outcome
-	if !t.HasLoop {
+	if background(t) {
+		r := ht.startAsync(ctx, vars)
+		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
+	} else if !t.HasLoop {
 		r := ht.runItem(ctx, vars)
 		out = outcome{status: r.status, result: r.result, changed: r.changed, facts: r.facts}
 	} else {
 		out = ht.runLoop(ctx, vars)
 	}
 	watch.stop()
+	out = e.keywordOutcome(ctx, pr, t, delegate, out)
 	if out.status == report.StatusFailed && boolOr(firstBool(t.IgnoreErrors, sc.ignoreErrors), false) {
 		out.ignored = true
 	}
@@ -213,25 +220,7 @@ func (e *engine) record(h *hostState, t *playbook.Task, sc *scope, out outcome) 
 	if t.Register != "" && out.result != nil {
 		h.registered[t.Register] = out.result
 	}
-	if len(out.facts) > 0 {
-		target := h.registered // set_fact: above play vars
-		if specOf(t).GathersFacts {
-			target = h.facts
-			all, _ := h.facts["ansible_facts"].(map[string]any)
-			if all == nil {
-				all = map[string]any{}
-			}
-			for k, v := range out.facts {
-				// ansible_facts holds the names without the prefix, as in Ansible.
-				all[strings.TrimPrefix(k, "ansible_")] = v
-			}
-			h.facts["ansible_facts"] = all
-		}
-		for k, v := range out.facts {
-			target[k] = v
-		}
-		e.opt.Redactor.Add(collectSecrets(out.facts, nil)...)
-	}
+	e.storeFacts(h, t.Module, out.facts)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := &h.stats
@@ -322,9 +311,35 @@ func toDiffs(d []any) []module.Diff {
 
 // specOf returns the declaration of t's module, or an empty one for a task
 // that runs no module (meta, include_tasks, block).
-func specOf(t *playbook.Task) *module.Spec {
-	if m, ok := module.Lookup(t.Module); ok {
+func specOf(t *playbook.Task) *module.Spec { return moduleSpec(t.Module) }
+
+// moduleSpec returns the declaration of the module name, or an empty one.
+func moduleSpec(name string) *module.Spec {
+	if m, ok := module.Lookup(name); ok {
 		return m.Spec()
 	}
 	return &module.Spec{}
+}
+
+// storeFacts gives h the facts a task returned: setup's as gathered facts
+// (also under ansible_facts), set_fact's above play vars.
+func (e *engine) storeFacts(h *hostState, module string, facts map[string]any) {
+	if len(facts) > 0 {
+		target := h.registered // set_fact: above play vars
+		if moduleSpec(module).GathersFacts {
+			target = h.facts
+			// A new map: hostvars handed out earlier may still be read.
+			old, _ := h.facts["ansible_facts"].(map[string]any)
+			all := copyMap(old)
+			for k, v := range facts {
+				// ansible_facts holds the names without the prefix, as in Ansible.
+				all[strings.TrimPrefix(k, "ansible_")] = v
+			}
+			h.facts["ansible_facts"] = all
+		}
+		for k, v := range facts {
+			target[k] = v
+		}
+		e.opt.Redactor.Add(collectSecrets(facts, nil)...)
+	}
 }

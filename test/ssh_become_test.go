@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -77,11 +76,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
       debug:
         msg: "so={{ so.stat.checksum }}/{{ so.stat.mode }}/{{ so.stat.uid }} sc={{ sc.stat.checksum }}/{{ sc.stat.exists }} sl={{ sl.content }} same={{ same.changed }} rewritten={{ rewritten.changed }}"
 `, open, closed, content)})
-	inv, kh := sshInventory(t, dir, map[string]*sshd.Server{"a": s}, "")
-	invText := strings.Replace(readFile(t, inv), "ansible_user=root", "ansible_user="+becomeUser+" ansible_become_password="+u.Password, 1)
-	if err := os.WriteFile(inv, []byte(invText), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	inv, kh := sudoUserInventory(t, dir, s, u)
 
 	stop := sshd.WatchArgs(u.Password)
 	r := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh, "-vvvv")
@@ -99,16 +94,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
 	if got := readFile(t, filepath.Join(dir, "fetched")); got != content {
 		t.Errorf("fetched %q", got)
 	}
-	st, err := os.Stat(closed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sys := st.Sys().(*syscall.Stat_t); st.Mode().Perm() != 0o600 || sys.Uid != 0 || sys.Gid != 0 || readFile(t, closed) != "rewritten\n" {
-		t.Errorf("after the atomic write: mode %v owner %d:%d content %q", st.Mode(), sys.Uid, sys.Gid, readFile(t, closed))
-	}
-	if entries, _ := os.ReadDir(filepath.Dir(closed)); len(entries) != 1 {
-		t.Errorf("temporary files left: %v", entries)
-	}
+	checkRootOnlyFile(t, closed, "rewritten\n")
 }
 
 // TestBecomeWithoutItCannotRead: the same reads without become fail (the

@@ -17,7 +17,7 @@ func PlayKeywords() []string { return clone(playKeywords) }
 // task keywords proper and the actions block, rescue, always,
 // include_tasks, import_tasks and meta. listen is among them although only
 // handlers may use it.
-func TaskKeywords() []string { return clone(taskKeywords) }
+func TaskKeywords() []string { return append(clone(taskKeywords), extraTaskKeywords...) }
 
 // ImportPlaybookKeywords returns the keys of a `- import_playbook: FILE`
 // entry between plays.

@@ -199,7 +199,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
-	"required_vars", "roles",
+	"required_vars", "roles", "vars_prompt",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -229,6 +229,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.RequiredVars, err = d.requiredVars(v)
 		case "roles":
 			roleTasks, err = p.roles(d, v, dir, play)
+		case "vars_prompt":
+			play.VarsPrompt, err = d.varsPrompt(v)
 		case "tasks":
 			play.Tasks, err = p.taskList(d, v, dir, kv.key, false)
 		case "pre_tasks":

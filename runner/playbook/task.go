@@ -93,8 +93,24 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 	t := &Task{Pos: d.pos(n)}
 	var moduleKeys []pair
 	var argsNode *yaml.Node
+	localAction := false
 	for _, kv := range ps {
 		kv.key = canonicalAction(kv.key)
+		if kv.key == "local_action" || kv.key == "action" {
+			mk, err := d.actionPair(kv)
+			if err != nil {
+				return nil, err
+			}
+			localAction = localAction || kv.key == "local_action"
+			moduleKeys = append(moduleKeys, mk)
+			continue
+		}
+		if contains(extraTaskKeywords, kv.key) {
+			if err := d.extraTaskKeyword(t, kv); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if !isTaskKeyword(kv.key) {
 			if _, ok := module.Lookup(kv.key); ok {
 				moduleKeys = append(moduleKeys, kv)
@@ -138,6 +154,12 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 	} else if argsNode != nil {
 		return nil, errAt(d.pos(argsNode), "args: is only valid on a module task")
 	}
+	if err := localActionDelegate(t, localAction); err != nil {
+		return nil, err
+	}
+	if err := checkAsync(t); err != nil {
+		return nil, err
+	}
 	if t.Block == nil && (t.Rescue != nil || t.Always != nil) {
 		return nil, errAt(t.Pos, "rescue: and always: need a block: in the same task")
 	}
@@ -163,7 +185,7 @@ func isTaskKeyword(k string) bool {
 }
 
 func unknownTaskKey(pos Pos, key string) *Error {
-	known := append(append([]string{}, taskKeywords...), module.Names()...)
+	known := append(append(append([]string{}, taskKeywords...), extraTaskKeywords...), module.Names()...)
 	msg := fmt.Sprintf("unknown task keyword or module %q", key)
 	short, s := key, closest.Name(key, known)
 	if i := strings.LastIndexByte(key, '.'); i >= 0 && strings.Count(key, ".") >= 2 {

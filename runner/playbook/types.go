@@ -99,6 +99,8 @@ type Play struct {
 	// dependencies, import_role), in order: their defaults and vars are
 	// visible to the whole play.
 	Roles []*Role
+	// VarsPrompt are variables asked for when the play starts (varsprompt.go).
+	VarsPrompt []VarsPrompt
 }
 
 // RequiredVar is one entry of a play's required_vars.
@@ -171,6 +173,11 @@ type Task struct {
 	// RoleName is the role a task belongs to: shown "role : task", as
 	// Ansible does.
 	RoleName string
+	// Ansible keywords kept for compatibility (taskextra.go).
+	DelegateFacts bool // facts the task sets go to the delegate
+	Throttle      int  // at most this many hosts at once; 0: forks
+	Async         int  // seconds the task may run; 0: no limit
+	Poll          *int
 }
 
 // IsBlock reports whether the task is a block (or an inlined import).

@@ -101,7 +101,7 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 	"failed_when":        func(bool) *Schema { return conditions("The task failed when this expression is true.") },
 	"changed_when":       func(bool) *Schema { return conditions("The task changed something when this expression is true.") },
 	"until":              func(bool) *Schema { return conditions("Retry the task until this expression is true.") },
-	"retries":            func(bool) *Schema { return integer("How often until: retries (default 3).", 0, 10000) },
+	"retries":            func(bool) *Schema { return integer("How often until: retries (default 3).", 10000) },
 	"delay":              func(bool) *Schema { return number("Seconds between until: retries (default 5).", 0, 3600) },
 	"run_once":           func(bool) *Schema { return boolean("Run on the first host only; the result applies to all.") },
 	"delegate_to":        func(bool) *Schema { return scalar("Run the task on this host instead.") },

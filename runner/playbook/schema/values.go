@@ -46,10 +46,10 @@ func boolean(desc string) *Schema {
 	}}
 }
 
-// integer is a whole number in [min, max], or its digits as a string.
-func integer(desc string, min, max float64) *Schema {
+// integer is a whole number in [0, max], or its digits as a string.
+func integer(desc string, max float64) *Schema {
 	return &Schema{Description: desc, AnyOf: []*Schema{
-		{Type: "integer", Minimum: floatp(min), Maximum: floatp(max)},
+		{Type: "integer", Minimum: floatp(0), Maximum: floatp(max)},
 		{Type: "string", Pattern: `^[+-]?[0-9]+$`},
 	}}
 }
