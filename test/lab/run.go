@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -76,9 +77,22 @@ func (l *Lab) MustRun(ctx context.Context, node, cmd string) (string, error) {
 		return out, err
 	}
 	if code != 0 {
-		return out, fmt.Errorf("lab: %s: %q exited %d: %s%s", node, cmd, code, errOut, out)
+		return out, fmt.Errorf("lab: %s: %q exited %d: %s%s", node, shortCmd(cmd), code, errOut, out)
 	}
 	return out, nil
+}
+
+// shortCmd is cmd for an error message: its first line, cut at 100 bytes
+// (a seed script is kilobytes of base64).
+func shortCmd(cmd string) string {
+	first, _, more := strings.Cut(cmd, "\n")
+	if len(first) > 100 {
+		first, more = first[:100], true
+	}
+	if more {
+		first += " …"
+	}
+	return first
 }
 
 // WaitPort waits until a TCP connection to addr succeeds, for at most

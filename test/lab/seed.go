@@ -91,7 +91,13 @@ func (l *Lab) SeedWith(ctx context.Context, o SeedOptions) error {
 		if err := l.putFile(ctx, n, Rootfs()+"/images/"+RegistryImageFile, image, imageSum); err != nil {
 			return err
 		}
-		_, err := l.MustRun(ctx, n.Name, l.seedScript(o, n, reg, clusterfile, scripts))
+		script := l.seedScript(o, n, reg, clusterfile, scripts)
+		_, err := l.MustRun(ctx, n.Name, script)
+		if err != nil && strings.Contains(err.Error(), "exited -1") && ctx.Err() == nil {
+			// Killed by a signal (seen once right after a node booted):
+			// the script is idempotent, so run it once more.
+			_, err = l.MustRun(ctx, n.Name, script)
+		}
 		return err
 	}); err != nil {
 		return err

@@ -121,7 +121,10 @@ if [ "$state" != running ]; then (cd %[1]s/scripts && bash init-registry.sh %[4]
 `, R, RegistryDomain, RegistryContainer, RegistryPort, RegistryDomain)
 	} else {
 		// Not a deploy host: no registry, data, certificate, key or htpasswd.
+		// (rm is retried: a registry just removed may still be finishing
+		// a write into its data directory.)
 		fmt.Fprintf(&s, `if docker inspect %[2]s >/dev/null 2>&1; then docker rm -f %[2]s >/dev/null; fi
+for i in 1 2 3 4 5; do rm -rf %[1]s/registry %[1]s/certs %[1]s/etc/registry_htpasswd 2>/dev/null && break; sleep 1; done
 rm -rf %[1]s/registry %[1]s/certs %[1]s/etc/registry_htpasswd
 `, R, RegistryContainer)
 	}
