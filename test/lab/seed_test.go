@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,7 +165,7 @@ func checkSeeded(t *testing.T, l *Lab, o SeedOptions) {
 		}
 		for _, d := range []string{"/etc/docker/certs.d", "/etc/containerd/certs.d"} {
 			dir := d + "/" + RegistryURL()
-			if !contains(o.CertsDirs(), d) {
+			if !slices.Contains(o.CertsDirs(), d) {
 				absent(dir, "not this runtime's")
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,7 +64,7 @@ func (l *Lab) seedScript(o SeedOptions, n Node, reg registrySecrets, clusterfile
 	dirs := o.CertsDirs()
 	for _, d := range []string{"/etc/docker/certs.d", "/etc/containerd/certs.d"} {
 		dir := d + "/" + RegistryURL()
-		if !contains(dirs, d) {
+		if !slices.Contains(dirs, d) {
 			fmt.Fprintf(&s, "rm -rf %q\n", dir)
 			continue
 		}
@@ -181,15 +182,6 @@ backend registry_masters
 		fmt.Fprintf(&b, "  server %s %s check\n", m.Name, m.Addr(RegistryPort))
 	}
 	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // isSealerRegistryCert reports whether path holds a certificate as sealer
