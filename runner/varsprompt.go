@@ -86,15 +86,21 @@ func askTerminal(in **bufio.Reader, vp playbook.VarsPrompt) (string, error) {
 	if vp.Default != nil {
 		q += fmt.Sprintf(" [%v]", vp.Default)
 	}
-	fmt.Fprintf(os.Stderr, "%s: ", q)
-	if vp.Private {
-		b, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
-		return string(b), err
-	}
 	if *in == nil {
 		*in = bufio.NewReader(os.Stdin)
 	}
+	if vp.Private {
+		// Echo goes off before the question is shown: an answer typed the
+		// moment the prompt appears must not be echoed (term.ReadPassword
+		// turns echo off only after the prompt, a race a loaded machine loses).
+		restore, err := echoOff(int(os.Stdin.Fd()))
+		if err != nil {
+			return "", fmt.Errorf("turning terminal echo off: %w", err)
+		}
+		defer fmt.Fprintln(os.Stderr)
+		defer restore()
+	}
+	fmt.Fprintf(os.Stderr, "%s: ", q)
 	s, err := (*in).ReadString('\n')
 	if err != nil && s == "" {
 		return "", err
