@@ -109,7 +109,9 @@ func TestDelegateFacts(t *testing.T) {
 
 // TestThrottle: throttle: 1 runs the task on one host at a time (each holds
 // a lock directory while it sleeps; a second host at once fails mkdir), on
-// a task and inherited from a block; without it the hosts overlap.
+// a task and inherited from a block; without it the hosts run at once (each
+// leaves a mark and waits, at most ten seconds, until all three marks are
+// there — which only hosts running together can do).
 func TestThrottle(t *testing.T) {
 	site := `
 - hosts: all
@@ -117,24 +119,39 @@ func TestThrottle(t *testing.T) {
   tasks:
     - name: one at a time
       shell: mkdir $DIR/lock && sleep 0.3 && rmdir $DIR/lock
-      THROTTLE
+      throttle: 1
     - block:
         - shell: mkdir $DIR/lock2 && sleep 0.3 && rmdir $DIR/lock2
-      THROTTLE
+      throttle: 1
 `
 	hosts := "h1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n"
-	dir := workdir(t, map[string]string{"site.yaml": strings.ReplaceAll(site, "THROTTLE", "throttle: 1")})
+	dir := workdir(t, map[string]string{"site.yaml": site})
 	r := runOracle(t, dir, hosts)
 	if r.code != 0 || strings.Count(r.stdout, "changed: [") != 6 {
 		t.Fatalf("want every host to take the lock in turn:\n%s", r)
 	}
-	dir = workdir(t, map[string]string{"site.yaml": strings.ReplaceAll(site, "THROTTLE", "throttle: 0")})
-	if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r = runbook(t, dir, "play", "site.yaml", "-i", "hosts")
-	if r.code == 0 {
-		t.Errorf("without throttle the hosts should overlap and all but one fail mkdir:\n%s", r)
+	together := `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: |
+        touch $DIR/mark-{{ inventory_hostname }}
+        for i in $(seq 100); do
+          [ "$(ls $DIR | grep -c '^mark-')" = 3 ] && exit 0
+          sleep 0.1
+        done
+        exit 1
+      THROTTLE
+`
+	for _, throttle := range []string{"", "throttle: 0"} {
+		dir = workdir(t, map[string]string{"site.yaml": strings.ReplaceAll(together, "THROTTLE", throttle)})
+		if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r = runbook(t, dir, "play", "site.yaml", "-i", "hosts")
+		if r.code != 0 || strings.Count(r.stdout, "changed: [") != 3 {
+			t.Errorf("%q: the hosts should run the task at once:\n%s", throttle, r)
+		}
 	}
 }
 
