@@ -149,8 +149,8 @@ func TestDnfBackendAgainstStandIn(t *testing.T) {
 			diff: "-other-dummy: 2.0-1\n-" + dummyPkg + ": 1.2-1\n+other-dummy: absent\n+" + dummyPkg + ": absent",
 			want: map[string]string{dummyPkg: "", "other-dummy": ""}},
 		{task: "yum: {name: " + dummyPkg + "-1.0}", ran: "dnf -y install -- " + dummyPkg + "-1.0",
-			diff:  "-" + dummyPkg + "-1.0: absent\n+" + dummyPkg + "-1.0: present",
-			want:  map[string]string{dummyPkg: "1.0"}},
+			diff: "-" + dummyPkg + "-1.0: absent\n+" + dummyPkg + "-1.0: present",
+			want: map[string]string{dummyPkg: "1.0"}},
 		{task: "dnf: {autoremove: true}", ran: "dnf --assumeno autoremove; dnf -y autoremove",
 			setup: func() {
 				must(t, os.WriteFile(filepath.Join(state, "installed", "libdummy"), []byte("0.9\n"), 0o644))
