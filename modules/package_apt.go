@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/runbook-dev/runbook/transport"
 )
@@ -54,7 +53,8 @@ var aptSpec = &Spec{
 		"Check mode reports apt-get -s's prediction and changes nothing; --diff lists each package's version " +
 		"before and after. apt waits at most lock_timeout seconds for a dpkg lock another process holds, then " +
 		"fails saying so. With update_cache (or cache_valid_time) the lists are refreshed first; alone, that " +
-		"is the change reported. The environment keyword reaches apt (APT_CONFIG, proxies). Needs root: " +
+		"is the change reported when it moved the lists directory's mtime, as in Ansible. The environment " +
+		"keyword reaches apt (APT_CONFIG, whose Dir::State::Lists is the directory read, proxies). Needs root: " +
 		"a login user that is not root with become off is an error saying so.",
 	Params:  aptParams,
 	Check:   CheckFull,
@@ -202,23 +202,20 @@ func (a *apt) command(mode, verb string, targets []string) []string {
 }
 
 // updateCache refreshes the package lists unless cache_valid_time says
-// they are fresh enough; it returns whether they were (or in check mode
-// would be) refreshed and their time. The lists directory's mtime is their
-// age, as Ansible reads it; APT_CONFIG in the environment is honoured.
+// they are fresh enough. As Ansible, it reports an update when the lists
+// directory's mtime moved (always in check mode, which only predicts), and
+// that mtime as the cache's time; APT_CONFIG in the environment is
+// honoured (Ansible reads /var/lib/apt/lists whatever apt is told).
 func (a *apt) updateCache() (bool, int64, error) {
-	res, err := a.run([]string{"sh", "-c", `eval "$(apt-config shell L Dir::State::Lists/d)"; echo "$(stat -c %Y "${L:-/var/lib/apt/lists}" 2>/dev/null || echo 0) $(date +%s)"`})
+	mtime, stamp, now, err := a.listsTime()
 	if err != nil {
 		return false, 0, err
-	}
-	var mtime, now int64
-	if _, err := fmt.Sscan(string(res.Stdout), &mtime, &now); err != nil {
-		return false, 0, fmt.Errorf("apt: reading the package lists' age on %s: %q: %w", a.mc.Host, res.Stdout, err)
 	}
 	if valid := int64(a.args.Int("cache_valid_time")); valid > 0 && mtime+valid >= now {
 		return false, mtime, nil
 	}
 	if a.mc.Check {
-		return true, now, nil
+		return true, mtime, nil
 	}
 	if err := pkgNeedRoot(a.ctx, a.mc, "apt"); err != nil {
 		return false, 0, err
@@ -226,7 +223,26 @@ func (a *apt) updateCache() (bool, int64, error) {
 	if _, err := a.run([]string{"apt-get", "-q", "-o", "DPkg::Lock::Timeout=" + strconv.Itoa(a.args.Int("lock_timeout")), "update"}); err != nil {
 		return false, 0, err
 	}
-	return true, time.Now().Unix(), nil
+	after, afterStamp, _, err := a.listsTime()
+	return afterStamp != stamp || after != mtime, after, err
+}
+
+// listsTime is the package lists directory's mtime in seconds and as
+// stat prints it in full (nanoseconds, where the host's stat shows them: an
+// update within the same second still moves it), and the host's time.
+func (a *apt) listsTime() (mtime int64, stamp string, now int64, err error) {
+	res, err := a.run([]string{"sh", "-c", `eval "$(apt-config shell L Dir::State::Lists/d)"; L=${L:-/var/lib/apt/lists}; echo "$(stat -c %Y "$L" 2>/dev/null || echo 0) $(date +%s) $(stat -c %y "$L" 2>/dev/null)"`})
+	if err != nil {
+		return 0, "", 0, err
+	}
+	f := strings.SplitN(strings.TrimSpace(string(res.Stdout)), " ", 3)
+	if len(f) == 3 {
+		stamp = f[2]
+	}
+	if _, err := fmt.Sscan(string(res.Stdout), &mtime, &now); err != nil {
+		return 0, "", 0, fmt.Errorf("apt: reading the package lists' age on %s: %q: %w", a.mc.Host, res.Stdout, err)
+	}
+	return mtime, stamp, now, nil
 }
 
 // dpkgState is what dpkg knows of one package.

@@ -20,13 +20,31 @@ import (
 // build; no real package is ever touched.
 const dummyPkg = "runbook-conformance-dummy"
 
-// aptDummyRepo builds versions 1.0 and 1.1 of dummyPkg into a local file:
-// repository and returns an APT_CONFIG file pointing apt at it alone, with
-// its own lists and cache directories, so apt-get update reads only that
-// repository and the machine's apt configuration and lists stay as they
-// were. The package is purged before and after the test (even a failed
-// one). It also returns the directory holding the .deb files.
+// aptDummyRepo builds the dummy repository (dummyRepo) and returns an
+// APT_CONFIG file pointing apt at it alone, with its own lists and cache
+// directories, so apt-get update reads only that repository and the
+// machine's apt configuration and lists stay as they were. The package is
+// purged from the machine before and after the test (even a failed one).
+// It also returns the directory holding the .deb files.
 func aptDummyRepo(t *testing.T) (aptConfig, repo string) {
+	t.Helper()
+	repo = dummyRepo(t)
+	aptConfig = privateAptConfig(t, repo, "")
+	purge := func() {
+		if out, err := exec.Command("dpkg", "--purge", dummyPkg).CombinedOutput(); err != nil {
+			t.Logf("purging %s: %v\n%s", dummyPkg, err, out)
+		}
+	}
+	purge()
+	t.Cleanup(purge)
+	return aptConfig, repo
+}
+
+// dummyRepo builds versions 1.0 and 1.1 of dummyPkg into a flat file:
+// repository (the .deb files and their Packages index) in a fresh
+// directory; it skips the test where apt and dpkg are missing or the
+// test is not root.
+func dummyRepo(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("installing a package needs root")
@@ -37,7 +55,7 @@ func aptDummyRepo(t *testing.T) (aptConfig, repo string) {
 		}
 	}
 	dir := t.TempDir()
-	repo = filepath.Join(dir, "repo")
+	repo := filepath.Join(dir, "repo")
 	var index strings.Builder
 	for _, v := range []string{"1.0", "1.1"} {
 		build := filepath.Join(dir, "build-"+v)
@@ -48,7 +66,7 @@ func aptDummyRepo(t *testing.T) (aptConfig, repo string) {
 		must(t, os.WriteFile(filepath.Join(build, "DEBIAN/control"), []byte(control), 0o644))
 		must(t, os.MkdirAll(repo, 0o755))
 		deb := filepath.Join(repo, dummyPkg+"_"+v+"_all.deb")
-		if out, err := exec.Command("dpkg-deb", "-Zgzip", "--build", build, deb).CombinedOutput(); err != nil {
+		if out, err := exec.Command("dpkg-deb", "-Zgzip", "--root-owner-group", "--build", build, deb).CombinedOutput(); err != nil {
 			t.Fatalf("dpkg-deb: %v\n%s", err, out)
 		}
 		data, err := os.ReadFile(deb)
@@ -57,11 +75,20 @@ func aptDummyRepo(t *testing.T) (aptConfig, repo string) {
 		fmt.Fprintf(&index, "%sFilename: ./%s\nSize: %d\nSHA256: %s\n\n", control, filepath.Base(deb), len(data), hex.EncodeToString(sum[:]))
 	}
 	must(t, os.WriteFile(filepath.Join(repo, "Packages"), []byte(index.String()), 0o644))
+	return repo
+}
+
+// privateAptConfig writes an APT_CONFIG file reading only repo, with its
+// own lists and cache directories beside it. With dpkgRoot, apt's status
+// file is that root's (for DPKG_ROOT=dpkgRoot, so dpkg installs there and
+// the machine's packages are not touched) and apt and dpkg log nothing.
+func privateAptConfig(t *testing.T, repo, dpkgRoot string) string {
+	t.Helper()
+	dir := t.TempDir()
 	for _, d := range []string{"parts", "lists/partial", "cache/archives/partial"} {
 		must(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "sources.list"), []byte("deb [trusted=yes] file:"+repo+" ./\n"), 0o644))
-	aptConfig = filepath.Join(dir, "apt.conf")
 	conf := fmt.Sprintf(`Dir::Etc::SourceList "%[1]s/sources.list";
 Dir::Etc::SourceParts "%[1]s/parts";
 Dir::State::Lists "%[1]s/lists";
@@ -69,15 +96,20 @@ Dir::Cache "%[1]s/cache";
 Acquire::Languages "none";
 APT::Sandbox::User "root";
 `, dir)
-	must(t, os.WriteFile(aptConfig, []byte(conf), 0o644))
-	purge := func() {
-		if out, err := exec.Command("dpkg", "--purge", dummyPkg).CombinedOutput(); err != nil {
-			t.Logf("purging %s: %v\n%s", dummyPkg, err, out)
+	if dpkgRoot != "" {
+		for _, d := range []string{"updates", "info"} {
+			must(t, os.MkdirAll(filepath.Join(dpkgRoot, "var/lib/dpkg", d), 0o755))
 		}
+		must(t, os.WriteFile(filepath.Join(dpkgRoot, "var/lib/dpkg/status"), nil, 0o644))
+		conf += fmt.Sprintf(`Dir::State::status "%s/var/lib/dpkg/status";
+Dir::Log::Terminal "/dev/null";
+Dir::Log::History "/dev/null";
+DPkg::Options { "--log=/dev/null"; };
+`, dpkgRoot)
 	}
-	purge()
-	t.Cleanup(purge)
-	return aptConfig, repo
+	aptConfig := filepath.Join(dir, "apt.conf")
+	must(t, os.WriteFile(aptConfig, []byte(conf), 0o644))
+	return aptConfig
 }
 
 func must(t *testing.T, err error) {
