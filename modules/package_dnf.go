@@ -7,6 +7,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/runbook-dev/runbook/transport"
@@ -176,6 +177,9 @@ func (d *dnf) findBin() error {
 func (d *dnf) run(change bool, args ...string) (*transport.Result, error) {
 	cmd := []string{d.bin}
 	if change {
+		if err := d.waitLock(); err != nil {
+			return nil, err
+		}
 		cmd = append(cmd, "-y")
 	}
 	for _, r := range d.args.StringList("enablerepo") {
@@ -197,6 +201,39 @@ func (d *dnf) run(change bool, args ...string) (*transport.Result, error) {
 		return res, fmt.Errorf("%s: the rpm lock on %s is held by another process; let it finish and run again: %w", d.module, d.mc.Host, err)
 	}
 	return res, fmt.Errorf("%s: %s on %s: %w", d.module, strings.Join(cmd, " "), d.mc.Host, err)
+}
+
+// dnfLockWait waits at most $1 seconds while a live process holds one of
+// dnf's or yum's pid lock files, then prints the file and the pid and exits
+// 3: dnf and yum themselves wait for each other without a bound.
+const dnfLockWait = `end=$(( $(date +%s) + $1 ))
+while :; do
+	busy=
+	for f in /var/run/yum.pid /var/run/dnf.pid /var/cache/dnf/*_lock.pid /var/lib/dnf/rpmdb_lock.pid; do
+		[ -f "$f" ] || continue
+		p=$(tr -dc 0-9 < "$f" 2>/dev/null)
+		if [ -n "$p" ] && [ -d "/proc/$p" ]; then busy="$f (pid $p)"; fi
+	done
+	[ -z "$busy" ] && exit 0
+	if [ "$(date +%s)" -ge "$end" ]; then echo "$busy"; exit 3; fi
+	sleep 1
+done`
+
+// waitLock waits lock_timeout seconds at most for another dnf or yum to
+// finish, failing with a message naming its lock file and pid.
+func (d *dnf) waitLock() error {
+	t := strconv.Itoa(d.args.Int("lock_timeout"))
+	res, err := d.mc.Conn.Run(d.ctx, &transport.Cmd{Args: []string{"sh", "-c", dnfLockWait, "sh", t}, Env: d.env})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: waiting for the package manager's lock on %s: %w", d.module, d.mc.Host, err)
+	case res.ExitCode == 3:
+		return fmt.Errorf("%s: the package manager's lock on %s is held by another process and was not freed within lock_timeout (%ss): %s; let it finish or raise lock_timeout",
+			d.module, d.mc.Host, t, strings.TrimSpace(string(res.Stdout)))
+	case res.ExitCode != 0:
+		return fmt.Errorf("%s: waiting for the package manager's lock on %s: %w", d.module, d.mc.Host, exitError(res))
+	}
+	return nil
 }
 
 // query returns the installed version of each spec rpm -q finds (a

@@ -3,8 +3,10 @@ package test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // dnfStandIn is NOT dnf: a scripted stand-in for dnf and rpm, since neither
@@ -71,7 +73,7 @@ esac
 `
 
 // standInHost makes a directory of commands holding only the stand-in dnf
-// and rpm (and sh, head, id, so apt-get is not on the task's PATH) and its
+// and rpm (and the few tools the module's scripts use, so apt-get is not on the task's PATH) and its
 // state, with the packages given as available.
 func standInHost(t *testing.T, available map[string]string) (bin, state string) {
 	t.Helper()
@@ -83,7 +85,7 @@ func standInHost(t *testing.T, available map[string]string) (bin, state string) 
 	for _, name := range []string{"dnf", "rpm"} {
 		must(t, os.WriteFile(filepath.Join(bin, name), []byte(dnfStandIn), 0o755))
 	}
-	for _, tool := range []string{"/bin/sh", "/usr/bin/head", "/usr/bin/id"} {
+	for _, tool := range []string{"/bin/sh", "/usr/bin/head", "/usr/bin/id", "/usr/bin/date", "/usr/bin/tr", "/usr/bin/sleep"} {
 		must(t, os.Symlink(tool, filepath.Join(bin, filepath.Base(tool))))
 	}
 	for name, v := range available {
@@ -216,4 +218,30 @@ func TestDnfBackendErrors(t *testing.T) {
 		t.Errorf("not root without become: exit %d, ran %q\n%s", r.code, ran, r)
 	}
 	mustContain(t, r, "on host h1", "dnf: changing packages on h1 needs root, but the login user deploy (uid 1000) is not root and become is off")
+}
+
+// Another dnf holding its lock (a live pid in /var/run/dnf.pid) makes the
+// task wait lock_timeout seconds, then fail naming the lock file and pid,
+// without running a changing command: dnf itself would wait unbounded.
+func TestDnfHeldLockFailsBounded(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("writing /var/run/dnf.pid needs root")
+	}
+	const pidFile = "/var/run/dnf.pid"
+	if _, err := os.Stat(pidFile); err == nil {
+		t.Skip(pidFile + " exists: a real dnf may be running here")
+	}
+	bin, state := standInHost(t, map[string]string{dummyPkg: "1.1"})
+	must(t, os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+	t.Cleanup(func() { _ = os.Remove(pidFile) })
+	start := time.Now()
+	r, ran, _ := standInStep(t, bin, state, "dnf: {name: "+dummyPkg+", lock_timeout: 1}", false)
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("a held lock with lock_timeout 1 took %v", took)
+	}
+	if r.code != 2 || strings.Contains(ran, "-y") {
+		t.Errorf("exit %d, ran %q\n%s", r.code, ran, r)
+	}
+	mustContain(t, r, "TASK [step]", "dnf: the package manager's lock on h1 is held by another process and was not freed within lock_timeout (1s)",
+		pidFile+" (pid "+strconv.Itoa(os.Getpid())+")")
 }
