@@ -107,7 +107,7 @@ func pkgDetect(ctx context.Context, mc *Context) (string, error) {
 	case res.ExitCode == 0 && (p == "dnf" || p == "yum"):
 		return p, nil
 	}
-	return "", fmt.Errorf("package: %s has none of apt-get, dnf and yum on its PATH; name one with use:", mc.Host)
+	return "", fmt.Errorf("package: %s has none of apt-get, dnf and yum on its PATH; name the package manager with the use parameter", mc.Host)
 }
 
 // pkgMergeParams is every parameter of the given lists once, in order;

@@ -126,11 +126,15 @@ func dnfRun(ctx context.Context, mc *Context, args Args, module string) (*Result
 	}
 	autoremove := false
 	if args.Bool("autoremove") {
+		// --assumeno lists the transaction, then exits 1 ("Operation aborted").
 		res, err := d.run(false, "--assumeno", "autoremove")
 		if res == nil {
 			return nil, err
 		}
 		orphans := dnfRemoving(string(res.Stdout))
+		if err != nil && len(orphans) == 0 {
+			return nil, err
+		}
 		autoremove = len(orphans) > 0
 		changes = append(changes, orphans...)
 	}
