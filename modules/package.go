@@ -94,6 +94,8 @@ func pkgDetect(ctx context.Context, mc *Context) (string, error) {
 		switch f {
 		case "apt", "dnf", "yum":
 			return f, nil
+		case "dnf5":
+			return "dnf", nil // its dnf command takes the same words
 		}
 	}
 	res, err := mc.Conn.Run(ctx, &transport.Cmd{Env: mc.Env,
