@@ -35,7 +35,7 @@ type arMember struct {
 	mtime time.Time
 	size  int64
 	link  string // a symbolic link's target, or a hard link's member (relative to dest)
-	index int // position in the archive (tar: counting every header)
+	index int    // position in the archive (tar: counting every header)
 }
 
 // arArchive is an archive on the controller and its members.
