@@ -307,7 +307,10 @@ func arSelect(members []*arMember, include, exclude []string) ([]*arMember, erro
 	}
 	var out []*arMember
 	for _, m := range members {
-		if (len(inc) > 0 && !matches(inc, m.name, false)) || matches(exc, m.name, true) {
+		// Patterns match the name as extracted or as stored (GNU tar
+		// matches --exclude before --strip-components).
+		in := len(inc) == 0 || matches(inc, m.name, false) || matches(inc, m.orig, false)
+		if !in || matches(exc, m.name, true) || matches(exc, m.orig, true) {
 			continue
 		}
 		out = append(out, m)

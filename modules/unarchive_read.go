@@ -30,6 +30,7 @@ import (
 // arMember is one member as it will land under dest.
 type arMember struct {
 	name  string // relative to dest, clean, no trailing slash
+	orig  string // the name in the archive, cleaned but not stripped
 	kind  byte   // 'f' file, 'd' directory, 'l' symbolic link, 'h' hard link
 	mode  uint32 // permission bits, chmod's numbers
 	mtime time.Time
@@ -196,7 +197,8 @@ func (a *arArchive) add(i int, raw string, mode fs.FileMode, mtime time.Time, si
 	if err != nil || name == "" {
 		return err
 	}
-	m := &arMember{name: name, kind: 'f', mode: unixPerm(mode), mtime: mtime, size: size, link: link, index: i}
+	orig, _ := arStrip(raw, 0)
+	m := &arMember{name: name, orig: orig, kind: 'f', mode: unixPerm(mode), mtime: mtime, size: size, link: link, index: i}
 	switch {
 	case mode.IsDir() || (zf != nil && strings.HasSuffix(raw, "/")):
 		m.kind = 'd'

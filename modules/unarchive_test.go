@@ -281,7 +281,7 @@ func TestUnarchiveOptionsAndSources(t *testing.T) {
 			r := helperMustRun(t, mc, "unarchive", args)
 			return &arOutcome{r.Changed, r.Skipped, arTree(t, dest), r.Msg}
 		}
-		r := run(map[string]any{"src": onHost, "remote_src": true, "extra_opts": []any{"--strip-components=1"}, "exclude": []any{"bin"}})
+		r := run(map[string]any{"src": onHost, "remote_src": true, "extra_opts": []any{"--strip-components=1"}, "exclude": []any{"app/bin"}})
 		want := []string{"conf.hard -rw-r----- key: value\n 2024-05-06T07:08:09Z", "conf.txt -rw-r----- key: value\n 2024-05-06T07:08:09Z", "current Lrwxrwxrwx -> conf.txt"}
 		if !r.changed || !reflect.DeepEqual(r.tree, want) {
 			t.Fatalf("remote_src, strip, exclude: %+v", r)
