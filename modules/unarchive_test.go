@@ -291,6 +291,18 @@ func TestUnarchiveOptionsAndSources(t *testing.T) {
 		if !r.changed || !reflect.DeepEqual(r.tree, want) {
 			t.Fatalf("URL, include, mode: %+v", r)
 		}
+		// keep_newer: a file edited after the archive was made is left alone.
+		kn := filepath.Join(t.TempDir(), "kn")
+		os.Mkdir(kn, 0o755)
+		args := map[string]any{"src": onHost, "remote_src": true, "dest": kn, "keep_newer": true}
+		helperMustRun(t, mc, "unarchive", args)
+		os.WriteFile(filepath.Join(kn, "app/conf.txt"), []byte("mine\n"), 0o640)
+		if r := helperMustRun(t, mc, "unarchive", args); r.Changed {
+			t.Fatalf("keep_newer: %+v", r)
+		}
+		if b, _ := os.ReadFile(filepath.Join(kn, "app/conf.txt")); string(b) != "mine\n" {
+			t.Fatalf("keep_newer replaced the newer file: %q", b)
+		}
 		r = run(map[string]any{"src": onHost, "remote_src": true, "creates": onHost})
 		if r.changed || !r.skipped || len(r.tree) != 0 || !strings.Contains(r.msg, "skipped, since") {
 			t.Fatalf("creates: %+v", r)
