@@ -42,6 +42,7 @@ var unarchiveSpec = &Spec{
 			Doc: "The archive: a controller path (relative: next to the playbook, then in files/), a path on the host with remote_src, or an http(s) URL."},
 		{Name: "dest", Type: TypePath, Required: true, Doc: "The directory on the host to unpack into; it must exist."},
 		{Name: "remote_src", Type: TypeBool, Default: false, Doc: "src is a path on the host."},
+		{Name: "copy", Type: TypeBool, Default: true, Doc: "Ansible's older spelling: copy: false is remote_src: true."},
 		{Name: "creates", Type: TypePath, Doc: "A path on the host; when it exists the task is skipped."},
 		{Name: "list_files", Type: TypeBool, Default: false, Doc: "Return the archive's member names (after extra_opts' --strip-components) as files."},
 		{Name: "exclude", Type: TypeList, Doc: "Shell patterns (fnmatch: * matches / too) of members not to extract; a pattern also matches a name's trailing part and excludes a directory's contents."},
@@ -240,7 +241,7 @@ func (u *unarchiver) fetch(ctx context.Context) (string, func(), error) {
 			return "", none, fmt.Errorf("failed to download: HTTP Error %d: %s", dl.status, dl.reason)
 		}
 		return dl.file, func() { os.Remove(dl.file) }, nil
-	case u.args.Bool("remote_src"):
+	case u.args.Bool("remote_src") || !u.args.Bool("copy"):
 		p, err := hostPath(ctx, u.mc, "unarchive", src)
 		if err != nil {
 			return "", none, err
