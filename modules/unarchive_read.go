@@ -105,7 +105,11 @@ func arOpen(p string, strip int, destAbs string) (*arArchive, error) {
 			return nil, fmt.Errorf("reading the zip file: %w", err)
 		}
 		for i, zf := range zr.File {
-			if err := a.add(i, zf.Name, zf.Mode(), zf.Modified, int64(zf.UncompressedSize64), "", zf, strip); err != nil {
+			mode := zf.Mode()
+			if os := zf.CreatorVersion >> 8; os != 3 && os != 19 { // not Unix or macOS: no permissions recorded
+				mode &^= 0o022 // 0644 and 0755, as unzip's umask makes them
+			}
+			if err := a.add(i, zf.Name, mode, zf.Modified, int64(zf.UncompressedSize64), "", zf, strip); err != nil {
 				return nil, err
 			}
 		}
@@ -132,7 +136,7 @@ func arOpen(p string, strip int, destAbs string) (*arArchive, error) {
 		mode := fs.FileMode(h.Mode) & fs.ModePerm
 		mode |= goMode(uint32(h.Mode)&07777) & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // the reader reports the old TypeRegA as TypeReg
 		case tar.TypeDir:
 			mode |= fs.ModeDir
 		case tar.TypeSymlink:

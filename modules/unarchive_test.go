@@ -334,3 +334,27 @@ type arOutcome struct {
 	tree             []string
 	msg              string
 }
+
+// A zip written on Windows records no permissions: its files get 0644, as
+// unzip's umask gives them, not Go's default 0666.
+func TestUnarchiveZipWithoutUnixModes(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "readme.txt", Modified: arTime}) // creator MS-DOS
+	io.WriteString(w, "hi\n")
+	zw.Close()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "w.zip")
+	os.WriteFile(src, b.Bytes(), 0o644)
+	dest := filepath.Join(dir, "d")
+	os.Mkdir(dest, 0o755)
+	mc := helperContext(t, nil)
+	for i, want := range []bool{true, false} {
+		if r := helperMustRun(t, mc, "unarchive", map[string]any{"src": src, "dest": dest}); r.Changed != want {
+			t.Fatalf("run %d: %+v", i+1, r)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dest, "readme.txt")); err != nil || st.Mode().Perm() != 0o644 {
+		t.Fatalf("readme.txt: %v %v", st.Mode(), err)
+	}
+}
