@@ -209,7 +209,7 @@ func (getURLModule) Run(ctx context.Context, mc *Context, args Args) (*Result, e
 	}()
 	data["status_code"], data["elapsed"] = dl.status, int(dl.elapsed.Seconds())
 	switch {
-	case dl.status == http.StatusNotModified && fi.Exists:
+	case dl.status == http.StatusNotModified && fi.Exists && !fi.IsDir():
 		return g.keep(ctx, w, dest, fi, data, "Not Modified")
 	case dl.status != http.StatusOK:
 		return &Result{Failed: true, Msg: fmt.Sprintf("Request failed: HTTP Error %d: %s", dl.status, dl.reason), Data: data}, nil
