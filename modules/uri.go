@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -95,10 +96,14 @@ func (uriModule) Spec() *Spec { return uriSpec }
 // uriRequest is what both ways of sending need.
 type uriRequest struct {
 	method, url, user, pass, caPath      string
+	clientCert, clientKey                string // controller files (get_url)
 	header                               http.Header
 	body                                 []byte
 	hasBody, forceAuth, follow, insecure bool
+	noProxy                              bool
 	timeout                              time.Duration
+	// dial, when set, opens the TCP connections from the host (get_url from: host).
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // uriResponse is what came back; status -1 with err when nothing did.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,36 +24,74 @@ import (
 	"github.com/runbook-dev/runbook/transport"
 )
 
-// uriSend makes the request from the controller.
-func uriSend(ctx context.Context, r *uriRequest) (*uriResponse, error) {
+// uriClient is the HTTP client of a request made by the controller: TLS
+// with ca_path, client_cert and client_key, redirects as r asks (at most
+// 20, *redirected set when one is followed), and r.dial, when set, opening
+// the TCP connections (from the host, through its connection). whole bounds
+// the whole request by r.timeout; otherwise (a download) only connecting,
+// the TLS handshake and the wait for the response headers are, and the
+// caller bounds the body's reads.
+func uriClient(r *uriRequest, whole bool, redirected *bool) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: r.insecure}
 	if r.caPath != "" {
 		pem, err := os.ReadFile(r.caPath)
 		if err != nil {
-			return nil, fmt.Errorf("uri: ca_path: %w", err)
+			return nil, fmt.Errorf("ca_path: %w", err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("uri: ca_path %s: no PEM certificate in it", r.caPath)
+			return nil, fmt.Errorf("ca_path %s: no PEM certificate in it", r.caPath)
 		}
 		tlsConf.RootCAs = pool
 	}
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConf, ForceAttemptHTTP2: true}
-	defer tr.CloseIdleConnections()
-	redirected := false
-	client := &http.Client{Transport: tr, Timeout: r.timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	if r.clientCert != "" {
+		key := r.clientKey
+		if key == "" {
+			key = r.clientCert // the key may be in the same PEM file, as Ansible allows
+		}
+		cert, err := tls.LoadX509KeyPair(r.clientCert, key)
+		if err != nil {
+			return nil, fmt.Errorf("client_cert: %w", err)
+		}
+		tlsConf.Certificates = []tls.Certificate{cert}
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConf, ForceAttemptHTTP2: true,
+		TLSHandshakeTimeout: r.timeout, ResponseHeaderTimeout: r.timeout}
+	if r.noProxy {
+		tr.Proxy = nil
+	}
+	if r.dial != nil {
+		tr.Proxy = nil // from the host: its network, not the controller's proxy
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, r.timeout)
+			defer cancel()
+			return r.dial(ctx, network, addr)
+		}
+	} else {
+		tr.DialContext = (&net.Dialer{Timeout: r.timeout}).DialContext
+	}
+	client := &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if !r.follow {
 			return http.ErrUseLastResponse
 		}
 		if len(via) >= 20 {
 			return errors.New("stopped after 20 redirects")
 		}
-		redirected = true
+		*redirected = true
 		return nil
 	}}
+	if whole {
+		client.Timeout = r.timeout
+	}
+	return client, nil
+}
+
+// uriDo sends r with client: with the credentials at once (force_basic_auth)
+// or only after a 401 that asks for Basic, as Ansible does.
+func uriDo(ctx context.Context, client *http.Client, r *uriRequest) (*http.Response, error) {
 	send := func(auth bool) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, r.method, r.url, bytes.NewReader(r.body))
 		if err != nil {
@@ -70,6 +109,18 @@ func uriSend(ctx context.Context, r *uriRequest) (*uriResponse, error) {
 		resp.Body.Close()
 		resp, err = send(true)
 	}
+	return resp, err
+}
+
+// uriSend makes the request from the controller.
+func uriSend(ctx context.Context, r *uriRequest) (*uriResponse, error) {
+	redirected := false
+	client, err := uriClient(r, true, &redirected)
+	if err != nil {
+		return nil, fmt.Errorf("uri: %w", err)
+	}
+	defer client.CloseIdleConnections()
+	resp, err := uriDo(ctx, client, r)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("uri: %w", ctx.Err())
@@ -170,10 +221,22 @@ func uriCurl(ctx context.Context, mc *Context, r *uriRequest) (*uriResponse, err
 	return out, nil
 }
 
-// uriRedact drops the password from a URL.
+// uriRedact drops the password from a URL; from one that does not parse,
+// everything between "://" and the last "@" of the authority.
 func uriRedact(s string) string {
 	if u, err := url.Parse(s); err == nil {
 		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://xxxxx" + rest[at:]
 	}
 	return s
 }
