@@ -10,9 +10,10 @@ import (
 	"unsafe"
 )
 
-// HasTemplate reports whether s contains "{{".
+// HasTemplate reports whether s contains "{{" or a Jinja statement or
+// comment ({% if x %}, {# note #}).
 func HasTemplate(s string) bool {
-	return strings.Contains(s, "{{")
+	return strings.Contains(s, "{{") || hasStatements(s)
 }
 
 // Render renders a string that may contain {{ expr }}.
@@ -35,6 +36,9 @@ func Render(s string, vars map[string]any) (result any, err error) {
 	t := parseTemplateString(s)
 	if t.err != nil {
 		return nil, t.err
+	}
+	if t.stmts != nil {
+		return t.stmts.render(vars)
 	}
 	if t.single != nil {
 		v, err := t.single.run(vars)
@@ -192,12 +196,9 @@ func atPath(step string, err error) error {
 	return &PathError{Path: step, Err: err}
 }
 
-// ValidateString checks that every {{ }} in s parses and compiles; an
-// unclosed "{{" is an error.
+// ValidateString checks that every {{ }} and {% %} in s parses and
+// compiles; an unclosed "{{" is an error.
 func ValidateString(s string) (err error) {
-	if loc := jinjaStatement.FindStringIndex(s); loc != nil {
-		return &Error{Expr: s, Syntax: true, Msg: fmt.Sprintf("Jinja statements ({%% if %%}, {%% for %%}, …) are not supported in playbook values (found %q): use an inline if ({{ a if c else b }}), a filter, or loop: on the task", s[loc[0]:min(loc[1], loc[0]+40)])}
-	}
 	if !HasTemplate(s) {
 		return nil
 	}
@@ -211,7 +212,8 @@ var jinjaStatement = regexp.MustCompile(`\{%-?\s*[a-z]+\b[^%]*-?%\}`)
 
 // templateString is the cached, parsed form of a string with {{ }}.
 type templateString struct {
-	single *compiled // set when the string is exactly one {{ expr }}
+	stmts  *stmtTemplate // set when the string holds {% %} or {# #}
+	single *compiled     // set when the string is exactly one {{ expr }}
 	segs   []segment
 	size   int // length of the literal text
 	err    error
@@ -235,6 +237,17 @@ func parseTemplateString(s string) *templateString {
 }
 
 func parseTemplateStringUncached(s string) *templateString {
+	if hasStatements(s) {
+		st, err := parseStatements(s)
+		if err != nil {
+			return &templateString{err: err}
+		}
+		t := &templateString{stmts: st}
+		for _, c := range st.exprs {
+			t.segs = append(t.segs, segment{expr: c})
+		}
+		return t
+	}
 	raw, err := splitTemplate(s)
 	if err != nil {
 		return &templateString{err: err}
