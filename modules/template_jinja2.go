@@ -24,6 +24,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/runbook-dev/runbook/internal/pyre"
 	"sigs.k8s.io/yaml"
 )
 
@@ -154,9 +155,6 @@ func jinjaBool(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
 	return exec.AsValue(false)
 }
 
-// pythonGroupRef is a Python-style backreference (\1, \g<name>).
-var pythonGroupRef = regexp.MustCompile(`\\(\d+)|\\g<(\w+)>`)
-
 // jinjaRegexReplace is Ansible's regex_replace(pattern, replacement), with
 // Python's \1 and \g<name> references.
 func jinjaRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
@@ -167,11 +165,11 @@ func jinjaRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec
 	if err != nil {
 		return exec.ValueError(err)
 	}
-	repl := pythonGroupRef.ReplaceAllStringFunc(strings.ReplaceAll(p.Args[1].String(), "$", "$$"), func(m string) string {
-		g := pythonGroupRef.FindStringSubmatch(m)
-		return "${" + g[1] + g[2] + "}"
-	})
-	return exec.AsValue(re.ReplaceAllString(in.String(), repl))
+	out, err := pyre.ReplaceAll(re, in.String(), p.Args[1].String())
+	if err != nil {
+		return exec.ValueError(err)
+	}
+	return exec.AsValue(out)
 }
 
 // jinjaTernary is Ansible's ternary(true_value, false_value).

@@ -1,0 +1,72 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestPythonBackreferences: lineinfile's backrefs and the regex_replace
+// filter read \1, \g<1> and \g<name> as Python does, and a "$" in the
+// replacement stays text (Go's regexp would expand $1); the file each tool
+// writes is compared, as is the recap.
+func TestPythonBackreferences(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars:
+    out: "{{ playbook_dir }}/out-{{ runner_name | default('ansible') }}"
+  tasks:
+    - name: start file
+      copy:
+        dest: "{{ out }}"
+        content: "bind=1.2.3.4:80\nuser=ann\nprice=12\n"
+    - name: numbered and \g<1>
+      lineinfile:
+        path: "{{ out }}"
+        regexp: '^bind=([^:]*):(\d+)$'
+        line: 'bind=\g<1>:\g<2>0 # was \2'
+        backrefs: true
+    - name: named group, literal $
+      lineinfile:
+        path: "{{ out }}"
+        regexp: '^user=(?P<who>\w+)$'
+        line: 'user=\g<who> home=$HOME/\g<who> cost=$1'
+        backrefs: true
+    - name: a second run changes nothing
+      lineinfile:
+        path: "{{ out }}"
+        regexp: '^user=(?P<who>\w+) home=.*$'
+        line: 'user=\g<who> home=$HOME/\g<who> cost=$1'
+        backrefs: true
+    - name: no match with backrefs leaves the file alone
+      lineinfile:
+        path: "{{ out }}"
+        regexp: '^absent=(.*)$'
+        line: 'absent=\1'
+        backrefs: true
+    - name: regex_replace keeps $ as text
+      lineinfile:
+        path: "{{ out }}"
+        line: "{{ 'price=12' | regex_replace('^(\\w+)=(\\d+)$', 'cost: $\\2 (\\g<1>) $1') }}"
+`})
+	r := runIdioms(t, dir, "-e", "runner_name=runbook")
+	if r.code != 0 {
+		t.Fatalf("want exit 0:\n%s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "bind=1.2.3.4:800 # was 80\nuser=ann home=$HOME/ann cost=$1\nprice=12\ncost: $12 (price) $1\n"
+	if string(data) != want {
+		t.Errorf("runbook wrote %q, want %q", data, want)
+	}
+	if _, err := exec.LookPath("ansible-playbook"); err == nil {
+		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
+		if err != nil || string(ans) != string(data) {
+			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
+		}
+	}
+}
