@@ -143,16 +143,22 @@ func jinjaString(f func(string) (any, error)) exec.FilterFunction {
 	}
 }
 
-// jinjaBool is Ansible's bool filter: yes/on/1/true (any case) are true.
+// jinjaBool is Ansible's bool filter: yes/on/1/true (any case) and the
+// number 1 are true, none stays none, anything else is false.
 func jinjaBool(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-	if b, ok := in.Interface().(bool); ok {
-		return exec.AsValue(b)
+	switch v := in.Interface().(type) {
+	case bool:
+		return exec.AsValue(v)
+	case nil:
+		return exec.AsValue(nil)
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "yes", "on", "1", "true":
+			return exec.AsValue(true)
+		}
+		return exec.AsValue(false)
 	}
-	switch strings.ToLower(strings.TrimSpace(in.String())) {
-	case "yes", "on", "1", "true", "y", "t":
-		return exec.AsValue(true)
-	}
-	return exec.AsValue(false)
+	return exec.AsValue(in.IsNumber() && in.Float() == 1)
 }
 
 // jinjaRegexReplace is Ansible's regex_replace(pattern, replacement), with
