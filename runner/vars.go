@@ -1,8 +1,6 @@
 package runner
 
 import (
-	"strings"
-
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -115,11 +113,12 @@ func resolveTemplatedVars(vars map[string]any, names []string) {
 	}
 }
 
-// holdsTemplate reports whether v (or anything inside it) still has {{.
+// holdsTemplate reports whether v (or anything inside it) still has {{ }}
+// or a Jinja statement.
 func holdsTemplate(v any) bool {
 	switch x := v.(type) {
 	case string:
-		return strings.Contains(x, "{{")
+		return eval.HasTemplate(x)
 	case []any:
 		for _, e := range x {
 			if holdsTemplate(e) {

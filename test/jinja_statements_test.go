@@ -20,6 +20,7 @@ func TestJinjaStatementsInValues(t *testing.T) {
       - {name: ann, admin: true}
       - {name: bob, admin: false}
     flag: "yes"
+    greeting: "{% if flag | bool %}hello{% else %}bye{% endif %}"
     out: "{{ playbook_dir }}/out-{{ runner_name | default('ansible') }}"
   tasks:
     - name: build a value with statements
@@ -39,7 +40,7 @@ func TestJinjaStatementsInValues(t *testing.T) {
         dest: "{{ out }}"
         content: |
           {% set total = users | length %}
-          names={{ names }} mode={{ mode }} total={{ total }} echo={{ echoed.stdout }}
+          {{ greeting }} names={{ names }} mode={{ mode }} total={{ total }} echo={{ echoed.stdout }}
           {% for u in users %}
           {{ loop.index }}. {{ u.name }}
           {% endfor %}
@@ -56,7 +57,7 @@ func TestJinjaStatementsInValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "names=ann,bob mode=on total=2 echo=enabled\n1. ann\n2. bob\n[ANNBOB]\nend\n"
+	want := "hello names=ann,bob mode=on total=2 echo=enabled\n1. ann\n2. bob\n[ANNBOB]\nend\n"
 	if string(data) != want {
 		t.Errorf("runbook wrote %q, want %q", data, want)
 	}
