@@ -58,6 +58,11 @@ type Options struct {
 	// twice this; 0 means 1s. Modules' byte progress is reported as it
 	// comes, a few times a second at most.
 	ProgressInterval time.Duration
+	// Become and BecomeUser are ansible.cfg's [privilege_escalation]
+	// become and become_user: the defaults below every play, block, task
+	// and ansible_become/ansible_become_user variable.
+	Become     *bool
+	BecomeUser string
 }
 
 // Outcome summarises a run.
