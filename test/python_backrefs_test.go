@@ -70,3 +70,47 @@ func TestPythonBackreferences(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceModuleMatchesAnsible: the replace module gives the file
+// ansible-playbook's replace gives: every match (multiline), Python group
+// references, "$" as text, after/before sections; same recap.
+func TestReplaceModuleMatchesAnsible(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars:
+    out: "{{ playbook_dir }}/out-{{ runner_name | default('ansible') }}"
+  tasks:
+    - copy:
+        dest: "{{ out }}"
+        content: "[a]\nport=1\nbind 1.2.3.4:80\n[b]\nport=1\nx = 1\n# note\n[c]\nport=1\n"
+    - name: only between [b] and [c]
+      replace: {path: "{{ out }}", regexp: '^port=1$', replace: port=2, after: '\[b\]', before: '\[c\]'}
+    - name: groups and a literal $
+      replace: {path: "{{ out }}", regexp: '^bind [^:]+:(\d+)$', replace: 'bind 0.0.0.0:\1 $1'}
+    - name: named groups
+      ansible.builtin.replace: {path: "{{ out }}", regexp: '(?P<k>\w+) = (?P<v>\w+)', replace: '\g<k>=\g<v>'}
+    - name: remove comment lines
+      replace: {path: "{{ out }}", regexp: '^#.*\n'}
+    - name: nothing to do
+      replace: {path: "{{ out }}", regexp: '^absent$', replace: x}
+`})
+	r := runIdioms(t, dir, "-e", "runner_name=runbook")
+	if r.code != 0 {
+		t.Fatalf("want exit 0:\n%s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[a]\nport=1\nbind 0.0.0.0:80 $1\n[b]\nport=2\nx=1\n[c]\nport=1\n"
+	if string(data) != want {
+		t.Errorf("runbook wrote %q, want %q", data, want)
+	}
+	if _, err := exec.LookPath("ansible-playbook"); err == nil {
+		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
+		if err != nil || string(ans) != string(data) {
+			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
+		}
+	}
+}

@@ -30,21 +30,27 @@ func Expand(re *regexp.Regexp, tmpl, src string, m []int) (string, error) {
 // ReplaceAll is Python's re.sub(re, tmpl, src): every match replaced by
 // the expansion of tmpl.
 func ReplaceAll(re *regexp.Regexp, src, tmpl string) (string, error) {
+	out, _, err := Subn(re, src, tmpl)
+	return out, err
+}
+
+// Subn is Python's re.subn: ReplaceAll and the number of matches replaced.
+func Subn(re *regexp.Regexp, src, tmpl string) (string, int, error) {
 	matches := re.FindAllStringSubmatchIndex(src, -1)
 	if matches == nil {
-		return src, nil
+		return src, 0, nil
 	}
 	var b strings.Builder
 	last := 0
 	for _, m := range matches {
 		b.WriteString(src[last:m[0]])
 		if err := expand(&b, re, tmpl, src, m); err != nil {
-			return "", err
+			return "", 0, err
 		}
 		last = m[1]
 	}
 	b.WriteString(src[last:])
-	return b.String(), nil
+	return b.String(), len(matches), nil
 }
 
 func expand(b *strings.Builder, re *regexp.Regexp, tmpl, src string, m []int) error {
