@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/runbook-dev/runbook/internal/maporder"
 )
 
 // HasTemplate reports whether s contains "{{" or a Jinja statement or
@@ -140,6 +142,7 @@ func renderValue(v any, vars map[string]any, path []unsafe.Pointer) (_ any, err 
 			}
 			out[k] = r
 		}
+		maporder.Inherit(out, t)
 		return out, nil
 	case []any:
 		if path, err = enter(path, unsafe.Pointer(unsafe.SliceData(t))); err != nil {

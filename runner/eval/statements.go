@@ -584,14 +584,14 @@ func (r *stmtRun) forNode(x *stmtFor, vars map[string]any) error {
 }
 
 // iterItems lists what a for loop goes through: a list's items, a
-// mapping's keys (sorted, as runbook keeps no mapping order) or a string's
+// mapping's keys (in YAML order, see yamlOrderedKeys) or a string's
 // characters.
 func iterItems(v any) ([]any, error) {
 	switch x := v.(type) {
 	case []any:
 		return x, nil
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := yamlOrderedKeys(x)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k
