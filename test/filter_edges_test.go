@@ -1,11 +1,6 @@
 package test
 
-import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // TestFilterEdgesMatchAnsible: int, float and bool on input that does not
 // convert give what ansible-core gives ('abc' | int is 0, 'maybe' | bool
@@ -52,21 +47,5 @@ func TestFilterEdgesMatchAnsible(t *testing.T) {
         dest: "{{ out }}"
         content: "{{ 'abc' | int }} {{ '3.7' | int }} {{ '0x1A' | int }} {{ 'nope' | int(5) }} {{ 'x' | default('d', true) }} {{ '' | default('d', true) }}\n"
 `})
-	r := runIdioms(t, dir, "-e", "runner_name=runbook")
-	if r.code != 0 {
-		t.Fatalf("want exit 0:\n%s", r)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "0 3 0 5 x d\n"; string(data) != want {
-		t.Errorf("runbook wrote %q, want %q", data, want)
-	}
-	if _, err := exec.LookPath("ansible-playbook"); err == nil {
-		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
-		if err != nil || string(ans) != string(data) {
-			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
-		}
-	}
+	runIdiomsWriting(t, dir, "0 3 0 5 x d\n")
 }

@@ -1,11 +1,6 @@
 package test
 
-import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // TestPythonBackreferences: lineinfile's backrefs and the regex_replace
 // filter read \1, \g<1> and \g<name> as Python does, and a "$" in the
@@ -51,24 +46,7 @@ func TestPythonBackreferences(t *testing.T) {
         path: "{{ out }}"
         line: "{{ 'price=12' | regex_replace('^(\\w+)=(\\d+)$', 'cost: $\\2 (\\g<1>) $1') }}"
 `})
-	r := runIdioms(t, dir, "-e", "runner_name=runbook")
-	if r.code != 0 {
-		t.Fatalf("want exit 0:\n%s", r)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "bind=1.2.3.4:800 # was 80\nuser=ann home=$HOME/ann cost=$1\nprice=12\ncost: $12 (price) $1\n"
-	if string(data) != want {
-		t.Errorf("runbook wrote %q, want %q", data, want)
-	}
-	if _, err := exec.LookPath("ansible-playbook"); err == nil {
-		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
-		if err != nil || string(ans) != string(data) {
-			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
-		}
-	}
+	runIdiomsWriting(t, dir, "bind=1.2.3.4:800 # was 80\nuser=ann home=$HOME/ann cost=$1\nprice=12\ncost: $12 (price) $1\n")
 }
 
 // TestReplaceModuleMatchesAnsible: the replace module gives the file
@@ -95,22 +73,5 @@ func TestReplaceModuleMatchesAnsible(t *testing.T) {
     - name: nothing to do
       replace: {path: "{{ out }}", regexp: '^absent$', replace: x}
 `})
-	r := runIdioms(t, dir, "-e", "runner_name=runbook")
-	if r.code != 0 {
-		t.Fatalf("want exit 0:\n%s", r)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "out-runbook"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "[a]\nport=1\nbind 0.0.0.0:80 $1\n[b]\nport=2\nx=1\n[c]\nport=1\n"
-	if string(data) != want {
-		t.Errorf("runbook wrote %q, want %q", data, want)
-	}
-	if _, err := exec.LookPath("ansible-playbook"); err == nil {
-		ans, err := os.ReadFile(filepath.Join(dir, "out-ansible"))
-		if err != nil || string(ans) != string(data) {
-			t.Errorf("runbook wrote %q, ansible-playbook %q (%v)", data, ans, err)
-		}
-	}
+	runIdiomsWriting(t, dir, "[a]\nport=1\nbind 0.0.0.0:80 $1\n[b]\nport=2\nx=1\n[c]\nport=1\n")
 }

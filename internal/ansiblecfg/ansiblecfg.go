@@ -109,6 +109,16 @@ func Parse(path string, data []byte) (*Config, error) {
 	bad := func(e entry, key, format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s: %s", path, e.line, key, fmt.Sprintf(format, args...))
 	}
+	boolean := func(sec map[string]entry, key string, dst **bool) error {
+		if e, ok := sec[key]; ok {
+			b, ok := parseBool(e.value)
+			if !ok {
+				return bad(e, key, "expected a boolean (true/false, yes/no), got %q", e.value)
+			}
+			*dst = &b
+		}
+		return nil
+	}
 	def := sections["defaults"]
 	if e, ok := def["inventory"]; ok {
 		c.Inventory = resolveList(dir, e.value, ",")
@@ -122,12 +132,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	if e, ok := def["private_key_file"]; ok && e.value != "" {
 		c.PrivateKeyFile = resolve(dir, e.value)
 	}
-	if e, ok := def["host_key_checking"]; ok {
-		b, ok := parseBool(e.value)
-		if !ok {
-			return nil, bad(e, "host_key_checking", "expected a boolean (true/false, yes/no), got %q", e.value)
-		}
-		c.HostKeyChecking = &b
+	if err := boolean(def, "host_key_checking", &c.HostKeyChecking); err != nil {
+		return nil, err
 	}
 	if e, ok := def["timeout"]; ok {
 		n, err := strconv.Atoi(e.value)
@@ -144,12 +150,8 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.Forks = n
 	}
 	priv := sections["privilege_escalation"]
-	if e, ok := priv["become"]; ok {
-		b, ok := parseBool(e.value)
-		if !ok {
-			return nil, bad(e, "become", "expected a boolean (true/false, yes/no), got %q", e.value)
-		}
-		c.Become = &b
+	if err := boolean(priv, "become", &c.Become); err != nil {
+		return nil, err
 	}
 	if e, ok := priv["become_user"]; ok {
 		c.BecomeUser = e.value
