@@ -1,6 +1,9 @@
 package runner
 
 import (
+	"regexp"
+	"slices"
+
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -136,17 +139,44 @@ func holdsTemplate(v any) bool {
 }
 
 // renderDeep renders v, then renders again while the result still holds
-// templates that came from variables (bounded).
+// templates that came from variables (bounded). When v has a {% raw %}
+// block, a result whose "template" does not parse is kept as it is: it is
+// the raw text ({{.Names}} for docker's --format), not a variable's
+// template.
 func renderDeep(v any, vars map[string]any) (any, error) {
 	if err := checkRecursion(v, vars); err != nil {
 		return nil, err
 	}
 	out, err := eval.RenderValue(v, vars)
 	for i := 0; err == nil && i < 4 && holdsTemplate(out); i++ {
-		out, err = eval.RenderValue(out, vars)
+		next, err2 := eval.RenderValue(out, vars)
+		if eval.IsSyntaxError(err2) && holdsRaw(v) {
+			break
+		}
+		out, err = next, err2
 	}
 	return out, err
 }
+
+// holdsRaw reports whether v (or anything inside it) has a {% raw %}.
+func holdsRaw(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return rawTag.MatchString(x)
+	case []any:
+		return slices.ContainsFunc(x, holdsRaw)
+	case map[string]any:
+		for _, e := range x {
+			if holdsRaw(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawTag matches Jinja's {% raw %} tag.
+var rawTag = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}`)
 
 func copyMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))

@@ -2,8 +2,8 @@ package test
 
 import "testing"
 
-// TestJinjaStatementsInValues: {% if %}, {% for %}, {% set %} and
-// whitespace control inside task arguments, a debug msg and set_fact
+// TestJinjaStatementsInValues: {% if %}, {% for %}, {% set %}, {% raw %}
+// and whitespace control inside task arguments, a debug msg and set_fact
 // values render as ansible-playbook renders them (compared through the
 // file each run writes) instead of being refused.
 func TestJinjaStatementsInValues(t *testing.T) {
@@ -41,8 +41,9 @@ func TestJinjaStatementsInValues(t *testing.T) {
           {% endfor %}
           [ {%- for u in users -%} {{ u.name | upper }} {%- endfor -%} ]
           {# a comment #}
+          docker ps --format '{% raw %}{{.Names}} {{.Status}}{% endraw %}'
           end
 `})
-	r := runIdiomsWriting(t, dir, "hello names=ann,bob mode=on total=2 echo=enabled\n1. ann\n2. bob\n[ANNBOB]\nend\n")
+	r := runIdiomsWriting(t, dir, "hello names=ann,bob mode=on total=2 echo=enabled\n1. ann\n2. bob\n[ANNBOB]\ndocker ps --format '{{.Names}} {{.Status}}'\nend\n")
 	mustContain(t, r, "many: ann,bob")
 }

@@ -249,6 +249,12 @@ func parseTemplateStringUncached(s string) *templateString {
 		for _, c := range st.exprs {
 			t.segs = append(t.segs, segment{expr: c})
 		}
+		if len(st.body) == 1 {
+			if e, ok := st.body[0].(stmtExpr); ok {
+				// Just {{- x -}}: the value with its type, as {{ x }}.
+				t.single, t.stmts = e.c, nil
+			}
+		}
 		return t
 	}
 	raw, err := splitTemplate(s)
@@ -318,7 +324,7 @@ func splitTemplate(s string) ([]rawSegment, error) {
 		}
 		code := s[start:end]
 		if strings.TrimSpace(code) == "" {
-			return nil, fmt.Errorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
+			return nil, syntaxErrorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
 		}
 		segs = append(segs, rawSegment{text: strings.TrimSpace(code), isExpr: true})
 		i = end + 2
@@ -355,7 +361,7 @@ func findClose(s string, start int) (int, error) {
 		}
 	}
 	if quote != 0 {
-		return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: unterminated string literal inside it", start-2, quoteExpr(s))
+		return 0, syntaxErrorf("unclosed \"{{\" at offset %d in %s: unterminated string literal inside it", start-2, quoteExpr(s))
 	}
-	return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: no matching \"}}\"", start-2, quoteExpr(s))
+	return 0, syntaxErrorf("unclosed \"{{\" at offset %d in %s: no matching \"}}\"", start-2, quoteExpr(s))
 }

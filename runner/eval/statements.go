@@ -73,12 +73,14 @@ type stmtTemplate struct {
 // tag is one lexed piece of a statement template: text, or a {{ }}, {% %}
 // or {# #} tag with its code and whitespace-control marks.
 type tag struct {
-	kind           byte // 0 text, '{' expression, '%' statement, '#' comment
-	code           string
-	off            int // offset of the tag in the source
-	trimL, trimR   bool
-	trimmedNewline bool
+	kind         byte // 0 text, '{' expression, '%' statement, '#' comment
+	code         string
+	off          int // offset of the tag in the source
+	trimL, trimR bool
 }
+
+// endRaw matches the tag that ends {% raw %}.
+var endRaw = regexp.MustCompile(`\{%(-?)\s*endraw\s*(-?)%\}`)
 
 // lexStatements splits s into text and tags, applying whitespace control
 // and trim_blocks to the text between them.
@@ -118,7 +120,7 @@ func lexStatements(s string) ([]tag, error) {
 			}
 		}
 		if end < 0 {
-			return nil, fmt.Errorf("unclosed \"{%c\" at offset %d in %s", kind, j, quoteExpr(s))
+			return nil, syntaxErrorf("unclosed \"{%c\" at offset %d in %s", kind, j, quoteExpr(s))
 		}
 		code := s[start:end]
 		if strings.HasSuffix(code, "-") {
@@ -128,6 +130,16 @@ func lexStatements(s string) ([]tag, error) {
 		t.code = strings.TrimSpace(code)
 		out = append(out, t)
 		i = end + 2
+		if kind == '%' && t.code == "raw" {
+			// Up to {% endraw %}, the text is taken as it is ({{ }} too).
+			m := endRaw.FindStringSubmatchIndex(s[i:])
+			if m == nil {
+				return nil, syntaxErrorf("{%% raw %%} without {%% endraw %%} in %s", quoteExpr(s))
+			}
+			out = append(out, tag{code: s[i : i+m[0]], off: i},
+				tag{kind: '%', code: "endraw", off: i + m[0], trimL: m[3] > m[2], trimR: m[5] > m[4]})
+			i += m[1]
+		}
 	}
 	// Whitespace control and trim_blocks edit the text around the tags.
 	for k := range out {
@@ -238,7 +250,7 @@ func parseStatements(s string) (*stmtTemplate, error) {
 }
 
 func (p *stmtParser) errAt(t tag, format string, args ...any) error {
-	return fmt.Errorf("%s (at offset %d)", fmt.Sprintf(format, args...), t.off)
+	return syntaxErrorf("%s (at offset %d)", fmt.Sprintf(format, args...), t.off)
 }
 
 func (p *stmtParser) compile(t tag, code string) (*compiled, error) {
@@ -288,6 +300,8 @@ func (p *stmtParser) body() ([]stmtNode, *tag, error) {
 			switch word {
 			case "endif", "elif", "else", "endfor":
 				return nodes, &t, nil
+			case "raw", "endraw": // the lexer took the text between them as it is
+				continue
 			case "if":
 				n, err = p.ifStmt(t, rest)
 			case "for":
@@ -295,7 +309,7 @@ func (p *stmtParser) body() ([]stmtNode, *tag, error) {
 			case "set":
 				n, err = p.setStmt(t, rest)
 			default:
-				err = p.errAt(t, "Jinja statement {%% %s %%} is not supported in playbook values (if, for and set are): use a template file (.j2) for it", word)
+				err = p.errAt(t, "Jinja statement {%% %s %%} is not supported in playbook values (if, for, set and raw are): use a template file (.j2) for it", word)
 			}
 			if err != nil {
 				return nil, nil, err

@@ -32,6 +32,8 @@ func TestJinjaStatementsInValues(t *testing.T) {
 		{"{% if '}' in '%}' %}q{% endif %}", "q"},
 		{"{% if true %}{{ n }}{% endif %}", "3"},
 		{"a {{- n -}} b", "a3b"},
+		{"docker ps --format '{% raw %}{{.Names}} {% if %}{% endraw %}' {{ n }}", "docker ps --format '{{.Names}} {% if %}' 3"},
+		{"a {%- raw -%}  {{ x }}  {%- endraw -%} b", "a{{ x }}b"},
 		{"{% for u in users if not u.admin %}{{ u.name }}{{ loop.length }}{% endfor %}", "bob1"},
 		{"{% for i in [1, 2] if i in [2, 3] %}{{ i }}{% endfor %}", "2"},
 		{"a {{ n -}}\n b", "a 3b"},
@@ -49,6 +51,9 @@ func TestJinjaStatementsInValues(t *testing.T) {
 			t.Errorf("ValidateString(%q): %v", tt.in, err)
 		}
 	}
+	if got, err := Render("  {{- n -}}  ", vars); err != nil || got != 3 {
+		t.Errorf("a lone {{- n -}} = %#v, %v; want 3 (typed, as {{ n }})", got, err)
+	}
 	if got := References("{% for u in users %}{{ u.name }}{% endfor %}{{ flag }}"); !strings.Contains(strings.Join(got, ","), "users") || !strings.Contains(strings.Join(got, ","), "flag") {
 		t.Errorf("References missed the variables: %v", got)
 	}
@@ -64,6 +69,7 @@ func TestJinjaStatementErrors(t *testing.T) {
 		"{% endif %}":                             "without its opening statement",
 		"{% for in l %}{% endfor %}":              "cannot read {% for in l %}",
 		"{% set x %}a{% endset %}":                "block sets and namespaces are not supported",
+		"{% raw %}{{ x }}":                        "{% raw %} without {% endraw %}",
 		"{% if x ++ %}a{% endif %}":               "x ++",
 		"{% for i in l %}{% endif %}{% endfor %}": "without {% endfor %}",
 	} {
