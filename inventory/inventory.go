@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+
+	"github.com/runbook-dev/runbook/internal/maporder"
 )
 
 // Host is one inventory host.
@@ -393,6 +395,7 @@ func deepCopy(v any) any {
 		for k, e := range t {
 			out[k] = deepCopy(e)
 		}
+		maporder.Inherit(out, t)
 		return out
 	case []any:
 		out := make([]any, len(t))

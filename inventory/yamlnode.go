@@ -7,6 +7,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/maporder"
 	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
@@ -213,13 +214,16 @@ func (d *ydec) toValueDepth(orig *yaml.Node, depth int, aliased bool) (any, erro
 			return nil, err
 		}
 		out := make(map[string]any, len(es))
+		keys := make([]string, 0, len(es))
 		for _, e := range es {
 			v, err := d.toValueDepth(e.Value, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
 			out[e.Key] = v
+			keys = append(keys, e.Key)
 		}
+		maporder.Record(out, keys) // Ansible goes through a dict in this order
 		return out, nil
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

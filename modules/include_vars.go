@@ -24,7 +24,8 @@ var includeVarsSpec = &Spec{
 	Name:  "include_vars",
 	Short: "Load variables from YAML or JSON files on the controller",
 	Doc: "Reads a file, or every matching file of a directory (sorted, later files winning), and sets " +
-		"its variables for the host for the rest of the run, as set_fact does. Relative paths are looked up " +
+		"its variables for the host for the rest of the run: above task vars, below set_fact and registered " +
+		"results (Ansible's precedence) whichever ran last. Relative paths are looked up " +
 		"next to the task's file (in a role: the role's directory), then in its vars/ directory, then the same " +
 		"in the directory of the playbook that was run. Runs the same in check mode.",
 	Params: []Param{

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/pyre"
 )
 
 func init() { Register(lineinfileModule{}) }
@@ -199,7 +200,7 @@ func lineinfilePresent(lines []string, re, ins *regexp.Regexp, args Args) ([]str
 		if args.Bool("backrefs") && groups != nil {
 			var err error
 			text := strings.TrimSuffix(lines[found], "\n")
-			if newLine, err = pyExpand(re, line, text, groups); err != nil {
+			if newLine, err = pyre.Expand(re, line, text, groups); err != nil {
 				return nil, "", &ArgError{Module: "lineinfile", Param: "line", Msg: err.Error()}
 			}
 		}
@@ -260,69 +261,4 @@ func textInsertRegexp(module string, args Args) (*regexp.Regexp, error) {
 		}
 	}
 	return nil, nil
-}
-
-// pyExpand expands a Python re replacement template: \1..\99, \g<N> and
-// \g<name> refer to groups (an unmatched group is empty), \n \t \r \\ and
-// the like are escapes, and other backslashes stay as they are.
-func pyExpand(re *regexp.Regexp, tmpl, src string, m []int) (string, error) {
-	var b strings.Builder
-	group := func(ref string) error {
-		n, err := strconv.Atoi(ref)
-		if err != nil {
-			if n = re.SubexpIndex(ref); n < 0 {
-				return fmt.Errorf("unknown group name %q in %q", ref, tmpl)
-			}
-		}
-		if n < 0 || n > re.NumSubexp() {
-			return fmt.Errorf("invalid group reference %s in %q", ref, tmpl)
-		}
-		if m[2*n] >= 0 {
-			b.WriteString(src[m[2*n]:m[2*n+1]])
-		}
-		return nil
-	}
-	for i := 0; i < len(tmpl); i++ {
-		c := tmpl[i]
-		if c != '\\' || i+1 == len(tmpl) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch d := tmpl[i]; {
-		case d == '0': // an octal escape, as in Python
-			j, n := i+1, 0
-			for ; j < len(tmpl) && j < i+3 && tmpl[j] >= '0' && tmpl[j] <= '7'; j++ {
-				n = n*8 + int(tmpl[j]-'0')
-			}
-			b.WriteByte(byte(n))
-			i = j - 1
-		case d >= '1' && d <= '9':
-			j := i + 1
-			if j < len(tmpl) && tmpl[j] >= '0' && tmpl[j] <= '9' {
-				j++
-			}
-			if err := group(tmpl[i:j]); err != nil {
-				return "", err
-			}
-			i = j - 1
-		case d == 'g' && i+1 < len(tmpl) && tmpl[i+1] == '<':
-			end := strings.IndexByte(tmpl[i:], '>')
-			if end < 0 {
-				return "", fmt.Errorf("missing > in group reference in %q", tmpl)
-			}
-			if err := group(tmpl[i+2 : i+end]); err != nil {
-				return "", err
-			}
-			i += end
-		default:
-			if e, ok := map[byte]string{'n': "\n", 't': "\t", 'r': "\r", 'f': "\f", 'v': "\v", 'a': "\a", 'b': "\b", '\\': "\\"}[d]; ok {
-				b.WriteString(e)
-			} else {
-				b.WriteByte('\\')
-				b.WriteByte(d)
-			}
-		}
-	}
-	return b.String(), nil
 }

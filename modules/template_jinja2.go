@@ -24,6 +24,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/runbook-dev/runbook/internal/pyre"
 	"sigs.k8s.io/yaml"
 )
 
@@ -142,20 +143,23 @@ func jinjaString(f func(string) (any, error)) exec.FilterFunction {
 	}
 }
 
-// jinjaBool is Ansible's bool filter: yes/on/1/true (any case) are true.
+// jinjaBool is Ansible's bool filter: yes/on/1/true (any case) and the
+// number 1 are true, none stays none, anything else is false.
 func jinjaBool(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-	if b, ok := in.Interface().(bool); ok {
-		return exec.AsValue(b)
+	switch v := in.Interface().(type) {
+	case bool:
+		return exec.AsValue(v)
+	case nil:
+		return exec.AsValue(nil)
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "yes", "on", "1", "true":
+			return exec.AsValue(true)
+		}
+		return exec.AsValue(false)
 	}
-	switch strings.ToLower(strings.TrimSpace(in.String())) {
-	case "yes", "on", "1", "true", "y", "t":
-		return exec.AsValue(true)
-	}
-	return exec.AsValue(false)
+	return exec.AsValue(in.IsNumber() && in.Float() == 1)
 }
-
-// pythonGroupRef is a Python-style backreference (\1, \g<name>).
-var pythonGroupRef = regexp.MustCompile(`\\(\d+)|\\g<(\w+)>`)
 
 // jinjaRegexReplace is Ansible's regex_replace(pattern, replacement), with
 // Python's \1 and \g<name> references.
@@ -167,11 +171,11 @@ func jinjaRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec
 	if err != nil {
 		return exec.ValueError(err)
 	}
-	repl := pythonGroupRef.ReplaceAllStringFunc(strings.ReplaceAll(p.Args[1].String(), "$", "$$"), func(m string) string {
-		g := pythonGroupRef.FindStringSubmatch(m)
-		return "${" + g[1] + g[2] + "}"
-	})
-	return exec.AsValue(re.ReplaceAllString(in.String(), repl))
+	out, err := pyre.ReplaceAll(re, in.String(), p.Args[1].String())
+	if err != nil {
+		return exec.ValueError(err)
+	}
+	return exec.AsValue(out)
 }
 
 // jinjaTernary is Ansible's ternary(true_value, false_value).

@@ -58,6 +58,11 @@ type Options struct {
 	// twice this; 0 means 1s. Modules' byte progress is reported as it
 	// comes, a few times a second at most.
 	ProgressInterval time.Duration
+	// Become and BecomeUser are ansible.cfg's [privilege_escalation]
+	// become and become_user: the defaults below every play, block, task
+	// and ansible_become/ansible_become_user variable.
+	Become     *bool
+	BecomeUser string
 }
 
 // Outcome summarises a run.
@@ -122,8 +127,12 @@ type engine struct {
 type hostState struct {
 	name       string
 	facts      map[string]any
-	registered map[string]any
-	stats      report.HostStats
+	registered map[string]any // registered results and set_fact
+	// included holds include_vars' variables: above task vars, below
+	// set_fact and registered results whichever ran last (Ansible's
+	// precedence 18 and 19).
+	included map[string]any
+	stats    report.HostStats
 	// played: the host was in a play's hosts. Only those are in the recap,
 	// not hosts known only as a delegate or through hostvars.
 	played bool
@@ -261,7 +270,7 @@ func (e *engine) host(name string) *hostState {
 	h, ok := e.hosts[name]
 	if !ok {
 		// ansible_facts is an empty mapping until facts are gathered, as in Ansible.
-		h = &hostState{name: name, facts: map[string]any{"ansible_facts": map[string]any{}}, registered: map[string]any{}, stats: report.HostStats{Host: name}}
+		h = &hostState{name: name, facts: map[string]any{"ansible_facts": map[string]any{}}, registered: map[string]any{}, included: map[string]any{}, stats: report.HostStats{Host: name}}
 		e.hosts[name] = h
 		e.order = append(e.order, name)
 	}

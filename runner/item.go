@@ -264,7 +264,7 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 		}
 		return ht.e.becomeFrom("", hv)
 	}
-	if boolOr(firstBool(ht.t.Become, ht.sc.become), truthyVar(vars, "ansible_become")) {
+	if boolOr(firstBool(ht.t.Become, ht.sc.become), ht.e.becomeDefault(vars)) {
 		user := ht.t.BecomeUser
 		if user == "" {
 			user = ht.sc.becomeUser
@@ -375,11 +375,23 @@ func unreachableItem(err error) itemResult {
 		"host_down": transport.IsHostDown(err), "msg": err.Error()}}
 }
 
+// becomeDefault is whether a task becomes when neither it nor its play or
+// blocks say: the ansible_become variable, else ansible.cfg's become.
+func (e *engine) becomeDefault(vars map[string]any) bool {
+	if v, ok := vars["ansible_become"]; ok {
+		return eval.Truthy(v)
+	}
+	return boolOr(e.opt.Become, false)
+}
+
 // becomeFrom is the become of a host with variables vars: user (when the
 // task or play names one) or ansible_become_user, and the become password.
 func (e *engine) becomeFrom(user string, vars map[string]any) *transport.Become {
 	if user == "" {
 		user, _ = vars["ansible_become_user"].(string)
+	}
+	if user == "" {
+		user = e.opt.BecomeUser
 	}
 	pw, _ := vars["ansible_become_password"].(string)
 	if pw == "" {

@@ -194,6 +194,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		play:       pr.playVars,
 		varsFiles:  pr.varsFiles,
 		scoped:     scoped,
+		included:   h.included,
 		registered: h.registered,
 		magic:      magic,
 		loop:       loop,
@@ -260,8 +261,10 @@ func (e *engine) hostvars() map[string]any {
 		for k, v := range h.facts {
 			m[k] = v
 		}
-		for k, v := range h.registered {
-			m[k] = v
+		for _, layer := range []map[string]any{h.included, h.registered} {
+			for k, v := range layer {
+				m[k] = v
+			}
 		}
 		m["inventory_hostname"] = ih.Name
 		out[ih.Name] = m
@@ -278,8 +281,10 @@ func (e *engine) hostvars() map[string]any {
 			for k, v := range h.facts {
 				m[k] = v
 			}
-			for k, v := range h.registered {
-				m[k] = v
+			for _, layer := range []map[string]any{h.included, h.registered} {
+				for k, v := range layer {
+					m[k] = v
+				}
 			}
 			m["inventory_hostname"] = "localhost"
 			out["localhost"] = m

@@ -7,6 +7,32 @@ import (
 	"github.com/runbook-dev/runbook/runner"
 )
 
+// TestIncludeVarsPrecedence: include_vars ranks above task vars and below
+// set_fact, whichever of the two ran last (Ansible's precedence 18 and 19).
+func TestIncludeVarsPrecedence(t *testing.T) {
+	pb := `
+- hosts: web
+  gather_facts: false
+  vars: {a: play, b: play, c: play}
+  tasks:
+    - set_fact: {b: set_fact}
+    - include_vars: iv.yaml
+    - name: show
+      debug: {msg: "{{ a }} {{ b }} {{ c }}"}
+      vars: {c: task}
+    - set_fact: {a: set_fact}
+    - name: after
+      debug: {msg: "{{ a }} {{ hostvars[inventory_hostname].b }}"}
+`
+	_, rec := run{inventory: "[web]\nh1 ansible_connection=local\n", playbook: pb, files: map[string]string{"iv.yaml": "a: included\nb: included\nc: included\n"}}.do(t)
+	if got := msgOf(rec.result(t, "show", "h1")); got != "included set_fact included" {
+		t.Errorf("show: got %q", got)
+	}
+	if got := msgOf(rec.result(t, "after", "h1")); got != "set_fact set_fact" {
+		t.Errorf("after: got %q", got)
+	}
+}
+
 // TestVariablePrecedence defines v at every level up to one and checks that
 // that level wins: group < host < facts < play vars < vars_files < block
 // vars < task vars < set_fact/register < extra vars.

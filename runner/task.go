@@ -83,6 +83,9 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 			for k, v := range ran.registered {
 				h.registered[k] = v
 			}
+			for k, v := range ran.included {
+				h.included[k] = v
+			}
 		}
 	}
 }
@@ -322,10 +325,14 @@ func moduleSpec(name string) *module.Spec {
 }
 
 // storeFacts gives h the facts a task returned: setup's as gathered facts
-// (also under ansible_facts), set_fact's above play vars.
+// (also under ansible_facts), include_vars' above task vars, set_fact's
+// above those.
 func (e *engine) storeFacts(h *hostState, module string, facts map[string]any) {
 	if len(facts) > 0 {
 		target := h.registered // set_fact: above play vars
+		if module == "include_vars" {
+			target = h.included
+		}
 		if moduleSpec(module).GathersFacts {
 			target = h.facts
 			// A new map: hostvars handed out earlier may still be read.

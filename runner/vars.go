@@ -1,7 +1,8 @@
 package runner
 
 import (
-	"strings"
+	"regexp"
+	"slices"
 
 	"github.com/runbook-dev/runbook/runner/eval"
 )
@@ -12,14 +13,16 @@ const omitPlaceholder = "__omit_place_holder__runbook"
 
 // varLayers builds the variables a task sees on one host, lowest precedence
 // first: inventory group vars, inventory host vars (both merged by the
-// inventory), facts, play vars, vars_files, block and task vars, registered
-// vars and set_fact, magic vars, loop vars, and extra vars, which always win.
+// inventory), facts, play vars, vars_files, block and task vars, include_vars,
+// registered vars and set_fact, magic vars, loop vars, and extra vars, which
+// always win.
 type varLayers struct {
 	inventory  map[string]any
 	facts      map[string]any
 	play       map[string]any
 	varsFiles  map[string]any
 	scoped     []map[string]any // enclosing blocks' vars, then the task's
+	included   map[string]any   // include_vars
 	registered map[string]any
 	magic      map[string]any
 	loop       map[string]any
@@ -37,7 +40,7 @@ type varLayers struct {
 // map (Ansible templates variables lazily; doing it once here gives the same
 // answer for the common cases and keeps conditions consistent with args).
 func (l *varLayers) merge() map[string]any {
-	n := len(l.roles.defaults) + len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
+	n := len(l.roles.defaults) + len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.included) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
 	out := make(map[string]any, n)
 	var templated []string
 	put := func(m map[string]any, track bool) {
@@ -57,6 +60,7 @@ func (l *varLayers) merge() map[string]any {
 	for _, s := range l.scoped {
 		put(s, true)
 	}
+	put(l.included, false)
 	put(l.registered, false)
 	put(l.roles.params, true)
 	put(l.magic, false)
@@ -112,11 +116,12 @@ func resolveTemplatedVars(vars map[string]any, names []string) {
 	}
 }
 
-// holdsTemplate reports whether v (or anything inside it) still has {{.
+// holdsTemplate reports whether v (or anything inside it) still has {{ }}
+// or a Jinja statement.
 func holdsTemplate(v any) bool {
 	switch x := v.(type) {
 	case string:
-		return strings.Contains(x, "{{")
+		return eval.HasTemplate(x)
 	case []any:
 		for _, e := range x {
 			if holdsTemplate(e) {
@@ -134,17 +139,44 @@ func holdsTemplate(v any) bool {
 }
 
 // renderDeep renders v, then renders again while the result still holds
-// templates that came from variables (bounded).
+// templates that came from variables (bounded). When v has a {% raw %}
+// block, a result whose "template" does not parse is kept as it is: it is
+// the raw text ({{.Names}} for docker's --format), not a variable's
+// template.
 func renderDeep(v any, vars map[string]any) (any, error) {
 	if err := checkRecursion(v, vars); err != nil {
 		return nil, err
 	}
 	out, err := eval.RenderValue(v, vars)
 	for i := 0; err == nil && i < 4 && holdsTemplate(out); i++ {
-		out, err = eval.RenderValue(out, vars)
+		next, err2 := eval.RenderValue(out, vars)
+		if eval.IsSyntaxError(err2) && holdsRaw(v) {
+			break
+		}
+		out, err = next, err2
 	}
 	return out, err
 }
+
+// holdsRaw reports whether v (or anything inside it) has a {% raw %}.
+func holdsRaw(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return rawTag.MatchString(x)
+	case []any:
+		return slices.ContainsFunc(x, holdsRaw)
+	case map[string]any:
+		for _, e := range x {
+			if holdsRaw(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawTag matches Jinja's {% raw %} tag.
+var rawTag = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}`)
 
 func copyMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/runbook-dev/runbook/internal/maporder"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -66,8 +67,9 @@ func flattenOnce(items []any) []any {
 	return flat
 }
 
-// withDict gives {key, value} items, sorted by key (runbook's maps keep
-// no order).
+// withDict gives {key, value} items in the order the mapping was written
+// in YAML, as Ansible does; a mapping built by an expression is sorted by
+// key (runbook's maps keep no order of their own).
 func withDict(v any) ([]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -76,7 +78,10 @@ func withDict(v any) ([]any, error) {
 		}
 		return nil, fmt.Errorf("with_dict: expected a mapping, got %s", valueKind(v))
 	}
-	keys := slices.Sorted(maps.Keys(m))
+	keys, ok := maporder.Keys(m)
+	if !ok {
+		keys = slices.Sorted(maps.Keys(m))
+	}
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		out[i] = map[string]any{"key": k, "value": m[k]}

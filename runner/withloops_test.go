@@ -43,7 +43,8 @@ func TestWithLoops(t *testing.T) {
           {{ r_fg.results | map(attribute='item') | map('basename') | join(',') }}
 `, files: map[string]string{"files/b.conf": "", "files/a.conf": "", "files/c.txt": ""}}.do(t)
 	want := strings.Join([]string{
-		"a=1,b=2", `[[1,2],3]`, `[[0,"a"],[1,"b"],[2,"c"]]`, `[[1,"a"],[2,null],[3,null]]`,
+		"b=2,a=1", // with_dict: the YAML order, as Ansible
+		`[[1,2],3]`, `[[0,"a"],[1,"b"],[2,"c"]]`, `[[1,"a"],[2,null],[3,null]]`,
 		"ann/k1,ann/k2", "0,2", "host01,host02,host03", "10,8,6", "a.conf,b.conf",
 	}, " ")
 	if got := msgOf(rec.result(t, "show", "h1")); got != want {

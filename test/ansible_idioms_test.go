@@ -247,9 +247,9 @@ func TestJinjaIdioms(t *testing.T) {
 
 // TestAnsibleNamesAndWithLoops: ansible.builtin.* and ansible.legacy.*
 // module names and the with_* loop keywords run as in Ansible, giving the
-// same items (compared through the file each run writes). Ansible keeps a
-// mapping's order and the directory's order of glob matches, runbook sorts
-// both: the playbook gives them in sorted order.
+// same items (compared through the file each run writes). Ansible keeps the
+// directory's order of glob matches, runbook sorts them: the playbook's
+// files are in sorted order (a mapping's order: mapping_order_test.go).
 func TestAnsibleNamesAndWithLoops(t *testing.T) {
 	dir := workdir(t, map[string]string{
 		"files/b.conf": "b\n",

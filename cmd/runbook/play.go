@@ -81,6 +81,19 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 	if f.forks < 1 {
 		return withCode(exitUsage, fmt.Errorf("--forks must be at least 1, got %d", f.forks))
 	}
+	cfg, err := f.inv.ansibleConfig(f.verbosity, stderr)
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	var become *bool
+	var becomeUser string
+	if cfg != nil {
+		if cfg.Forks > 0 && !f.inv.flags.Changed("forks") {
+			f.forks = cfg.Forks
+		}
+		playbook.ConfigRolesPath = cfg.RolesPath
+		become, becomeUser = cfg.Become, cfg.BecomeUser
+	}
 	path, cleanup, err := resolvePlaybook(path)
 	if err != nil {
 		return withCode(exitInvalid, err)
@@ -128,7 +141,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		Inventory: inv, ExtraVars: extra, Check: f.check, Diff: f.diff, Limit: f.limit,
 		Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks, StartAtTask: f.startAt,
 		Verbosity: f.verbosity, ForceHandlers: f.force, Reporter: rep, Redactor: redactor,
-		Connector: connector, Stop: stop,
+		Connector: connector, Stop: stop, Become: become, BecomeUser: becomeUser,
 	})
 	if err != nil {
 		err = redactedError{err, redactor} // printed by main, outside the reporter

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/runbook-dev/runbook/internal/ansiblecfg"
 	"github.com/runbook-dev/runbook/internal/clustersource"
 	"github.com/runbook-dev/runbook/internal/kubeapi"
 	"github.com/runbook-dev/runbook/inventory"
@@ -22,13 +24,21 @@ type invFlags struct {
 	conn       connFlags
 	// offline skips cluster sources (shell completion must not reach out).
 	offline bool
+
+	// flags tells which flags the command line set (nil: none).
+	flags *pflag.FlagSet
+	// The ansible.cfg read (see ansibleConfig).
+	cfgRead bool
+	cfg     *ansiblecfg.Config
+	cfgErr  error
 }
 
 const inventoryFlagHelp = "inventory source (repeatable): Clusterfile, Ansible YAML/INI file or directory, host list 'a,b,', " +
 	"or the cluster's own Clusterfile: cluster:// (through --kubeconfig) or cluster://MASTER[,MASTER...] (through SSH to a master). " +
-	"Default: ./Clusterfile, ~/.sealer/Clusterfile, ~/.sealer/<cluster>/Clusterfile, then the cluster when --kubeconfig is given or /etc/kubernetes/admin.conf exists"
+	"Default: ansible.cfg's inventory, else ./Clusterfile, ~/.sealer/Clusterfile, ~/.sealer/<cluster>/Clusterfile, then the cluster when --kubeconfig is given or /etc/kubernetes/admin.conf exists"
 
 func (f *invFlags) register(c *cobra.Command) {
+	f.flags = c.Flags()
 	c.Flags().StringArrayVarP(&f.sources, "inventory", "i", nil, inventoryFlagHelp)
 	c.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig a cluster:// inventory source reads through (default /etc/kubernetes/admin.conf)")
 	f.conn.register(c)
@@ -37,6 +47,9 @@ func (f *invFlags) register(c *cobra.Command) {
 // loadInventory loads the -i sources, reading cluster:// ones from the
 // cluster, or else the default locations (see inventoryFlagHelp).
 func loadInventory(ctx context.Context, f *invFlags, verbosity int, stderr io.Writer) (*inventory.Inventory, error) {
+	if _, err := f.ansibleConfig(verbosity, stderr); err != nil {
+		return nil, err
+	}
 	srcs, err := f.resolve(ctx, verbosity, stderr)
 	if err != nil {
 		return nil, err

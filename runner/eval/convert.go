@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/runbook-dev/runbook/internal/maporder"
 )
 
 // Truthy reports whether v counts as true in a condition.
@@ -410,6 +412,16 @@ func asMap(v any) (map[string]any, bool) {
 		out[k] = it.Value().Interface()
 	}
 	return out, true
+}
+
+// yamlOrderedKeys is m's keys in the order its YAML gave them, as Ansible
+// goes through a dict (dict2items, d.items(), {% for %}); sorted for a
+// mapping that was built by an expression.
+func yamlOrderedKeys(m map[string]any) []string {
+	if keys, ok := maporder.Keys(m); ok {
+		return keys
+	}
+	return sortedKeys(m)
 }
 
 // sortedKeys returns the keys of m in sorted order.

@@ -374,3 +374,25 @@ func (c *compiled) run(vars map[string]any) (any, error) {
 // errNotFinite: Ansible fails a division by zero; expr would give +Inf,
 // which no output can print and no module can use.
 var errNotFinite = errors.New("the result is not a finite number (a division by zero?)")
+
+// syntaxError is a template that does not parse (its text is the whole
+// message).
+type syntaxError struct{ msg string }
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func syntaxErrorf(format string, args ...any) error {
+	return &syntaxError{msg: fmt.Sprintf(format, args...)}
+}
+
+// IsSyntaxError reports whether err says a template or expression does not
+// parse, as opposed to one that fails when it is evaluated (an undefined
+// variable, a helper's error).
+func IsSyntaxError(err error) bool {
+	var se *syntaxError
+	if errors.As(err, &se) {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && e.Syntax
+}

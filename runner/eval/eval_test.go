@@ -421,7 +421,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"mandatory(nothing, 'nothing must be set')", []string{"nothing must be set"}},
 		{"mandatory(missing)", []string{"mandatory value is not set"}},
 		{"from_json('{')", []string{"from_json()"}},
-		{"int('abc')", []string{`int(): cannot convert "abc" to int`}},
+		{"int('ff', 0, 1)", []string{`int(): base must be between 2 and 36`}},
 		{"default(1)", []string{"default(): takes 2 to 3 arguments, got 1"}},
 		{"n\n+ s", []string{"line 2"}},
 	}

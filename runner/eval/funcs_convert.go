@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,31 +9,41 @@ import (
 
 // Conversion helpers: int, float, string, bool.
 
-// fnInt is int(x[, default[, base]]). As in Jinja, nil and "" are 0, and a
-// value that does not convert gives the default when one is given.
+// fnInt is int(x[, default[, base]]), as Jinja's int filter: nil, "" and
+// a value that does not convert give the default (0 when none is given);
+// "3.7" gives 3.
 func fnInt(args ...any) (any, error) {
-	if blank(args[0]) {
-		return 0, nil
+	var def any = 0
+	if len(args) > 1 && args[1] != nil {
+		def = args[1]
 	}
-	var n int
-	var err error
-	if len(args) > 2 && args[2] != nil && !equal(args[2], 10) {
-		n, err = intInBase(args[0], args[2])
-	} else {
+	if blank(args[0]) {
+		return def, nil
+	}
+	n, err := 0, errBadBase
+	if _, isStr := args[0].(string); isStr && len(args) > 2 && args[2] != nil && !equal(args[2], 10) {
+		if n, err = intInBase(args[0], args[2]); errors.Is(err, errBadBase) {
+			return nil, err
+		}
+	}
+	if err != nil {
 		n, err = toInt(args[0])
 	}
-	if err != nil && len(args) > 1 && args[1] != nil {
-		return args[1], nil
+	if err != nil {
+		return def, nil
 	}
-	return n, err
+	return n, nil
 }
+
+// errBadBase: int's base is out of range (an error, not the default).
+var errBadBase = errors.New("base must be between 2 and 36")
 
 // intInBase parses a string in base 2 to 36 (a 0x, 0o or 0b prefix
 // matching the base is allowed, as in Python).
 func intInBase(v, baseArg any) (int, error) {
 	base, err := toInt(baseArg)
 	if err != nil || base < 2 || base > 36 {
-		return 0, fmt.Errorf("base must be between 2 and 36, got %v", baseArg)
+		return 0, fmt.Errorf("%w, got %v", errBadBase, baseArg)
 	}
 	s := strings.ToLower(strings.TrimSpace(str(v)))
 	neg := strings.HasPrefix(s, "-")
@@ -50,16 +61,21 @@ func intInBase(v, baseArg any) (int, error) {
 	return int(i), nil
 }
 
-// fnFloat is float(x[, default]); nil and "" are 0.
+// fnFloat is float(x[, default]), as Jinja's float filter: nil, "" and a
+// value that does not convert give the default (0.0 when none is given).
 func fnFloat(args ...any) (any, error) {
+	var def any = 0.0
+	if len(args) > 1 && args[1] != nil {
+		def = args[1]
+	}
 	if blank(args[0]) {
-		return 0.0, nil
+		return def, nil
 	}
 	f, err := toFloat(args[0])
-	if err != nil && len(args) > 1 && args[1] != nil {
-		return args[1], nil
+	if err != nil {
+		return def, nil
 	}
-	return f, err
+	return f, nil
 }
 
 // blank reports whether v is nil or a string of spaces.
@@ -70,23 +86,24 @@ func blank(v any) bool {
 
 func fnString(args ...any) (any, error) { return toString(args[0]) }
 
-// fnBool: bools as is; true/yes/on/1 and false/no/off/0/empty strings (any case);
-// numbers non-zero; nil false. Other strings are an error.
+// fnBool is Ansible's bool filter: a bool as is, nil as nil, the strings
+// yes/on/1/true (any case, spaces around ignored) and the number 1 true,
+// anything else false.
 func fnBool(args ...any) (any, error) {
 	switch t := args[0].(type) {
 	case bool:
 		return t, nil
 	case nil:
-		return false, nil
+		return nil, nil
 	case string:
-		b, ok := parseBoolWord(t)
-		if !ok {
-			return nil, fmt.Errorf("cannot convert %q to bool", t)
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "yes", "on", "1", "true":
+			return true, nil
 		}
-		return b, nil
+		return false, nil
 	}
 	if isNumber(args[0]) {
-		return Truthy(args[0]), nil
+		return equal(args[0], 1), nil
 	}
-	return nil, fmt.Errorf("cannot convert %s to bool", typeName(args[0]))
+	return false, nil
 }

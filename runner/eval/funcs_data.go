@@ -326,7 +326,7 @@ func fnDict2Items(args ...any) (any, error) {
 	}
 	keyName, valueName := itemNames(args)
 	out := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range yamlOrderedKeys(m) {
 		out = append(out, map[string]any{keyName: k, valueName: m[k]})
 	}
 	return out, nil

@@ -290,14 +290,15 @@ func fnReverse(args ...any) (any, error) {
 	return out, nil
 }
 
-// fnItems is dict.items(): [key, value] pairs sorted by key.
+// fnItems is dict.items(): [key, value] pairs in YAML order (see
+// yamlOrderedKeys).
 func fnItems(args ...any) (any, error) {
 	m, err := mapArg(args[0])
 	if err != nil {
 		return nil, err
 	}
 	out := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range yamlOrderedKeys(m) {
 		out = append(out, []any{k, m[k]})
 	}
 	return out, nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/runbook-dev/runbook/internal/pyre"
 )
 
 // Helpers on strings: encodings, regular expressions, paths, quoting, hashes.
@@ -199,53 +201,15 @@ func compileRegexp(pattern string) (*regexp.Regexp, error) {
 	return regexps.put(pattern, re), nil
 }
 
-// fnRegexReplace replaces every match. The replacement may refer to groups
-// Go style ($1, ${name}) or Python style (\1, \g<name>).
+// fnRegexReplace replaces every match as Python's re.sub does: the
+// replacement refers to groups as \1, \g<1> or \g<name>, and a "$" in it
+// is plain text (as in Ansible).
 func fnRegexReplace(args ...any) (any, error) {
 	re, err := compileRegexp(str(args[1]))
 	if err != nil {
 		return nil, err
 	}
-	return re.ReplaceAllString(str(args[0]), pythonReplacement(str(args[2]))), nil
-}
-
-// pythonReplacement turns \1 and \g<name> into ${1} and ${name}, and \\ into \.
-func pythonReplacement(repl string) string {
-	if !strings.Contains(repl, `\`) {
-		return repl
-	}
-	var b strings.Builder
-	for i := 0; i < len(repl); i++ {
-		c := repl[i]
-		if c != '\\' || i+1 == len(repl) {
-			b.WriteByte(c)
-			continue
-		}
-		next := repl[i+1]
-		switch {
-		case next >= '0' && next <= '9':
-			j := i + 1
-			for j < len(repl) && repl[j] >= '0' && repl[j] <= '9' {
-				j++
-			}
-			b.WriteString("${" + repl[i+1:j] + "}")
-			i = j - 1
-		case next == 'g' && i+2 < len(repl) && repl[i+2] == '<':
-			end := strings.IndexByte(repl[i+3:], '>')
-			if end < 0 {
-				b.WriteByte(c)
-				continue
-			}
-			b.WriteString("${" + repl[i+3:i+3+end] + "}")
-			i = i + 3 + end
-		case next == '\\':
-			b.WriteByte('\\')
-			i++
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return pyre.ReplaceAll(re, str(args[0]), str(args[2]))
 }
 
 // fnRegexSearch returns the first match, or nil when there is none.

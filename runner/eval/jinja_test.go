@@ -265,17 +265,3 @@ func TestJinjaTranslatedOnce(t *testing.T) {
 		t.Errorf("column %d of the translation reported against the text as written: %v", e.Column, err)
 	}
 }
-
-// TestJinjaStatementsRefused: {% %} in a string value is refused when the
-// playbook is validated, instead of being left in the output as text.
-func TestJinjaStatementsRefused(t *testing.T) {
-	for _, s := range []string{"{% if x %}a{% endif %}", "pre {%- for i in l -%}{{ i }}{% endfor %}"} {
-		err := ValidateString(s)
-		if err == nil || !strings.Contains(err.Error(), "Jinja statements ({% if %}, {% for %}, …) are not supported") {
-			t.Errorf("ValidateString(%q) = %v", s, err)
-		}
-	}
-	if err := ValidateString("printf '%s' {%"); err != nil {
-		t.Errorf("text that is not a statement: %v", err)
-	}
-}

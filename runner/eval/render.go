@@ -8,11 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/runbook-dev/runbook/internal/maporder"
 )
 
-// HasTemplate reports whether s contains "{{".
+// HasTemplate reports whether s contains "{{" or a Jinja statement or
+// comment ({% if x %}, {# note #}).
 func HasTemplate(s string) bool {
-	return strings.Contains(s, "{{")
+	return strings.Contains(s, "{{") || hasStatements(s)
 }
 
 // Render renders a string that may contain {{ expr }}.
@@ -35,6 +38,9 @@ func Render(s string, vars map[string]any) (result any, err error) {
 	t := parseTemplateString(s)
 	if t.err != nil {
 		return nil, t.err
+	}
+	if t.stmts != nil {
+		return t.stmts.render(vars)
 	}
 	if t.single != nil {
 		v, err := t.single.run(vars)
@@ -136,6 +142,7 @@ func renderValue(v any, vars map[string]any, path []unsafe.Pointer) (_ any, err 
 			}
 			out[k] = r
 		}
+		maporder.Inherit(out, t)
 		return out, nil
 	case []any:
 		if path, err = enter(path, unsafe.Pointer(unsafe.SliceData(t))); err != nil {
@@ -192,12 +199,9 @@ func atPath(step string, err error) error {
 	return &PathError{Path: step, Err: err}
 }
 
-// ValidateString checks that every {{ }} in s parses and compiles; an
-// unclosed "{{" is an error.
+// ValidateString checks that every {{ }} and {% %} in s parses and
+// compiles; an unclosed "{{" is an error.
 func ValidateString(s string) (err error) {
-	if loc := jinjaStatement.FindStringIndex(s); loc != nil {
-		return &Error{Expr: s, Syntax: true, Msg: fmt.Sprintf("Jinja statements ({%% if %%}, {%% for %%}, …) are not supported in playbook values (found %q): use an inline if ({{ a if c else b }}), a filter, or loop: on the task", s[loc[0]:min(loc[1], loc[0]+40)])}
-	}
 	if !HasTemplate(s) {
 		return nil
 	}
@@ -211,7 +215,8 @@ var jinjaStatement = regexp.MustCompile(`\{%-?\s*[a-z]+\b[^%]*-?%\}`)
 
 // templateString is the cached, parsed form of a string with {{ }}.
 type templateString struct {
-	single *compiled // set when the string is exactly one {{ expr }}
+	stmts  *stmtTemplate // set when the string holds {% %} or {# #}
+	single *compiled     // set when the string is exactly one {{ expr }}
 	segs   []segment
 	size   int // length of the literal text
 	err    error
@@ -235,6 +240,23 @@ func parseTemplateString(s string) *templateString {
 }
 
 func parseTemplateStringUncached(s string) *templateString {
+	if hasStatements(s) {
+		st, err := parseStatements(s)
+		if err != nil {
+			return &templateString{err: err}
+		}
+		t := &templateString{stmts: st}
+		for _, c := range st.exprs {
+			t.segs = append(t.segs, segment{expr: c})
+		}
+		if len(st.body) == 1 {
+			if e, ok := st.body[0].(stmtExpr); ok {
+				// Just {{- x -}}: the value with its type, as {{ x }}.
+				t.single, t.stmts = e.c, nil
+			}
+		}
+		return t
+	}
 	raw, err := splitTemplate(s)
 	if err != nil {
 		return &templateString{err: err}
@@ -302,7 +324,7 @@ func splitTemplate(s string) ([]rawSegment, error) {
 		}
 		code := s[start:end]
 		if strings.TrimSpace(code) == "" {
-			return nil, fmt.Errorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
+			return nil, syntaxErrorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
 		}
 		segs = append(segs, rawSegment{text: strings.TrimSpace(code), isExpr: true})
 		i = end + 2
@@ -339,7 +361,7 @@ func findClose(s string, start int) (int, error) {
 		}
 	}
 	if quote != 0 {
-		return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: unterminated string literal inside it", start-2, quoteExpr(s))
+		return 0, syntaxErrorf("unclosed \"{{\" at offset %d in %s: unterminated string literal inside it", start-2, quoteExpr(s))
 	}
-	return 0, fmt.Errorf("unclosed \"{{\" at offset %d in %s: no matching \"}}\"", start-2, quoteExpr(s))
+	return 0, syntaxErrorf("unclosed \"{{\" at offset %d in %s: no matching \"}}\"", start-2, quoteExpr(s))
 }

@@ -85,7 +85,7 @@ func TestRenderTemplateErrors(t *testing.T) {
 		{"nested.tmpl", "{{ .m.nope }}", []string{"nested.tmpl:1", `"nope"`}},
 		{"syntax.tmpl", "a\n{{ if .t }}\n", []string{"syntax.tmpl:3", "unexpected EOF"}},
 		{"badfunc.tmpl", "{{ nosuch .s }}", []string{"badfunc.tmpl:1", `"nosuch" not defined`}},
-		{"helper.tmpl", "\n{{ int .l }}", []string{"helper.tmpl:2", "int(): cannot convert list to int"}},
+		{"helper.tmpl", "\n{{ from_json .s }}", []string{"helper.tmpl:2", "from_json()"}},
 		{"mandatory.tmpl", `{{ .nothing | mandatory "nothing must be set" }}`, []string{"mandatory.tmpl:1", "nothing must be set"}},
 		{"nil data", "{{ .s.x.y }}", []string{"nil data:1"}},
 	}

@@ -48,13 +48,15 @@ func TestJinjaInPlaybook(t *testing.T) {
     - debug: {msg: "{{ items | map(attribute='name') | join(',') }}"}
       when: r is changed and items | length > 1
 `
+	ok += "    - debug: {msg: \"{% if x %}y{% endif %}\"}\n"
 	if _, err := playbook.Parse("site.yaml", []byte(ok), "/tmp/site.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ src, want string }{
 		{"- hosts: all\n  tasks:\n    - debug: {}\n      when: x | lenght > 1\n", `site.yaml:4:13`},
 		{"- hosts: all\n  tasks:\n    - debug: {msg: \"{{ x | lenght }}\"}\n", `site.yaml:3:20`},
-		{"- hosts: all\n  tasks:\n    - debug: {msg: \"{% if x %}y{% endif %}\"}\n", `Jinja statements`},
+		{"- hosts: all\n  tasks:\n    - debug: {msg: \"{% macro m() %}y{% endmacro %}\"}\n", `site.yaml:3:20: invalid template "{% macro m() %}y{% endmacro %}": Jinja statement {% macro %} is not supported in playbook values`},
+		{"- hosts: all\n  tasks:\n    - debug: {msg: \"{% if x %}y\"}\n", `{% if %} without {% endif %}`},
 	} {
 		_, err := playbook.Parse("site.yaml", []byte(tc.src), "/tmp/site.yaml")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

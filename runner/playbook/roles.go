@@ -283,12 +283,19 @@ func (d *decoder) roleArgs(kv pair) (map[string]any, error) {
 	return args, nil
 }
 
+// ConfigRolesPath is ansible.cfg's roles_path, set by the CLI before
+// loading a playbook; ANSIBLE_ROLES_PATH wins over it, as in Ansible.
+var ConfigRolesPath []string
+
 // RolePaths are the directories roles are looked for in after roles/ next
-// to the playbook: ANSIBLE_ROLES_PATH (colon-separated), else Ansible's
-// defaults.
+// to the playbook: ANSIBLE_ROLES_PATH (colon-separated), else ansible.cfg's
+// roles_path, else Ansible's defaults.
 func RolePaths() []string {
 	if s := os.Getenv("ANSIBLE_ROLES_PATH"); s != "" {
 		return filepath.SplitList(s)
+	}
+	if len(ConfigRolesPath) > 0 {
+		return ConfigRolesPath
 	}
 	var out []string
 	if home, err := os.UserHomeDir(); err == nil {

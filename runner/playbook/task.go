@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -209,20 +210,24 @@ func unknownTaskKey(pos Pos, key string) *Error {
 	return errAt(pos, "%s", msg)
 }
 
-// fqcnPrefixes are the collection prefixes whose names are runbook's own:
+// FQCNPrefixes are the collection prefixes whose names are runbook's own:
 // ansible.builtin.copy is copy.
-var fqcnPrefixes = []string{"ansible.builtin.", "ansible.legacy."}
+var FQCNPrefixes = []string{"ansible.builtin.", "ansible.legacy."}
+
+// FQCNActions are the action keywords that, like modules, may be written
+// with an FQCN prefix (ansible.builtin.include_role).
+var FQCNActions = []string{"include_tasks", "import_tasks", "meta", "import_role", "include_role"}
 
 // canonicalAction turns ansible.builtin.NAME and ansible.legacy.NAME into
-// NAME when NAME is a module or an action keyword (include_tasks,
-// import_tasks, meta); other keys are returned as they are.
+// NAME when NAME is a module or one of FQCNActions; other keys are returned
+// as they are.
 func canonicalAction(key string) string {
-	for _, prefix := range fqcnPrefixes {
+	for _, prefix := range FQCNPrefixes {
 		name, found := strings.CutPrefix(key, prefix)
 		if !found {
 			continue
 		}
-		if _, isModule := module.Lookup(name); isModule || name == "include_tasks" || name == "import_tasks" || name == "meta" {
+		if _, isModule := module.Lookup(name); isModule || slices.Contains(FQCNActions, name) {
 			return name
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/runbook-dev/runbook/internal/maporder"
 	"github.com/runbook-dev/runbook/internal/yamlerr"
 
 	"github.com/runbook-dev/runbook/internal/yamlnode"
@@ -379,13 +380,16 @@ func (d *decoder) value(orig *yaml.Node) (any, error) {
 			return nil, err
 		}
 		m := make(map[string]any, len(ps))
+		keys := make([]string, 0, len(ps))
 		for _, p := range ps {
 			v, err := d.value(p.value)
 			if err != nil {
 				return nil, err
 			}
 			m[p.key] = v
+			keys = append(keys, p.key)
 		}
+		maporder.Record(m, keys) // Ansible goes through a dict in this order
 		return m, nil
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))

@@ -105,6 +105,25 @@ var goodPlaybooks = map[string]string{
 `,
 }
 
+func init() {
+	goodPlaybooks["FQCN module and action names"] = play(`    - ansible.builtin.copy: {src: a, dest: /tmp/b}
+    - ansible.legacy.command: echo hi
+      args: {chdir: /tmp}
+    - ansible.builtin.template:
+      args: {src: a.j2, dest: /tmp/a}
+    - ansible.builtin.debug: {msg: hi}
+    - ansible.builtin.include_tasks: more.yaml
+    - ansible.builtin.import_tasks: more.yaml
+    - ansible.legacy.include_role: {name: "{{ role }}"}
+    - ansible.builtin.meta: flush_handlers
+`)
+	badPlaybooks["FQCN misspelt module param"] = play("    - ansible.builtin.copy: {src: a, dset: /tmp/b}\n")
+	badPlaybooks["FQCN missing required param"] = play("    - ansible.legacy.template: {src: a}\n")
+	badPlaybooks["FQCN and short name together"] = play("    - ansible.builtin.debug: {msg: hi}\n      debug: {msg: hi}\n")
+	badPlaybooks["FQCN of a collection"] = play("    - community.general.copy: {src: a, dest: /b}\n")
+	badPlaybooks["FQCN args misspelt"] = play("    - ansible.builtin.command: echo hi\n      args: {chdri: /tmp}\n")
+}
+
 var badPlaybooks = map[string]string{
 	"misspelt module param":       play("    - copy: {src: a, dset: /tmp/b}\n"),
 	"misspelt param in args":      play("    - command: echo hi\n      args: {chdri: /tmp}\n"),

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,7 +61,14 @@ func taskSchema(handler bool) *Schema {
 		}
 	}
 	for _, name := range module.Names() {
-		props[name] = ref(modulePrefix + name)
+		for _, key := range withFQCN(name) {
+			props[key] = ref(modulePrefix + name)
+		}
+	}
+	for _, name := range playbook.FQCNActions {
+		for _, key := range withFQCN(name)[1:] {
+			props[key] = props[name]
+		}
 	}
 	s := &Schema{
 		Type:                 "object",
@@ -88,13 +96,21 @@ func taskRules() *Schema {
 	// Exactly one action: a module, or one of the action keywords.
 	var actions []*Schema
 	for _, k := range actionKeywords {
-		actions = append(actions, &Schema{Required: []string{k}})
+		keys := []string{k}
+		if slices.Contains(playbook.FQCNActions, k) {
+			keys = withFQCN(k)
+		}
+		for _, key := range keys {
+			actions = append(actions, &Schema{Required: []string{key}})
+		}
 	}
 	var rules []*Schema
 	for _, name := range module.Names() {
 		if m, ok := module.Lookup(name); ok {
-			actions = append(actions, &Schema{Required: []string{name}})
-			rules = append(rules, moduleRules(m.Spec())...)
+			for _, key := range withFQCN(name) {
+				actions = append(actions, &Schema{Required: []string{key}})
+				rules = append(rules, moduleRules(key, m.Spec())...)
+			}
 		}
 	}
 	// Without an action, one clear message rather than the first
@@ -161,11 +177,23 @@ func moduleArgsSchema(spec *module.Spec) *Schema {
 	return s
 }
 
-// moduleRules are the task-level rules for one module: its required
-// parameters must be on the module's mapping unless args: may supply them,
-// and args: holds only its parameters.
-func moduleRules(spec *module.Spec) []*Schema {
-	name := spec.Name
+// withFQCN is a module's or action keyword's name and its
+// ansible.builtin. and ansible.legacy. spellings, which the parser accepts
+// as the same.
+func withFQCN(name string) []string {
+	keys := []string{name}
+	for _, prefix := range playbook.FQCNPrefixes {
+		keys = append(keys, prefix+name)
+	}
+	return keys
+}
+
+// moduleRules are the task-level rules for one module written as key (its
+// name or an FQCN spelling of it): its required parameters must be on the
+// module's mapping unless args: may supply them, and args: holds only its
+// parameters.
+func moduleRules(key string, spec *module.Spec) []*Schema {
+	name := key
 	var rules []*Schema
 	var required []*Schema
 	for _, p := range spec.Params {
@@ -196,7 +224,7 @@ func moduleRules(spec *module.Spec) []*Schema {
 	rules = append(rules, &Schema{
 		If: &Schema{Required: []string{name, "args"}},
 		Then: &Schema{Properties: map[string]*Schema{"args": {
-			AnyOf: []*Schema{{Type: "null"}, ref(modulePrefix + name + argsSuffix)},
+			AnyOf: []*Schema{{Type: "null"}, ref(modulePrefix + spec.Name + argsSuffix)},
 		}}},
 	})
 	return rules
