@@ -42,9 +42,13 @@ const settableFlags = "aAcCdDeFijmPsStTux"
 
 var flagsSyntax = regexp.MustCompile(`^([+=-]?)([A-Za-z]*)$`)
 
-// parseFlags reads an attributes value; "" asks for nothing.
+// parseFlags reads an attributes value; "" asks for nothing, "=" for no
+// attributes at all.
 func parseFlags(v string) (flagSpec, error) {
 	v = strings.TrimSpace(v)
+	if v == "" {
+		return flagSpec{}, nil
+	}
 	m := flagsSyntax.FindStringSubmatch(v)
 	if m == nil {
 		return flagSpec{}, fmt.Errorf("attributes %q: want letters chattr takes, optionally after +, - or = (\"+i\", \"-a\", \"=ai\")", v)
