@@ -194,7 +194,7 @@ func (f *fileRun) attrsOn(ctx context.Context, p string, fi transport.FileInfo, 
 	}
 	predicted := fresh && f.mc.Check // a path check mode would create: nothing on the host to read
 	if !predicted {
-		if err := planFlags(ctx, f.mc, f.attrs.flags, []*attrPlan{&pl}); err != nil {
+		if err := planFlags(ctx, f.mc, f.attrs.flags, []*attrPlan{&pl}, false); err != nil {
 			return fi, err
 		}
 	}
@@ -415,7 +415,7 @@ func (f *fileRun) recurse(ctx context.Context, root string) error {
 		}
 		ptrs[i] = &all[i]
 	}
-	if err := planFlags(ctx, f.mc, f.attrs.flags, ptrs); err != nil { // one lsattr command for them all
+	if err := planFlags(ctx, f.mc, f.attrs.flags, ptrs, true); err != nil { // one lsattr command for them all
 		return err
 	}
 	var plans []attrPlan

@@ -127,6 +127,7 @@ func (a fileAttrs) writeOptions(mc *Context, mode uint32) transport.WriteOptions
 type attrPlan struct {
 	path               string
 	link               bool
+	special            bool // a FIFO, socket or device: no attributes
 	oldMode, newMode   uint32
 	oldUID, newUID     int
 	oldGID, newGID     int
@@ -153,7 +154,7 @@ func (p attrPlan) lifts() bool {
 func (a fileAttrs) planOn(ctx context.Context, mc *Context, p string, fi transport.FileInfo) (attrPlan, error) {
 	pl, err := a.plan(p, fi)
 	if err == nil && a.flags.asked() && fi.Exists {
-		err = planFlags(ctx, mc, a.flags, []*attrPlan{&pl})
+		err = planFlags(ctx, mc, a.flags, []*attrPlan{&pl}, false)
 	}
 	return pl, err
 }
@@ -161,7 +162,8 @@ func (a fileAttrs) planOn(ctx context.Context, mc *Context, p string, fi transpo
 // plan computes what a asks of the existing path p's mode and owner (a
 // symbolic link keeps its mode); planOn adds the attributes.
 func (a fileAttrs) plan(p string, fi transport.FileInfo) (attrPlan, error) {
-	pl := attrPlan{path: p, link: fi.Mode&fs.ModeSymlink != 0, oldMode: unixPerm(fi.Mode), oldUID: fi.UID, oldGID: fi.GID}
+	pl := attrPlan{path: p, link: fi.Mode&fs.ModeSymlink != 0, oldMode: unixPerm(fi.Mode), oldUID: fi.UID, oldGID: fi.GID,
+		special: fi.Mode&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice) != 0}
 	pl.newMode, pl.newUID, pl.newGID = pl.oldMode, fi.UID, fi.GID
 	if !pl.link {
 		m, err := a.modeFrom(pl.oldMode, fi.IsDir())

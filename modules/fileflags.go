@@ -150,14 +150,19 @@ func flagsUnsupported(p, detail string) error {
 	return fmt.Errorf("%w on the file system of %s (%s); leave attributes out for paths on tmpfs, overlay or NFS", errNoAttributes, p, detail)
 }
 
-// planFlags fills in pl's attribute letters now and as f asks, reading
-// them from the host; a path that does not exist yet (check mode) or is a
-// symbolic link (which has none) is left alone.
-func planFlags(ctx context.Context, mc *Context, f flagSpec, pls []*attrPlan) error {
+// planFlags fills in the plans' attribute letters now and as f asks,
+// reading them from the host in one command; a symbolic link (which has
+// none) is left alone, and so is a FIFO, socket or device when
+// skipSpecial (recurse), else it is an error, as lsattr cannot read it.
+func planFlags(ctx context.Context, mc *Context, f flagSpec, pls []*attrPlan, skipSpecial bool) error {
 	var paths []string
 	var todo []*attrPlan
 	for _, pl := range pls {
-		if f.asked() && !pl.link {
+		switch {
+		case !f.asked() || pl.link || pl.special && skipSpecial:
+		case pl.special:
+			return fmt.Errorf("%s is a FIFO, socket or device: attributes apply to files and directories", pl.path)
+		default:
 			paths, todo = append(paths, pl.path), append(todo, pl)
 		}
 	}
@@ -229,7 +234,7 @@ func setFlagsOn(ctx context.Context, mc *Context, f flagSpec, p string) error {
 		return nil
 	}
 	pl := attrPlan{path: p}
-	if err := planFlags(ctx, mc, f, []*attrPlan{&pl}); err != nil {
+	if err := planFlags(ctx, mc, f, []*attrPlan{&pl}, false); err != nil {
 		return err
 	}
 	return applyFlags(ctx, mc, []attrPlan{pl})
