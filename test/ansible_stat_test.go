@@ -148,24 +148,10 @@ func runbookStats(t *testing.T, dir string) map[string]map[string]any {
 // not installed.
 func ansibleStats(t *testing.T, dir string) (map[string]map[string]any, bool) {
 	t.Helper()
-	bin, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		if os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1" {
-			t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
-		}
-		t.Log("ansible-playbook not installed: not compared with Ansible")
+	_, stdout, stderr, ok := ansibleJSON(t, dir, nil)
+	if !ok {
 		return nil, false
 	}
-	cmd := exec.Command(bin, "site.yaml", "-i", "hosts.ini")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
-		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent", "ANSIBLE_RETRY_FILES_ENABLED=0")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitAtMostAMinute(t, cmd)
 	var report struct {
 		Plays []struct {
 			Tasks []struct {
