@@ -113,3 +113,21 @@ func TestFileAttributesMatchAnsible(t *testing.T) {
 	}
 	tc.runBoth(t, map[string]string{"hosts.ini": "h1 ansible_connection=local\n"}, nil)
 }
+
+// TestFileAttributesUnsupportedNamesHostTaskPath: attributes on a file
+// system that keeps none fail the task, in check mode too, with the task,
+// the host and the path in the message, instead of passing in silence.
+func TestFileAttributesUnsupportedNamesHostTaskPath(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"hosts.ini": "h1 ansible_connection=local\n",
+		"site.yaml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: flag proc\n      file: {path: /proc/self/status, attributes: \"+A\"}\n",
+	})
+	for _, extra := range [][]string{nil, {"--check"}} {
+		r := runbook(t, dir, append([]string{"play", "site.yaml", "-i", "hosts.ini"}, extra...)...)
+		if r.code != 2 {
+			t.Fatalf("%v: exit %d, want 2\n%s", extra, r.code, r)
+		}
+		mustContain(t, r, "TASK [flag proc]", "fatal: [h1]", "(site.yaml:4:7) on host h1",
+			"file attributes not supported on the file system of /proc/self/status")
+	}
+}
