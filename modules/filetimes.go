@@ -66,15 +66,16 @@ func taskTimes(args Args, state string) (fileTimes, error) {
 	return t, err
 }
 
-// timesQueryScript prints the host's time now and the seconds since the
-// epoch of $1 and $2 (each "preserve", "now" or a local wall-clock time),
-// then for each further path "ATIME MTIME" (seconds.nanoseconds, of what a
-// symbolic link points to) or "-" for a path gone or a dangling link.
+// timesQueryScript prints "H", the host's time now and the seconds since
+// the epoch of $1 and $2 (each "preserve", "now" or a local wall-clock
+// time), then for each further path "ATIME MTIME" (seconds.nanoseconds, of
+// what a symbolic link points to) or "-" for a path gone or a dangling
+// link. It runs under xargs, so the "H" line may come again.
 const timesQueryScript = `export LC_ALL=C
 conv() { case $1 in preserve|now) printf %s "$1";; *) date -d "$1" +%s;; esac; }
 a=$(conv "$1") && m=$(conv "$2") || exit 5
 shift 2
-echo "$(date +%s.%N) $a $m"
+echo "H $(date +%s.%N) $a $m"
 for p; do
   s=$(stat -L -c '%X %Y|%x|%y' -- "$p" 2>/dev/null) || { echo -; continue; }
   n=${s%%|*} r=${s#*|}
@@ -98,20 +99,28 @@ func planTimes(ctx context.Context, mc *Context, t fileTimes, paths []string) ([
 	if !t.asked() || len(paths) == 0 {
 		return nil, nil
 	}
-	argv := append([]string{"/bin/sh", "-c", timesQueryScript, "runbook-times", string(t.atime), string(t.mtime)}, paths...)
-	res, err := hostRun(ctx, mc, "reading access and modification times", &transport.Cmd{Args: argv})
+	res, err := hostRun(ctx, mc, "reading access and modification times", &transport.Cmd{
+		Args:  []string{"xargs", "-0", "/bin/sh", "-c", timesQueryScript, "runbook-times", string(t.atime), string(t.mtime)},
+		Stdin: strings.NewReader(strings.Join(paths, "\x00"))})
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(strings.TrimSuffix(string(res.Stdout), "\n"), "\n")
-	head := strings.Fields(lines[0])
-	if len(lines) != len(paths)+1 || len(head) != 3 {
+	var head []string
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(res.Stdout), "\n"), "\n") {
+		if h, ok := strings.CutPrefix(l, "H "); ok {
+			head = strings.Fields(h)
+		} else {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != len(paths) || len(head) != 3 {
 		return nil, fmt.Errorf("reading access and modification times: unexpected output %q", textFirstLine(res.Stdout))
 	}
 	now := head[0]
 	var out []timeChange
 	for i, p := range paths {
-		cur := strings.Fields(lines[i+1])
+		cur := strings.Fields(lines[i])
 		if len(cur) != 2 {
 			continue // gone, or a link to nothing: no times to set (Ansible warns and skips)
 		}
