@@ -43,7 +43,7 @@ var blockinfileSpec = &Spec{
 			Doc: "When inserting, add a blank line after the block unless it is at the end of the file or a blank line already follows."},
 		{Name: "prepend_newline", Type: TypeBool, Default: false,
 			Doc: "When inserting, add a blank line before the block unless it is at the start of the file or a blank line already precedes."},
-		textParamCreate, textParamBackup, textParamMode, textParamOwner, textParamGroup, paramValidate,
+		textParamCreate, textParamBackup, textParamMode, textParamOwner, textParamGroup, fileParamAttributes, paramValidate,
 	},
 	Check: CheckFull,
 	Returns: []Return{

@@ -65,7 +65,7 @@ var copySpec = &Spec{
 		{Name: "dest", Type: TypePath, Required: true, Doc: "Path on the host: the file, or a directory to copy into."},
 		{Name: "remote_src", Type: TypeBool, Default: false, Doc: "src is a path on the host: copied there, never through the controller."},
 		{Name: "directory_mode", Type: TypeMode, Doc: "Mode of the directories a directory copy creates (existing ones are left alone)."},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
+		copyParamMode, fileParamOwner, fileParamGroup, fileParamAttributes, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,

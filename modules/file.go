@@ -23,7 +23,9 @@ var fileSpec = &Spec{
 	Doc: "Makes path a file, directory, symbolic or hard link, or absent, and sets its mode and owner. " +
 		"Without state, an existing path keeps its type and a missing one is a file (which must exist), " +
 		"or a directory with recurse, or a link with src. touch creates an empty file or updates the times " +
-		"of an existing one and always reports changed. Everything else changes only what differs. " +
+		"of an existing path: to now by default, which always reports changed; with access_time and " +
+		"modification_time given (or preserve) only a difference does. Everything else changes only what differs, " +
+		"attributes (chattr) included. " +
 		"Check mode predicts exactly; --diff shows the state and attribute changes.",
 	Params: []Param{
 		{Name: "path", Type: TypePath, Required: true, Aliases: []string{"dest", "name"}, Doc: "The path on the host."},
@@ -31,10 +33,11 @@ var fileSpec = &Spec{
 			Doc: "file: must exist, only its mode/owner are set; directory: created with its parents; absent: removed " +
 				"(recursively); touch: created empty or its times updated; link/hard: a symbolic/hard link to src."},
 		{Name: "src", Type: TypePath, Doc: "Link target (state link or hard). A relative src is relative to the link's directory."},
-		fileParamMode, fileParamOwner, fileParamGroup,
+		fileParamMode, fileParamOwner, fileParamGroup, fileParamAttributes,
 		{Name: "recurse", Type: TypeBool, Default: false, Doc: "With state directory: apply mode and owner to everything inside, too (symbolic modes such as u=rwX suit this)."},
 		{Name: "force", Type: TypeBool, Default: false, Doc: "link/hard: replace an existing file (or empty directory) and allow a symbolic link to a missing src."},
 		{Name: "follow", Type: TypeBool, Default: true, Doc: "When path is a symbolic link and state is file, directory or touch, act on what it points to."},
+		fileTimeParams[0], fileTimeParams[1], fileTimeParams[2], fileTimeParams[3],
 	},
 	Check: CheckFull,
 	Returns: []Return{
@@ -76,6 +79,7 @@ type fileRun struct {
 	mc    *Context
 	path  string
 	attrs fileAttrs
+	times fileTimes // filetimes.go
 	res   *Result
 }
 
@@ -132,6 +136,9 @@ func (fileModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	default:
 		state = "file"
 	}
+	if f.times, err = taskTimes(args, state); err != nil {
+		return nil, err
+	}
 	target := f.path
 	if args.Bool("follow") && kind(fi) == "link" && (state == "file" || state == "directory" || state == "touch") {
 		if target, fi, err = resolveLink(ctx, mc, f.path); err != nil {
@@ -182,18 +189,54 @@ func (fileModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 // part of that change, not a change of their own.
 func (f *fileRun) attrsOn(ctx context.Context, p string, fi transport.FileInfo, fresh bool) (transport.FileInfo, error) {
 	pl, err := f.attrs.plan(p, fi)
-	if err != nil || !pl.changed() {
+	if err != nil {
 		return fi, err
+	}
+	predicted := fresh && f.mc.Check // a path check mode would create: nothing on the host to read
+	if !predicted {
+		if err := planFlags(ctx, f.mc, f.attrs.flags, []*attrPlan{&pl}, false); err != nil {
+			return fi, err
+		}
+	}
+	if pl.changed() {
+		if !fresh {
+			f.change(pl.diff(f.mc.Host))
+		}
+		if err := applyPlans(ctx, f.mc, []attrPlan{pl}); err != nil { // nothing in check mode
+			return fi, err
+		}
+		fi.Mode = fi.Mode&^modeBits | goMode(pl.newMode)
+		fi.UID, fi.GID = pl.newUID, pl.newGID
+	}
+	if predicted {
+		return fi, nil
+	}
+	return fi, f.setTimes(ctx, p, []string{p}, fresh)
+}
+
+// setTimes gives paths (root or under root) the times the task asks, with
+// one diff for them all; a fresh path's new times are part of its creation.
+func (f *fileRun) setTimes(ctx context.Context, root string, paths []string, fresh bool) error {
+	changes, err := planTimes(ctx, f.mc, f.times, paths)
+	if err != nil || len(changes) == 0 {
+		return err
 	}
 	if !fresh {
-		f.change(pl.diff(f.mc.Host))
+		var before, after strings.Builder
+		for i, c := range changes {
+			if i == 100 {
+				fmt.Fprintf(&after, "... and %d more\n", len(changes)-100)
+				break
+			}
+			prefix := ""
+			if c.path != root {
+				prefix = c.path + ": "
+			}
+			c.diffLines(prefix, &before, &after)
+		}
+		f.change(pathDiff(f.mc.Host, root, "times", before.String(), after.String()))
 	}
-	if err := applyPlans(ctx, f.mc, []attrPlan{pl}); err != nil { // nothing in check mode
-		return fi, err
-	}
-	fi.Mode = fi.Mode&^modeBits | goMode(pl.newMode)
-	fi.UID, fi.GID = pl.newUID, pl.newGID
-	return fi, nil
+	return applyTimes(ctx, f.mc, changes)
 }
 
 // restat describes p after a real change; in check mode it returns the
@@ -247,24 +290,28 @@ func (f *fileRun) directory(ctx context.Context, p string, fi transport.FileInfo
 	return fi, err
 }
 
+// touch creates an empty file, or gives an existing path (a directory too,
+// as in Ansible) the times asked: by default now, which always changes.
 func (f *fileRun) touch(ctx context.Context, p string, fi transport.FileInfo) (transport.FileInfo, error) {
-	if fi.IsDir() {
-		return fi, errors.New("is a directory; touch makes files")
-	}
-	f.change(f.stateDiff(kind(fi), "touch"))
 	fresh := !fi.Exists
-	if !f.mc.Check {
-		if _, err := hostRun(ctx, f.mc, "touching", &transport.Cmd{Args: []string{"touch", "--", p}}); err != nil {
-			return fi, err
+	if fresh {
+		f.change(f.stateDiff("absent", "touch"))
+		if !f.mc.Check {
+			if _, err := hostRun(ctx, f.mc, "touching", &transport.Cmd{Args: []string{"touch", "--", p}}); err != nil {
+				return fi, err
+			}
 		}
-	}
-	var err error
-	if fresh || !f.mc.Check {
+		var err error
 		if fi, err = f.restat(ctx, p, 0o644); err != nil {
 			return fi, err
 		}
 	}
-	return f.attrsOn(ctx, p, fi, fresh)
+	fi, err := f.attrsOn(ctx, p, fi, fresh)
+	if err != nil && fresh && !f.mc.Check {
+		// As Ansible does: a file this task created goes when setting its attributes fails.
+		_, _ = hostRun(ctx, f.mc, "", &transport.Cmd{Args: []string{"rm", "-f", "--", p}})
+	}
+	return fi, err
 }
 
 // link makes path a symbolic (state link) or hard link to src.
@@ -359,28 +406,41 @@ func (f *fileRun) recurse(ctx context.Context, root string) error {
 		e.gid, _ = strconv.Atoi(m[3])
 		entries = append(entries, e)
 	}
-	var plans []attrPlan
-	var before, after strings.Builder
-	for _, e := range entries {
+	all := make([]attrPlan, len(entries))
+	ptrs := make([]*attrPlan, len(entries))
+	for i, e := range entries {
 		fi := transport.FileInfo{Path: e.name, Exists: true, Mode: transport.RawMode(uint32(e.raw)), UID: e.uid, GID: e.gid}
-		pl, err := f.attrs.plan(e.name, fi)
-		if err != nil {
+		if all[i], err = f.attrs.plan(e.name, fi); err != nil {
 			return err
 		}
+		ptrs[i] = &all[i]
+	}
+	if err := planFlags(ctx, f.mc, f.attrs.flags, ptrs, true); err != nil { // one lsattr command for them all
+		return err
+	}
+	var plans []attrPlan
+	var before, after strings.Builder
+	for _, pl := range all {
 		if pl.changed() {
 			plans = append(plans, pl)
 			if len(plans) <= 100 {
-				fmt.Fprintf(&before, "%s: mode %s owner %d group %d\n", e.name, fmtMode(pl.oldMode), pl.oldUID, pl.oldGID)
-				fmt.Fprintf(&after, "%s: mode %s owner %d group %d\n", e.name, fmtMode(pl.newMode), pl.newUID, pl.newGID)
+				fmt.Fprintf(&before, "%s: %s\n", pl.path, pl.summary(false))
+				fmt.Fprintf(&after, "%s: %s\n", pl.path, pl.summary(true))
 			}
 		}
-	}
-	if len(plans) == 0 {
-		return nil
 	}
 	if len(plans) > 100 {
 		fmt.Fprintf(&after, "... and %d more\n", len(plans)-100)
 	}
-	f.change(pathDiff(f.mc.Host, root, "recursive attributes", before.String(), after.String()))
-	return applyPlans(ctx, f.mc, plans)
+	if len(plans) > 0 {
+		f.change(pathDiff(f.mc.Host, root, "recursive attributes", before.String(), after.String()))
+		if err := applyPlans(ctx, f.mc, plans); err != nil {
+			return err
+		}
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.name
+	}
+	return f.setTimes(ctx, root, names, false)
 }

@@ -27,18 +27,23 @@ var (
 		Doc: "Group that should own the path: a name (resolved on the host) or a numeric gid."}
 )
 
-// fileAttrs is what a task asks of a path's mode and owner; uid and gid are
-// -1 when not asked, mode "" when not asked.
+// fileAttrs is what a task asks of a path's mode, owner and attributes;
+// uid and gid are -1 when not asked, mode "" when not asked.
 type fileAttrs struct {
 	mode         string
 	uid, gid     int
 	owner, group string
+	flags        flagSpec // chattr attributes (fileflags.go)
 }
 
-// taskAttrs reads mode/owner/group and resolves the names on the host, once per task.
+// taskAttrs reads mode/owner/group/attributes and resolves the names on
+// the host, once per task.
 func taskAttrs(ctx context.Context, mc *Context, module string, args Args) (fileAttrs, error) {
 	a := fileAttrs{mode: args.String("mode"), owner: strings.TrimSpace(args.String("owner")), group: strings.TrimSpace(args.String("group"))}
 	var err error
+	if a.flags, err = parseFlags(args.String("attributes")); err != nil {
+		return a, &ArgError{Module: module, Param: "attributes", Msg: err.Error()}
+	}
 	if a.uid, a.gid, err = hostIDs(ctx, mc, a.owner, a.group); err != nil {
 		return a, fmt.Errorf("%s on %s: %w", module, mc.Host, err)
 	}
@@ -118,22 +123,47 @@ func (a fileAttrs) writeOptions(mc *Context, mode uint32) transport.WriteOptions
 	return opts
 }
 
-// attrPlan is the mode and owner a path has and should have.
+// attrPlan is the mode, owner and attributes a path has and should have.
 type attrPlan struct {
-	path             string
-	link             bool
-	oldMode, newMode uint32
-	oldUID, newUID   int
-	oldGID, newGID   int
+	path               string
+	link               bool
+	special            bool // a FIFO, socket or device: no attributes
+	oldMode, newMode   uint32
+	oldUID, newUID     int
+	oldGID, newGID     int
+	oldFlags, newFlags string // attribute letters (sorted); equal when not asked
+	flagArg            string // what chattr gets ("+i")
 }
 
 func (p attrPlan) modeChanged() bool  { return p.newMode != p.oldMode }
 func (p attrPlan) ownerChanged() bool { return p.newUID != p.oldUID || p.newGID != p.oldGID }
-func (p attrPlan) changed() bool      { return p.modeChanged() || p.ownerChanged() }
+func (p attrPlan) flagsChanged() bool { return p.newFlags != p.oldFlags }
+func (p attrPlan) changed() bool      { return p.modeChanged() || p.ownerChanged() || p.flagsChanged() }
 
-// plan computes what a asks of the existing path p (a symbolic link keeps its mode).
+// lifts reports whether the plan clears immutable (i) or append-only (a).
+func (p attrPlan) lifts() bool {
+	for _, c := range "ia" {
+		if strings.ContainsRune(p.oldFlags, c) && !strings.ContainsRune(p.newFlags, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// planOn is plan with the attributes a asks, read from the host.
+func (a fileAttrs) planOn(ctx context.Context, mc *Context, p string, fi transport.FileInfo) (attrPlan, error) {
+	pl, err := a.plan(p, fi)
+	if err == nil && a.flags.asked() && fi.Exists {
+		err = planFlags(ctx, mc, a.flags, []*attrPlan{&pl}, false)
+	}
+	return pl, err
+}
+
+// plan computes what a asks of the existing path p's mode and owner (a
+// symbolic link keeps its mode); planOn adds the attributes.
 func (a fileAttrs) plan(p string, fi transport.FileInfo) (attrPlan, error) {
-	pl := attrPlan{path: p, link: fi.Mode&fs.ModeSymlink != 0, oldMode: unixPerm(fi.Mode), oldUID: fi.UID, oldGID: fi.GID}
+	pl := attrPlan{path: p, link: fi.Mode&fs.ModeSymlink != 0, oldMode: unixPerm(fi.Mode), oldUID: fi.UID, oldGID: fi.GID,
+		special: fi.Mode&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice) != 0}
 	pl.newMode, pl.newUID, pl.newGID = pl.oldMode, fi.UID, fi.GID
 	if !pl.link {
 		m, err := a.modeFrom(pl.oldMode, fi.IsDir())
@@ -152,10 +182,23 @@ func (a fileAttrs) plan(p string, fi transport.FileInfo) (attrPlan, error) {
 }
 
 // applyPlans carries out the changed plans (nothing in check mode): owners
-// first, as chown clears set-id bits, then modes, batched through xargs.
+// first, as chown clears set-id bits, then modes, batched through xargs,
+// then attributes; but attributes that lift immutable or append-only go
+// first, as such a file takes no chown or chmod.
 func applyPlans(ctx context.Context, mc *Context, plans []attrPlan) error {
 	if mc.Check {
 		return nil
+	}
+	var first, last []attrPlan
+	for _, p := range plans {
+		if p.lifts() {
+			first = append(first, p)
+		} else {
+			last = append(last, p)
+		}
+	}
+	if err := applyFlags(ctx, mc, first); err != nil {
+		return err
 	}
 	owners, modes := map[string][]string{}, map[string][]string{}
 	for _, p := range plans {
@@ -189,7 +232,20 @@ func applyPlans(ctx context.Context, mc *Context, plans []attrPlan) error {
 			}
 		}
 	}
-	return nil
+	return applyFlags(ctx, mc, last)
+}
+
+// summary is one line of what the path has (or, after, will have).
+func (p attrPlan) summary(after bool) string {
+	m, u, g, fl := p.oldMode, p.oldUID, p.oldGID, p.oldFlags
+	if after {
+		m, u, g, fl = p.newMode, p.newUID, p.newGID, p.newFlags
+	}
+	s := fmt.Sprintf("mode %s owner %d group %d", fmtMode(m), u, g)
+	if p.flagArg != "" {
+		s += " attributes " + fl
+	}
+	return s
 }
 
 // diff shows the attributes that change.
@@ -206,6 +262,10 @@ func (p attrPlan) diff(host string) Diff {
 	if p.newGID != p.oldGID {
 		fmt.Fprintf(&b, "group: %d\n", p.oldGID)
 		fmt.Fprintf(&a, "group: %d\n", p.newGID)
+	}
+	if p.flagsChanged() {
+		fmt.Fprintf(&b, "attributes: %s\n", p.oldFlags)
+		fmt.Fprintf(&a, "attributes: %s\n", p.newFlags)
 	}
 	return pathDiff(host, p.path, "attributes", b.String(), a.String())
 }

@@ -45,7 +45,7 @@ var lineinfileSpec = &Spec{
 			Doc: "Expand regexp's groups in line; when regexp matches nothing the file is left unchanged (insertafter/insertbefore are ignored)."},
 		{Name: "firstmatch", Type: TypeBool, Default: false,
 			Doc: "Use the first matching line for regexp, search_string, insertafter and insertbefore instead of the last."},
-		textParamCreate, textParamBackup, textParamMode, textParamOwner, textParamGroup, paramValidate,
+		textParamCreate, textParamBackup, textParamMode, textParamOwner, textParamGroup, fileParamAttributes, paramValidate,
 	},
 	Check: CheckFull,
 	Returns: []Return{

@@ -44,7 +44,7 @@ var templateSpec = &Spec{
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
 		{Name: "trim_blocks", Type: TypeBool, Default: true, Doc: "Jinja2 (.j2): remove the first newline after a block tag, as Ansible does by default."},
 		{Name: "lstrip_blocks", Type: TypeBool, Default: false, Doc: "Jinja2 (.j2): strip spaces and tabs from the start of a line up to a block tag."},
-		copyParamMode, fileParamOwner, fileParamGroup, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
+		copyParamMode, fileParamOwner, fileParamGroup, fileParamAttributes, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
 	Returns: copyReturns,
@@ -277,7 +277,7 @@ func (w *copyWriter) put(ctx context.Context, s copySource, dest string) (putRes
 
 // fixAttrs applies mode and owner to an existing dest and records the result.
 func (w *copyWriter) fixAttrs(ctx context.Context, o *putResult, attrs fileAttrs, fi transport.FileInfo, written bool) error {
-	pl, err := attrs.plan(o.dest, fi)
+	pl, err := attrs.planOn(ctx, w.mc, o.dest, fi)
 	if err != nil {
 		return w.fail(o.dest, err)
 	}
@@ -371,8 +371,14 @@ func (w *copyWriter) contentDiff(ctx context.Context, s copySource, dest string,
 		return err
 	})
 	out := []Diff{d}
-	if pl, perr := attrs.plan(dest, fi); fi.Mode.IsRegular() && perr == nil && pl.changed() {
-		out = append(out, pl.diff(w.mc.Host))
+	if fi.Mode.IsRegular() {
+		pl, perr := attrs.planOn(ctx, w.mc, dest, fi)
+		if perr != nil {
+			return nil, perr
+		}
+		if pl.changed() {
+			out = append(out, pl.diff(w.mc.Host))
+		}
 	}
 	return out, err
 }

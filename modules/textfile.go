@@ -189,9 +189,9 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 	if err != nil {
 		return nil, err
 	}
-	pl, err := attrs.plan(tf.Real, tf.info())
+	pl, err := attrs.planOn(ctx, mc, tf.Real, tf.info())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %s on %s: %w", ch.module, tf.Real, mc.Host, err)
 	}
 	attrsChanged := tf.Exists && pl.changed()
 	data := ch.data
@@ -226,6 +226,11 @@ func finishText(ctx context.Context, mc *Context, args Args, ch textChange) (*Re
 	}
 	if ch.changed {
 		err = writeTextFileValidated(ctx, mc, ch.module, tf, ch.after, attrs, args.String("validate"))
+		if err == nil {
+			if err = setFlagsOn(ctx, mc, attrs.flags, tf.Real); err != nil {
+				err = fmt.Errorf("%s: %s on %s: %w", ch.module, tf.Real, mc.Host, err)
+			}
+		}
 	} else {
 		err = textSetAttrs(ctx, mc, ch.module, pl)
 	}

@@ -332,9 +332,10 @@ func withInventory(args []string) []string {
 	return append([]string{"-i", "hosts.ini"}, args...)
 }
 
-// ansibleQuiet runs site.yaml in dir with ansible-playbook's json callback;
-// false when Ansible is not installed.
-func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) {
+// ansibleJSON runs site.yaml in dir with ansible-playbook's json callback
+// and returns the finished command and its output; false when Ansible is
+// not installed.
+func ansibleJSON(t *testing.T, dir string, args []string) (cmd *exec.Cmd, out, errb *strings.Builder, ok bool) {
 	t.Helper()
 	bin, err := exec.LookPath("ansible-playbook")
 	if err != nil {
@@ -342,19 +343,30 @@ func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) 
 			t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
 		}
 		t.Log("ansible-playbook not installed: not compared with Ansible")
-		return quietOutcome{}, false
+		return nil, nil, nil, false
 	}
-	cmd := exec.Command(bin, append([]string{"site.yaml"}, withInventory(args)...)...)
+	cmd = exec.Command(bin, append([]string{"site.yaml"}, withInventory(args)...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
 		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent",
 		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0")
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	out, errb = &strings.Builder{}, &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitAtMostAMinute(t, cmd)
+	return cmd, out, errb, true
+}
+
+// ansibleQuiet runs site.yaml in dir with ansible-playbook's json callback;
+// false when Ansible is not installed.
+func ansibleQuiet(t *testing.T, dir string, args []string) (quietOutcome, bool) {
+	t.Helper()
+	cmd, out, errb, ok := ansibleJSON(t, dir, args)
+	if !ok {
+		return quietOutcome{}, false
+	}
 	var report struct {
 		Plays []struct {
 			Tasks []struct {

@@ -1,7 +1,7 @@
 package test
 
 import (
-	"crypto/sha256"
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -58,7 +58,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
 	s := sshd.Start(t, sshd.Options{Users: []string{becomeUser}})
 	const content = "top secret\n"
 	open, closed := rootOnlyFiles(t, content)
-	sum := sha256.Sum256([]byte(content))
+	sum := sha1.Sum([]byte(content)) // stat's checksum is SHA-1 by default, as in Ansible
 	want := hex.EncodeToString(sum[:])
 	dir := workdir(t, map[string]string{"site.yaml": fmt.Sprintf(`
 - hosts: web
@@ -67,6 +67,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
   tasks:
     - {name: stat open, stat: {path: %[1]s}, register: so}
     - {name: stat closed, stat: {path: %[2]s}, register: sc}
+    - {name: stat as login user, stat: {path: %[1]s}, become: false, register: su}
     - {name: slurp, slurp: {src: %[2]s}, register: sl}
     - {name: fetch, fetch: {src: %[2]s, dest: $DIR/fetched, flat: true}}
     - {name: same content, copy: {content: %[3]q, dest: %[2]s}, register: same}
@@ -74,7 +75,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
     - {name: new content, copy: {content: "rewritten\n", dest: %[2]s}, register: rewritten}
     - name: report
       debug:
-        msg: "so={{ so.stat.checksum }}/{{ so.stat.mode }}/{{ so.stat.uid }} sc={{ sc.stat.checksum }}/{{ sc.stat.exists }} sl={{ sl.content }} same={{ same.changed }} rewritten={{ rewritten.changed }}"
+        msg: "so={{ so.stat.checksum }}/{{ so.stat.mode }}/{{ so.stat.uid }}/{{ so.stat.pw_name }}/{{ so.stat.readable }}/{{ so.stat.writeable }} su={{ su.stat.readable }}/{{ su.stat.writeable }}/{{ su.stat.checksum | default('none') }} sc={{ sc.stat.checksum }}/{{ sc.stat.exists }} sl={{ sl.content }} same={{ same.changed }} rewritten={{ rewritten.changed }}"
 `, open, closed, content)})
 	inv, kh := sudoUserInventory(t, dir, s, u)
 
@@ -86,7 +87,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
-	mustContain(t, r, fmt.Sprintf("so=%s/0600/0 sc=%s/true sl=%s same=false rewritten=true", want, want,
+	mustContain(t, r, fmt.Sprintf("so=%s/0600/0/root/true/true su=false/false/none sc=%s/true sl=%s same=false rewritten=true", want, want,
 		base64.StdEncoding.EncodeToString([]byte(content))))
 	if strings.Contains(r.stdout+r.stderr, u.Password) {
 		t.Errorf("the become password is in the -vvvv output:\n%s", r)
