@@ -43,3 +43,13 @@ func varsPromptSchema() *Schema {
 			}},
 	}
 }
+
+// fqcnActions are the action keywords the parser also accepts under
+// ansible.builtin. and ansible.legacy. names, as it does every module.
+var fqcnActions = []string{"include_tasks", "import_tasks", "meta"}
+
+// ansibleNames are the keys naming the module or action name in a task:
+// name itself, ansible.builtin.name and ansible.legacy.name.
+func ansibleNames(name string) []string {
+	return []string{name, "ansible.builtin." + name, "ansible.legacy." + name}
+}

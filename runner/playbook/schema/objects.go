@@ -60,7 +60,14 @@ func taskSchema(handler bool) *Schema {
 		}
 	}
 	for _, name := range module.Names() {
-		props[name] = ref(modulePrefix + name)
+		for _, key := range ansibleNames(name) {
+			props[key] = ref(modulePrefix + name)
+		}
+	}
+	for _, k := range fqcnActions {
+		for _, key := range ansibleNames(k)[1:] {
+			props[key] = props[k]
+		}
 	}
 	s := &Schema{
 		Type:                 "object",
@@ -90,11 +97,18 @@ func taskRules() *Schema {
 	for _, k := range actionKeywords {
 		actions = append(actions, &Schema{Required: []string{k}})
 	}
+	for _, k := range fqcnActions {
+		for _, key := range ansibleNames(k)[1:] {
+			actions = append(actions, &Schema{Required: []string{key}})
+		}
+	}
 	var rules []*Schema
 	for _, name := range module.Names() {
 		if m, ok := module.Lookup(name); ok {
-			actions = append(actions, &Schema{Required: []string{name}})
-			rules = append(rules, moduleRules(m.Spec())...)
+			for _, key := range ansibleNames(name) {
+				actions = append(actions, &Schema{Required: []string{key}})
+				rules = append(rules, moduleRules(m.Spec(), key)...)
+			}
 		}
 	}
 	// Without an action, one clear message rather than the first
@@ -164,7 +178,7 @@ func moduleArgsSchema(spec *module.Spec) *Schema {
 // moduleRules are the task-level rules for one module: its required
 // parameters must be on the module's mapping unless args: may supply them,
 // and args: holds only its parameters.
-func moduleRules(spec *module.Spec) []*Schema {
+func moduleRules(spec *module.Spec, key string) []*Schema {
 	name := spec.Name
 	var rules []*Schema
 	var required []*Schema
@@ -186,15 +200,15 @@ func moduleRules(spec *module.Spec) []*Schema {
 	}
 	if len(required) > 0 {
 		rules = append(rules, &Schema{
-			If: &Schema{Required: []string{name}, Not: &Schema{Required: []string{"args"}}},
-			Then: &Schema{Properties: map[string]*Schema{name: {
+			If: &Schema{Required: []string{key}, Not: &Schema{Required: []string{"args"}}},
+			Then: &Schema{Properties: map[string]*Schema{key: {
 				Type:  []string{"object", "string"},
 				AllOf: required,
 			}}},
 		})
 	}
 	rules = append(rules, &Schema{
-		If: &Schema{Required: []string{name, "args"}},
+		If: &Schema{Required: []string{key, "args"}},
 		Then: &Schema{Properties: map[string]*Schema{"args": {
 			AnyOf: []*Schema{{Type: "null"}, ref(modulePrefix + name + argsSuffix)},
 		}}},
