@@ -215,9 +215,9 @@ type templateString struct {
 	// pre and post are the blanks around single ("{{ x }}\n", a YAML
 	// block scalar's usual shape).
 	pre, post string
-	segs   []segment
-	size   int // length of the literal text
-	err    error
+	segs      []segment
+	size      int // length of the literal text
+	err       error
 }
 
 // segment is literal text (expr nil) or a compiled expression.
