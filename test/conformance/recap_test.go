@@ -2,7 +2,9 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,20 +73,16 @@ func compareRecaps(got, want recap) []recapDiff {
 	return diffs
 }
 
-func union(a, b recap) []string {
+// union is the keys of a and b, sorted.
+func union[V any](a, b map[string]V) []string {
 	seen := map[string]bool{}
-	for h := range a {
-		seen[h] = true
+	for k := range a {
+		seen[k] = true
 	}
-	for h := range b {
-		seen[h] = true
+	for k := range b {
+		seen[k] = true
 	}
-	hosts := make([]string, 0, len(seen))
-	for h := range seen {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	return hosts
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // changedHosts lists the hosts whose recap counts a change.

@@ -84,25 +84,14 @@ type pathDiff struct {
 // diffTrees lists how b differs from a, leaving out the paths skip says
 // are ignored.
 func diffTrees(a, b tree, skip func(string) bool, aName, bName string) []pathDiff {
-	paths := map[string]bool{}
-	for p := range a {
-		paths[p] = true
-	}
-	for p := range b {
-		paths[p] = true
-	}
-	sorted := make([]string, 0, len(paths))
-	for p := range paths {
-		if !skip(p) {
-			sorted = append(sorted, p)
-		}
-	}
-	sort.Strings(sorted)
 	var diffs []pathDiff
 	add := func(p, format string, args ...any) {
 		diffs = append(diffs, pathDiff{p, p + ": " + fmt.Sprintf(format, args...)})
 	}
-	for _, p := range sorted {
+	for _, p := range union(a, b) {
+		if skip(p) {
+			continue
+		}
 		x, xok := a[p]
 		y, yok := b[p]
 		switch {
