@@ -36,14 +36,7 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ansible, err := exec.LookPath("ansible-playbook")
-	if err != nil {
-		if os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1" {
-			t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
-		}
-		t.Log("ansible-playbook not installed: runbook is checked against each case's conformance.yml only")
-		ansible = ""
-	}
+	ansible := findAnsible(t)
 	n := 0
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -62,6 +55,31 @@ func TestConformance(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no case under cases/")
 	}
+}
+
+// findAnsible returns the ansible-playbook to compare with: the one
+// RUNBOOK_CONFORMANCE_ANSIBLE names (a path; "none" runs runbook only),
+// else the one on PATH; "" when there is none.
+func findAnsible(t *testing.T) string {
+	name := os.Getenv("RUNBOOK_CONFORMANCE_ANSIBLE")
+	if name == "none" {
+		t.Log("RUNBOOK_CONFORMANCE_ANSIBLE=none: runbook is checked against each case's conformance.yml only")
+		return ""
+	}
+	if name == "" {
+		name = "ansible-playbook"
+	}
+	path, err := exec.LookPath(name)
+	switch {
+	case err == nil:
+		return path
+	case os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1":
+		t.Fatalf("%s not found (RUNBOOK_REQUIRE_ANSIBLE=1)", name)
+	case name != "ansible-playbook":
+		t.Fatalf("RUNBOOK_CONFORMANCE_ANSIBLE=%s: %v", name, err)
+	}
+	t.Log("ansible-playbook not installed: runbook is checked against each case's conformance.yml only")
+	return ""
 }
 
 // runCase plays the case in dir with runbook and, when ansible is not
