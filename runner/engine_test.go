@@ -483,6 +483,12 @@ func TestIncludeAndImportTasks(t *testing.T) {
 	if strings.Count(rec.buf.String(), "included: ") != 2 {
 		t.Errorf("want two 'included:' lines:\n%s", rec.buf)
 	}
+	// ansible-core's recap counts each inclusion (per loop item) as ok:
+	// 1 imported + 2 inclusions + 2 included tasks (found by the
+	// conformance suite, case include-import-tasks).
+	if s := rec.stats("h1"); s.OK != 5 || s.Changed != 0 {
+		t.Errorf("h1 stats = %+v, want ok=5 changed=0", s)
+	}
 	// Tags on an import apply to its tasks.
 	_, rec = run{playbook: "- hosts: h1\n  gather_facts: false\n  tasks:\n    - import_tasks: imported.yaml\n      tags: imp\n      vars: {who: a}\n    - {name: other, debug: {}}\n",
 		files: map[string]string{"imported.yaml": "- name: imported\n  debug: {}\n"}, opts: runner.Options{Tags: []string{"imp"}}}.do(t)

@@ -45,6 +45,12 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 		for k, v := range r.facts {
 			facts[k] = v
 		}
+		if len(r.facts) > 0 && i < len(items)-1 && !(ht.t.DelegateFacts && ht.delegate != "") {
+			// The next item sees the facts this one set, as in Ansible:
+			// set_fact in a loop accumulating a list.
+			ht.e.storeFacts(ht.h, ht.t.Module, r.facts)
+			vars = ht.e.taskVarsWith(ht.pr, ht.h, ht.sc, ht.t, nil, ht.common)
+		}
 		ev := report.Event{Type: report.EventHostResult, Task: ht.t.DisplayName(), Host: ht.h.name, Delegate: itemDelegate,
 			Status: r.status, IsItem: true, Item: ht.e.itemLabel(ht.t, item, itemVars), Module: ht.t.Module, Result: r.result}
 		if ht.noLog {

@@ -151,10 +151,11 @@ type hostTask struct {
 	h        *hostState
 	t        *playbook.Task
 	sc       *scope
-	check    bool   // check mode for this task
-	delegate string // delegate_to, rendered for this host ("" when none)
-	noLog    bool   // no_log: results are censored
-	diff     bool   // --diff or the diff keyword
+	check    bool           // check mode for this task
+	delegate string         // delegate_to, rendered for this host ("" when none)
+	noLog    bool           // no_log: results are censored
+	diff     bool           // --diff or the diff keyword
+	common   map[string]any // the task's magic variables, for recomputing vars
 }
 
 // runOnHost runs the task (all loop items) on one host and accounts for it.
@@ -167,7 +168,7 @@ func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, s
 		return
 	}
 	ht := &hostTask{e: e, pr: pr, h: h, t: t, sc: sc, check: check, delegate: delegate,
-		noLog: boolOr(firstBool(t.NoLog, sc.noLog), false), diff: e.diffOn(sc, t)}
+		noLog: boolOr(firstBool(t.NoLog, sc.noLog), false), diff: e.diffOn(sc, t), common: common}
 	watch := e.watchTask(h, t, delegate, ht.noLog, start)
 	ctx, cancel := e.asyncContext(withWatch(ctx, watch), t)
 	defer cancel()

@@ -136,6 +136,15 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			names[i] = h.name
 		}
 		e.emit(report.Event{Type: report.EventInclude, File: g.file, Hosts: names, Task: t.DisplayName()})
+		if t.IncludeRole == nil {
+			// ansible-core's recap counts each included task file as ok,
+			// per host and loop item (an included role, not).
+			e.mu.Lock()
+			for _, h := range g.hosts {
+				h.stats.OK++
+			}
+			e.mu.Unlock()
+		}
 		tasks, inner, err := e.includeLoad(t, sc, g.file, g.vars)
 		if err != nil {
 			for _, h := range g.hosts {

@@ -3,6 +3,8 @@ package runner_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/runbook-dev/runbook/runner"
 )
 
 // TestWithLoops: each with_* keyword gives Ansible's items, from literal
@@ -72,5 +74,28 @@ func TestWithLoopErrors(t *testing.T) {
 		if got := msgOf(rec.result(t, task, "h1")); !strings.Contains(got, want) {
 			t.Errorf("%s: %q, want %q", task, got, want)
 		}
+	}
+}
+
+// TestSetFactInALoopSeesEarlierItems: each item of a set_fact loop sees the
+// facts the items before it set, so a list can be built up as Ansible users
+// do (found by the conformance suite, case loops: runbook kept only the
+// last item's); a variable given with -e still wins over the fact.
+func TestSetFactInALoopSeesEarlierItems(t *testing.T) {
+	_, rec := run{playbook: `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - set_fact:
+        pairs: "{{ pairs | default([]) + [item.0 ~ ':' ~ item.1] }}"
+        fixed: "{{ item.0 }}"
+      with_together:
+        - [a, b, c]
+        - [1, 2, 3]
+    - name: show
+      debug: {msg: "{{ pairs | join(',') }} {{ fixed }}"}
+`, opts: runner.Options{ExtraVars: map[string]any{"fixed": "extra"}}}.do(t)
+	if got := msgOf(rec.result(t, "show", "h1")); got != "a:1,b:2,c:3 extra" {
+		t.Errorf("msg = %q, want %q", got, "a:1,b:2,c:3 extra")
 	}
 }

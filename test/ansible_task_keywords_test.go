@@ -67,46 +67,6 @@ func TestLocalActionErrors(t *testing.T) {
 	}
 }
 
-// TestDelegateFacts: facts a delegated set_fact or setup returns go to the
-// delegate with delegate_facts, to the host without it; delegate_to:
-// "{{ item }}" in a loop delegates (and stores facts) item by item.
-func TestDelegateFacts(t *testing.T) {
-	dir := workdir(t, map[string]string{"site.yaml": `
-- hosts: all
-  gather_facts: false
-  tasks:
-    - set_fact: {marker: "set by {{ inventory_hostname }}"}
-      delegate_to: h2
-      delegate_facts: true
-      when: inventory_hostname == 'h1'
-    - set_fact: {plain: "kept by {{ inventory_hostname }}"}
-      delegate_to: h2
-      when: inventory_hostname == 'h1'
-    - setup: {filter: [ansible_hostname]}
-      delegate_to: h2
-      delegate_facts: true
-      run_once: true
-    - assert:
-        that: ["marker is not defined", "plain == 'kept by h1'", "ansible_facts.hostname is not defined"]
-      when: inventory_hostname == 'h1'
-    - assert:
-        that: ["marker == 'set by h1'", "plain is not defined", "ansible_facts.hostname is defined"]
-      when: inventory_hostname == 'h2'
-    - assert: {that: ["hostvars['h2'].marker == 'set by h1'"]}
-    - name: each item's delegate gets its facts
-      set_fact: {seen: "{{ item }} by {{ inventory_hostname }}"}
-      delegate_to: "{{ item }}"
-      delegate_facts: true
-      loop: "{{ groups['all'] }}"
-      run_once: true
-    - assert: {that: ["hostvars['h1'].seen == 'h1 by h1'", "hostvars['h2'].seen == 'h2 by h1'"]}
-`})
-	r := runOracle(t, dir, "h1 ansible_connection=local\nh2 ansible_connection=local\n")
-	if r.code != 0 {
-		t.Fatalf("want exit 0:\n%s", r)
-	}
-}
-
 // TestThrottle: throttle: 1 runs the task on one host at a time (each holds
 // a lock directory while it sleeps; a second host at once fails mkdir), on
 // a task and inherited from a block; without it the hosts run at once (each

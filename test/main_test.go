@@ -3,6 +3,7 @@
 package test
 
 import (
+	"github.com/runbook-dev/runbook/test/internal/runbookbin"
 	"github.com/runbook-dev/runbook/test/lab"
 
 	"bytes"
@@ -10,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,18 +20,11 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "runbook-cli-")
+	var cleanup func()
+	var err error
+	bin, cleanup, err = runbookbin.Build()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "runbook")
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(file))
-	build := exec.Command("go", "build", "-o", bin, "./cmd/runbook")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building runbook: %v\n%s", err, out)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -39,7 +32,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
-	_ = os.RemoveAll(dir) // best effort; the test result is what matters
+	cleanup()
 	os.Exit(code)
 }
 

@@ -255,7 +255,7 @@ func compileUncached(src string) (c *compiled, err error) {
 			code, jinja = translated, true
 		}
 	}
-	prog, err := expr.Compile(code, append(variableReads(), exprOptions...)...)
+	prog, err := expr.Compile(code, exprOptions...)
 	if err != nil {
 		return nil, jinjaColumns(newError(src, true, err), jinja)
 	}

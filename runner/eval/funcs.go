@@ -141,6 +141,7 @@ func buildExprOptions() []expr.Option {
 	opts := []expr.Option{
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
+		expr.Patch(funcShadow{}),
 		expr.Patch(notPrecedence{}),
 		expr.Patch(nilTolerance{}),
 		expr.Patch(jinjaCompat{}),

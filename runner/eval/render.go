@@ -47,7 +47,7 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		if err != nil {
 			return nil, renderError(s, true, err)
 		}
-		return v, nil
+		return keepBlanks(t.pre, v, t.post), nil
 	}
 	// Evaluate first, then build the string at its exact size.
 	var buf [8]string
@@ -217,9 +217,12 @@ var jinjaStatement = regexp.MustCompile(`\{%-?\s*[a-z]+\b[^%]*-?%\}`)
 type templateString struct {
 	stmts  *stmtTemplate // set when the string holds {% %} or {# #}
 	single *compiled     // set when the string is exactly one {{ expr }}
-	segs   []segment
-	size   int // length of the literal text
-	err    error
+	// pre and post are the blanks around single ("{{ x }}\n", a YAML
+	// block scalar's usual shape).
+	pre, post string
+	segs      []segment
+	size      int // length of the literal text
+	err       error
 }
 
 // segment is literal text (expr nil) or a compiled expression.
@@ -286,12 +289,37 @@ func parseTemplateStringUncached(s string) *templateString {
 	}
 	if single {
 		for _, seg := range t.segs {
-			if seg.expr != nil {
+			switch {
+			case seg.expr != nil:
 				t.single = seg.expr
+			case t.single == nil:
+				t.pre = seg.text
+			default:
+				t.post = seg.text
 			}
 		}
 	}
 	return t
+}
+
+// keepBlanks gives the value of a string that is one expression between
+// blanks. A string or a number is text, so the blanks stay, as in Ansible
+// ("{{ motd }}\n" writes the newline); any other value keeps its type (Ansible
+// reads a list or mapping back from its text, and a lone value with
+// blanks around it is rarely meant as text).
+func keepBlanks(pre string, v any, post string) any {
+	if pre == "" && post == "" {
+		return v
+	}
+	switch v := v.(type) {
+	case string:
+		return pre + v + post
+	case int, int64, uint64, float64:
+		if str, err := toString(v); err == nil {
+			return pre + str + post
+		}
+	}
+	return v
 }
 
 // rawSegment is a piece of a template string before compiling.

@@ -14,7 +14,11 @@ func TestRenderTyped(t *testing.T) {
 		want any
 	}{
 		{"{{ n }}", 3},
-		{"  {{ n }}\n", 3},
+		{"  {{ n }}\n", "  3\n"}, // text, blanks kept, as in Ansible
+		{"{{ s }}\n", "hello\n"},
+		{"{{ f }}\n", "2.5\n"},
+		{"{{ l }}\n", []any{1, "a", true}},
+		{" {{ t }} ", true},
 		{"{{n}}", 3},
 		{"{{ n + 1 }}", 4},
 		{"{{ f }}", 2.5},

@@ -1,67 +1,54 @@
 package eval
 
 import (
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
 )
 
-// Variables named like a function. Ansible variables can be called
-// anything — a task registers `first`, a play sets `max` or `len` — but expr
-// resolves a bare name that is also a builtin or one of runbook's helpers to
-// the function, so `first.status_code` failed to compile ("type func(...)
-// has no field status_code"). A name that is not being called is a
-// variable: it is rewritten to $env["name"], which reads the variable map.
+// funcShadow lets a variable have the name of a function. Ansible playbooks
+// name variables count, seq, join or items freely, and Jinja has no
+// function values, so a bare name is always the variable; expr would take
+// it for its builtin or one of our helpers and fail ("mismatched types
+// func(...)"). This patch turns every such name that is not called into a
+// lookup in the variables ($env.NAME), and leaves calls alone: it runs
+// after the children of a call, so a callee it rewrote is put back there.
+type funcShadow struct{}
 
-// shadowable holds every name expr would resolve to a function.
-var shadowable = func() map[string]bool {
-	names := map[string]bool{}
-	for _, f := range builtin.Builtins {
-		names[f.Name] = true
+// funcNames are the names expr would resolve to a function.
+var funcNames = func() map[string]bool {
+	names := map[string]bool{safeIndexFunc: true, inFunc: true, truthFunc: true, addFunc: true}
+	for n := range exprFuncNames {
+		names[n] = true
 	}
-	for name := range exprFuncNames {
-		names[name] = true
-	}
-	for _, name := range []string{safeIndexFunc, inFunc, truthFunc, addFunc} {
-		names[name] = true
+	for _, n := range builtin.Names {
+		names[n] = true
 	}
 	return names
 }()
 
-// variableReads returns the two patches that rewrite, in one expression,
-// the function-named identifiers that are not callees: the first walk
-// finds the callees, the second (run after the first is done) rewrites the
-// rest. They share state, so each compile gets its own pair. (A let cannot
-// take a function's name: expr refuses it.)
-func variableReads() []expr.Option {
-	callees := calleeFinder{}
-	return []expr.Option{expr.Patch(callees), expr.Patch(shadowRewriter{callees})}
-}
-
-// calleeFinder records the identifiers called as functions.
-type calleeFinder map[*ast.IdentifierNode]bool
-
-// Visit implements ast.Visitor.
-func (c calleeFinder) Visit(node *ast.Node) {
-	if call, ok := (*node).(*ast.CallNode); ok {
-		if id, ok := call.Callee.(*ast.IdentifierNode); ok {
-			c[id] = true
+func (funcShadow) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if funcNames[n.Value] {
+			ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "$env"}, Property: &ast.StringNode{Value: n.Value}})
+		}
+	case *ast.CallNode:
+		if name, ok := envLookup(n.Callee); ok && funcNames[name] {
+			n.Callee = &ast.IdentifierNode{Value: name}
 		}
 	}
 }
 
-// shadowRewriter turns a function-named identifier that is read, not
-// called, into a read of the variable map.
-type shadowRewriter struct{ callees calleeFinder }
-
-// Visit implements ast.Visitor.
-func (s shadowRewriter) Visit(node *ast.Node) {
-	id, ok := (*node).(*ast.IdentifierNode)
-	if !ok || !shadowable[id.Value] || s.callees[id] {
-		return
+// envLookup returns NAME for the node $env.NAME.
+func envLookup(n ast.Node) (string, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return "", false
 	}
-	env := &ast.IdentifierNode{Value: "$env"}
-	env.SetLocation(id.Location())
-	read := &ast.MemberNode{Node: env, Property: &ast.StringNode{Value: id.Value}}
-	ast.Patch(node, read)
+	env, ok := m.Node.(*ast.IdentifierNode)
+	prop, pok := m.Property.(*ast.StringNode)
+	if !ok || !pok || env.Value != "$env" {
+		return "", false
+	}
+	return prop.Value, true
 }

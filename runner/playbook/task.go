@@ -429,7 +429,7 @@ func (p *parser) importTasks(d *decoder, t *Task, v *yaml.Node, dir string, hand
 // includeTasks records a dynamic include. A fixed path is parsed now too, so
 // a broken file fails validation before the run.
 func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) error {
-	file, err := d.str(v, "include_tasks")
+	file, err := d.includeFileName(v)
 	if err != nil {
 		return err
 	}

@@ -129,3 +129,34 @@ func asyncMessage(seconds int) string {
 
 // AsyncTimeoutMessage is what a task running past its async limit fails with.
 func (t *Task) AsyncTimeoutMessage() string { return asyncMessage(t.Async) }
+
+// includeFileName reads include_tasks' value: the file name, Ansible's
+// free-form "file=NAME", or a mapping with file:. apply: is refused, saying
+// what to write instead.
+func (d *decoder) includeFileName(v *yaml.Node) (string, error) {
+	if yamlnode.Resolve(v).Kind != yaml.MappingNode {
+		file, err := d.str(v, "include_tasks")
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(file), "file="); ok {
+			file = strings.TrimSpace(rest)
+		}
+		return file, err
+	}
+	ps, err := d.pairs(v, "include_tasks")
+	if err != nil {
+		return "", err
+	}
+	var file string
+	for _, p := range ps {
+		switch p.key {
+		case "file":
+			if file, err = d.str(p.value, "file"); err != nil {
+				return "", err
+			}
+		case "apply":
+			return "", errAt(d.pos(p.keyN), "include_tasks: apply: is not supported: put the keywords on a block around the include_tasks, or on the included tasks")
+		default:
+			return "", errAt(d.pos(p.keyN), "include_tasks: unknown parameter %q (it takes file:)", p.key)
+		}
+	}
+	return file, nil
+}

@@ -103,6 +103,17 @@ var goodPlaybooks = map[string]string{
 - import_playbook: other.yaml
   tags: [x]
 `,
+	"Ansible's names and include forms": play(`    - ansible.builtin.copy: {content: x, dest: /tmp/x}
+    - ansible.legacy.command: echo hi
+    - ansible.builtin.template:
+        src: a.j2
+        dest: /tmp/a
+    - ansible.builtin.include_tasks: more.yaml
+    - ansible.builtin.import_tasks: more.yaml
+    - ansible.builtin.meta: flush_handlers
+    - include_tasks: file=more.yaml
+    - include_tasks: {file: more.yaml}
+`),
 }
 
 func init() {
@@ -155,6 +166,9 @@ var badPlaybooks = map[string]string{
 	"serial negative":             "- hosts: all\n  serial: -1\n",
 	"tasks not a list":            "- hosts: all\n  tasks: {debug: {}}\n",
 	"playbook not a list":         "hosts: all\n",
+	"FQCN missing required param": play("    - ansible.builtin.template: {src: a}\n"),
+	"FQCN and module in one task": play("    - ansible.builtin.debug: {msg: hi}\n      command: echo hi\n"),
+	"include_tasks unknown key":   play("    - include_tasks: {fiel: more.yaml}\n"),
 }
 
 // TestSchemaAgreesWithParser checks each case against both the strict

@@ -113,7 +113,11 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 		return described(taskList(h), "Tasks run for every host that entered the block.")
 	},
 	"include_tasks": func(bool) *Schema {
-		return fixedString("A task file included when the task runs (may be templated, may loop).")
+		return &Schema{
+			Description: "A task file included when the task runs (may be templated, may loop): its name, \"file=NAME\", or a mapping with file:.",
+			AnyOf: []*Schema{fixedString(""), {Type: "object", AdditionalProperties: false, Required: []string{"file"},
+				Properties: map[string]*Schema{"file": fixedString("The task file.")}}},
+		}
 	},
 	"import_tasks": func(bool) *Schema {
 		return fixedString("A task file inlined when the playbook is read (a fixed path).")

@@ -193,7 +193,6 @@ func withFQCN(name string) []string {
 // module's mapping unless args: may supply them, and args: holds only its
 // parameters.
 func moduleRules(key string, spec *module.Spec) []*Schema {
-	name := key
 	var rules []*Schema
 	var required []*Schema
 	for _, p := range spec.Params {
@@ -214,15 +213,15 @@ func moduleRules(key string, spec *module.Spec) []*Schema {
 	}
 	if len(required) > 0 {
 		rules = append(rules, &Schema{
-			If: &Schema{Required: []string{name}, Not: &Schema{Required: []string{"args"}}},
-			Then: &Schema{Properties: map[string]*Schema{name: {
+			If: &Schema{Required: []string{key}, Not: &Schema{Required: []string{"args"}}},
+			Then: &Schema{Properties: map[string]*Schema{key: {
 				Type:  []string{"object", "string"},
 				AllOf: required,
 			}}},
 		})
 	}
 	rules = append(rules, &Schema{
-		If: &Schema{Required: []string{name, "args"}},
+		If: &Schema{Required: []string{key, "args"}},
 		Then: &Schema{Properties: map[string]*Schema{"args": {
 			AnyOf: []*Schema{{Type: "null"}, ref(modulePrefix + spec.Name + argsSuffix)},
 		}}},
