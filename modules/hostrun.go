@@ -6,7 +6,6 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -74,9 +73,4 @@ func textStderr(res *transport.Result) string {
 		return s
 	}
 	return fmt.Sprintf("exit status %d", res.ExitCode)
-}
-
-// isPermission reports a permission failure, from the os package or in a message.
-func isPermission(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || err != nil && strings.Contains(err.Error(), "ermission denied")
 }
