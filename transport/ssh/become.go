@@ -93,14 +93,26 @@ func (c *Conn) runBecome(ctx context.Context, cmd *transport.Cmd) (*transport.Re
 	}
 	if res.ExitCode == 1 && sudoAuthFailed(res.Stderr) {
 		// sudo changed its mind (password changed, cached credentials
-		// expired): forget what we knew and report it clearly.
+		// expired, a PAM hiccup): forget what we knew.
 		_ = st.lock(context.Background())
 		st.probed, st.verified = false, map[[32]byte]bool{}
 		st.unlock()
 		if !needsPw {
 			return nil, fmt.Errorf("sudo on %s asked for a password although `sudo -n true` did not", c.userAtHost())
 		}
-		return nil, c.incorrectSudoPassword()
+		// sudo refused before the command started, so it is safe to run it
+		// once more if the password still checks out — but only when the
+		// password was its only input: a failed sudo may have eaten part of
+		// a caller's stdin.
+		if cmd.Stdin != nil || c.verifySudoPassword(ctx, st, user, pw) != nil {
+			return nil, c.incorrectSudoPassword()
+		}
+		if res, err = c.exec(ctx, line, strings.NewReader(pw+"\n"), cmd); err != nil {
+			return nil, c.scrubErr(err, pw)
+		}
+		if res.ExitCode == 1 && sudoAuthFailed(res.Stderr) {
+			return nil, c.incorrectSudoPassword()
+		}
 	}
 	return res, nil
 }

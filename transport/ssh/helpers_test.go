@@ -40,6 +40,11 @@ if [ -n "$FAKE_SUDO_PASSWORD" ]; then
   if [ $nonint = 1 ]; then echo "sudo: a password is required" >&2; exit 1; fi
   # A sudo that said it wants a password, then does not read it.
   if [ -n "$FAKE_SUDO_LIE" ] && [ "$1" != true ]; then exec "$@"; fi
+  # A sudo whose PAM fails once (the file is the one-shot trigger) on a
+  # command other than the password check, without running it.
+  if [ -n "$FAKE_SUDO_HICCUP" ] && [ "$1" != true ] && rm "$FAKE_SUDO_HICCUP" 2>/dev/null; then
+    echo "Sorry, try again." >&2; echo "sudo: 1 incorrect password attempt" >&2; exit 1
+  fi
   tries=0
   while :; do
     if ! IFS= read -r pw; then

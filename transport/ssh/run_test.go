@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +162,39 @@ func TestBecomeWithPassword(t *testing.T) {
 	// Once per become user ("" and "nobody").
 	if probes != 2 || verifies != 2 {
 		t.Fatalf("probes %d, verifies %d, want 2 and 2: %q", probes, verifies, execs)
+	}
+}
+
+// TestBecomeSudoHiccup: sudo refusing a right password once (a PAM hiccup,
+// seen under load) does not fail a command whose only input is the
+// password: sudo never started it, the password is checked again and the
+// command run once. With a caller's stdin (which the failed sudo may have
+// eaten) it is not run again: the error says so.
+func TestBecomeSudoHiccup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	trigger := filepath.Join(dir, "hiccup")
+	_, cfg := keyServer(t, withFakeSudo("right-sudo-pw"), withEnv("FAKE_SUDO_HICCUP="+trigger))
+	cfg.BecomePassword = "right-sudo-pw"
+	c := dial(t, cfg)
+	ctx := ctxTimeout(t, 10*time.Second)
+	runs := filepath.Join(dir, "runs")
+	if err := os.WriteFile(trigger, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Run(ctx, &transport.Cmd{Args: []string{"sh", "-c", "echo ran >> " + runs}, Become: &transport.Become{}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("after one refusal: %v %+v", err, res)
+	}
+	if b, _ := os.ReadFile(runs); string(b) != "ran\n" {
+		t.Fatalf("the command ran %q, want once", b)
+	}
+	if err := os.WriteFile(trigger, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Run(ctx, &transport.Cmd{Args: []string{"cat"}, Stdin: strings.NewReader("data\n"), Become: &transport.Become{}})
+	if err == nil || !strings.Contains(err.Error(), "incorrect sudo password") {
+		t.Fatalf("with stdin: %v, want the sudo refusal", err)
 	}
 }
 
