@@ -30,6 +30,7 @@ func uriBody(ctx context.Context, mc *Context, args Args, r *uriRequest) error {
 			return &ArgError{Module: "uri", Param: "src", Msg: err.Error()}
 		}
 		r.body, r.hasBody = b, true
+		uriDefaultType(r, "")
 		return nil
 	}
 	b, ok := args["body"]
@@ -62,16 +63,22 @@ func uriBody(ctx context.Context, mc *Context, args Args, r *uriRequest) error {
 	default:
 		r.body = []byte(fmt.Sprint(b))
 	}
-	switch format {
-	case "json":
+	if format == "json" {
 		ctype = "application/json"
-	case "form-urlencoded":
+	}
+	uriDefaultType(r, ctype)
+	return nil
+}
+
+// uriDefaultType sets Content-Type unless headers did: ctype, or for a raw
+// body what Python's urllib (so Ansible) and curl send by default.
+func uriDefaultType(r *uriRequest, ctype string) {
+	if ctype == "" {
 		ctype = "application/x-www-form-urlencoded"
 	}
-	if ctype != "" && r.header.Get("Content-Type") == "" {
+	if r.header.Get("Content-Type") == "" {
 		r.header.Set("Content-Type", ctype)
 	}
-	return nil
 }
 
 // uriText is a value as Python's str() writes it, so a form carries what
