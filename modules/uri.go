@@ -39,7 +39,8 @@ var uriSpec = &Spec{
 		{Name: "body_format", Type: TypeString, Default: "raw", Choices: []string{"raw", "json", "form-urlencoded", "form-multipart"},
 			Doc: "json encodes a non-string body as JSON; form-urlencoded encodes a mapping (keys sorted) or a list of " +
 				"[key, value] pairs (a list value repeats the key, a null one is left out; a string body is sent as it is); " +
-				"both set Content-Type unless headers set it. form-multipart takes a mapping of fields: a string is a " +
+				"both set Content-Type unless headers set it (a raw or src body gets application/x-www-form-urlencoded, as " +
+				"Ansible's urllib and curl send). form-multipart takes a mapping of fields: a string is a " +
 				"text/plain part, a mapping {filename, content, mime_type} a file part whose content is the file's " +
 				"unless content is given (mime_type guessed from the name otherwise); parts are sent unencoded, where " +
 				"Ansible base64-encodes file parts; it always sets Content-Type with its boundary."},
@@ -61,7 +62,7 @@ var uriSpec = &Spec{
 		{Name: "creates", Type: TypePath, Doc: "A path on the host: when it exists, no request is made."},
 		{Name: "removes", Type: TypePath, Doc: "A path on the host: when it does not exist, no request is made."},
 		{Name: "ca_path", Type: TypePath,
-			Doc: "A PEM file of CA certificates trusted besides the system's: on the controller (relative to the playbook), or on the host with from: host."},
+			Doc: "A PEM file of CA certificates trusted besides the system's: on the controller (relative: next to the playbook or in its files/), or on the host with from: host."},
 		{Name: "client_cert", Type: TypePath, Doc: "A PEM client certificate for TLS client authentication (it may hold the key too); where ca_path is."},
 		{Name: "client_key", Type: TypePath, Doc: "The PEM key of client_cert when not in it; where ca_path is."},
 		{Name: "ciphers", Type: TypeList,
