@@ -57,6 +57,8 @@ var uriSpec = &Spec{
 				"keeping an existing file's mode and owner unless mode/owner/group say otherwise, and only when the " +
 				"content differs (Ansible reports changed on every write). An existing file's mtime is sent as " +
 				"If-Modified-Since, as Ansible does; a 304 answer leaves it alone and passes only if status_code has 304."},
+		{Name: "force", Type: TypeBool, Default: false, Aliases: []string{"thirsty"},
+			Doc: "Ask for a fresh answer: Cache-Control: no-cache, and no If-Modified-Since for an existing dest."},
 		{Name: "mode", Type: TypeMode, Doc: fileParamMode.Doc + " For dest."},
 		fileParamOwner, fileParamGroup,
 		{Name: "creates", Type: TypePath, Doc: "A path on the host: when it exists, no request is made."},
@@ -267,6 +269,9 @@ func uriBuild(ctx context.Context, mc *Context, args Args) (*uriRequest, error) 
 				return nil, err
 			}
 		}
+	}
+	if args.Bool("force") {
+		r.header.Set("Cache-Control", "no-cache")
 	}
 	if a := args.String("http_agent"); a != "" {
 		r.header.Set("User-Agent", a)

@@ -112,6 +112,20 @@ func TestURIFormMultipart(t *testing.T) {
 		if f, _ := j["files"].(map[string]any)["f"].(map[string]any); f["content"] != `{"host": true}` || f["type"] != "application/json" {
 			t.Errorf("remote_src file: %+v", r.Data)
 		}
+		if err := os.WriteFile(filepath.Join(dir, "files", "nul.bin"), []byte("a\x00b"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := helperRun(t, mc, "uri", map[string]any{"url": srv.URL, "method": "POST", "body_format": "form-multipart", "from": from,
+			"body": map[string]any{"f": map[string]any{"filename": "nul.bin"}}})
+		j = nil
+		if r != nil {
+			j, _ = r.Data["json"].(map[string]any)
+		}
+		if from == "host" && (err == nil || !strings.Contains(err.Error(), "NUL")) {
+			t.Errorf("a NUL byte from the host: %v", err)
+		} else if files, _ := j["files"].(map[string]any); from == "controller" && (err != nil || fmt.Sprint(files["f"]) != "map[content:a\x00b name:nul.bin type:application/octet-stream]") {
+			t.Errorf("a NUL byte from the controller: %v %+v", err, r)
+		}
 		r = helperMustRun(t, mc, "uri", map[string]any{"url": srv.URL, "method": "PUT", "src": "chart.txt", "from": from})
 		if j, _ := r.Data["json"].(map[string]any); j["body"] != "chart bytes\n" {
 			t.Errorf("src: %+v", r.Data)

@@ -46,7 +46,8 @@ type uriDest struct {
 }
 
 // uriDestPrepare checks dest and asks the server with If-Modified-Since
-// when dest is a file already (unless headers set it), as Ansible does.
+// when dest is a file already (unless force, or headers set it), as
+// Ansible does.
 func uriDestPrepare(ctx context.Context, mc *Context, args Args, req *uriRequest) (*uriDest, error) {
 	p, err := hostPath(ctx, mc, "uri", args.String("dest"))
 	if err != nil {
@@ -56,7 +57,7 @@ func uriDestPrepare(ctx context.Context, mc *Context, args Args, req *uriRequest
 	if err != nil {
 		return nil, fmt.Errorf("uri on %s: dest %s: %w", mc.Host, p, err)
 	}
-	if fi.Exists && fi.Mode.IsRegular() && req.header.Get("If-Modified-Since") == "" {
+	if fi.Exists && fi.Mode.IsRegular() && !args.Bool("force") && req.header.Get("If-Modified-Since") == "" {
 		req.header.Set("If-Modified-Since", fi.ModTime.UTC().Format(http.TimeFormat))
 	}
 	w, err := newCopyWriter(ctx, mc, "uri", Args{"mode": args.String("mode"), "owner": args.String("owner"),

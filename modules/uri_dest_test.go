@@ -93,6 +93,10 @@ func TestURIDest(t *testing.T) {
 		if r.Failed || r.Changed || r.Data["status"] != 304 {
 			t.Errorf("static again: %+v", r)
 		}
+		r = run(map[string]any{"url": srv.URL + "/static", "dest": static, "force": true})
+		if r.Failed || r.Changed || r.Data["status"] != 200 {
+			t.Errorf("force asks without If-Modified-Since: %+v", r)
+		}
 		// creates and removes: no request at all.
 		hits.Store(0)
 		r = run(map[string]any{"url": srv.URL + "/doc", "creates": dest})
