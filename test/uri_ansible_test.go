@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -111,21 +109,7 @@ const uriPlay = `
 
 func uriRunTool(t *testing.T, dir, tool, out, base string, args ...string) result {
 	t.Helper()
-	vars := fmt.Sprintf(`{"out": %q, "base": %q, "pw": %q}`, out, base, uriPassword)
-	if tool == "runbook" {
-		return runbook(t, dir, append([]string{"play", "site.yaml", "-i", "hosts", "-e", vars}, args...)...)
-	}
-	cmd := exec.Command(tool, append([]string{"-i", "hosts", "site.yaml", "-e", vars}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
-		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent", "ANSIBLE_RETRY_FILES_ENABLED=0")
-	var b strings.Builder
-	cmd.Stdout, cmd.Stderr = &b, &b
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitAtMostAMinute(t, cmd)
-	return result{stdout: b.String(), code: cmd.ProcessState.ExitCode()}
+	return playWithTool(t, dir, tool, fmt.Sprintf(`{"out": %q, "base": %q, "pw": %q}`, out, base, uriPassword), args...)
 }
 
 // uri's form bodies, src, dest and creates through the CLI, against
@@ -136,47 +120,16 @@ func TestURIPlaybookMatchesAnsible(t *testing.T) {
 	srv := uriFormServer(t)
 	dir := workdir(t, map[string]string{"site.yaml": uriPlay, "hosts": "localhost ansible_connection=local\n",
 		"files/data.txt": "file data\n"})
-	tools := []string{"runbook"}
-	if p, err := exec.LookPath("ansible-playbook"); err == nil {
-		tools = append(tools, p)
-	} else if os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1" {
-		t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
-	}
-	out := map[string]string{}
-	var recaps []map[string]int
-	for _, tool := range tools {
-		out[tool] = filepath.Join(dir, "out-"+filepath.Base(tool))
-		os.Mkdir(out[tool], 0o755)
-		first := uriRunTool(t, dir, tool, out[tool], srv.URL, "-vvv", "--diff")
-		second := uriRunTool(t, dir, tool, out[tool], srv.URL)
-		if first.code != 0 || second.code != 0 {
-			t.Fatalf("%s: first %s\nsecond %s", tool, first, second)
-		}
-		if tool == "runbook" && strings.Contains(first.stdout+first.stderr, uriPassword) {
-			t.Fatalf("the password was printed:\n%s", first)
-		}
-		if c := recap(t, second.stdout)["localhost"]["changed"]; c != 0 {
-			t.Fatalf("%s: second run changed=%d\n%s", tool, c, second)
-		}
-		recaps = append(recaps, recap(t, first.stdout)["localhost"])
-	}
-	if len(recaps) == 2 && !reflect.DeepEqual(recaps[0], recaps[1]) {
-		t.Fatalf("recap: runbook %v, ansible %v", recaps[0], recaps[1])
-	}
-	var trees []string
-	for _, tool := range tools {
-		trees = append(trees, strings.ReplaceAll(snapshot(t, out[tool]), out[tool], ""))
-	}
-	if len(trees) == 2 && trees[0] != trees[1] {
-		t.Fatalf("files: runbook\n%s\nansible\n%s", trees[0], trees[1])
-	}
+	out := playTwiceLikeAnsible(t, dir, uriPassword, false, func(tool, out string, args ...string) result {
+		return uriRunTool(t, dir, tool, out, srv.URL, args...)
+	})
 	want := "POST application/x-www-form-urlencoded\na=x+y&b=1%262&c=p&c=q\n" +
 		"POST multipart/form-data\n" +
 		`inline "inline.bin" application/octet-stream "inline content"` + "\n" +
 		`note "" text/plain "plain text"` + "\n" +
 		`upload "data.txt" text/plain "file data\n"` + "\n" +
 		"PUT application/x-www-form-urlencoded\nfile data\n\n"
-	if b, _ := os.ReadFile(filepath.Join(out["runbook"], "forms.txt")); string(b) != want {
+	if b, _ := os.ReadFile(filepath.Join(out, "forms.txt")); string(b) != want {
 		t.Fatalf("forms.txt:\n%s\nwant\n%s", b, want)
 	}
 }
