@@ -156,7 +156,10 @@ func uriMultipart(ctx context.Context, mc *Context, args Args, b any) ([]byte, s
 			content = []byte(v)
 		case map[string]any:
 			file, _ := v["filename"].(string)
-			text, hasContent := v["content"].(string)
+			text := ""
+			if c, ok := v["content"]; ok && c != nil {
+				text = uriText(c)
+			}
 			if file == "" && text == "" {
 				return nil, "", fmt.Errorf("field %s: at least one of filename or content must be provided", name)
 			}
@@ -168,7 +171,7 @@ func uriMultipart(ctx context.Context, mc *Context, args Args, b any) ([]byte, s
 				}
 			}
 			h.Set("Content-Type", ctype)
-			if hasContent && text != "" {
+			if text != "" {
 				content = []byte(text)
 			} else {
 				var err error

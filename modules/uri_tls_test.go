@@ -132,6 +132,19 @@ func TestURICiphers(t *testing.T) {
 			t.Errorf("%v: the server takes none of them: %v %+v", bad, err, r)
 		}
 	}
+	// From the host the list goes to curl (OpenSSL) as it is.
+	eachConn(t, func(t *testing.T, c testConn) {
+		run := func(ciphers string) *modules.Result {
+			return helperMustRun(t, connContext(t, c, nil), "uri", map[string]any{"url": srv.URL + "/json", "ca_path": ca,
+				"ciphers": ciphers, "from": "host"})
+		}
+		if r := run("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"); r.Failed {
+			t.Errorf("host, matching: %+v", r)
+		}
+		if r := run("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384"); !r.Failed {
+			t.Errorf("host, none matching: %+v", r)
+		}
+	})
 	for _, c := range []struct{ ciphers, name string }{{"ECDHE-RSA-AES128-GCM-SHA256:HIGH", `"HIGH"`}, {"!aNULL", `"!aNULL"`},
 		{"CAMELLIA128-SHA", `"CAMELLIA128-SHA"`}} {
 		_, err := run(c.ciphers)
