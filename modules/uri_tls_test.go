@@ -201,3 +201,23 @@ func TestURIConnectionOptions(t *testing.T) {
 		t.Error("unredirected_headers from: host accepted")
 	}
 }
+
+// get_url shares uri's client, and its ciphers.
+func TestGetURLCiphers(t *testing.T) {
+	srv, ca := uriTLSServer(t, &tls.Config{MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
+	dest := filepath.Join(t.TempDir(), "doc.json")
+	run := func(ciphers string) (*modules.Result, error) {
+		return helperRun(t, helperContext(t, nil), "get_url", map[string]any{"url": srv.URL + "/json", "dest": dest,
+			"ca_path": ca, "ciphers": ciphers, "force": true})
+	}
+	if r, err := run("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"); err != nil || r.Failed {
+		t.Fatalf("matching: %v %+v", err, r)
+	}
+	if _, err := run("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384"); err == nil {
+		t.Error("none matching: no error")
+	}
+	if _, err := run("DEFAULT"); err == nil || !strings.Contains(err.Error(), `"DEFAULT"`) {
+		t.Errorf("DEFAULT: %v", err)
+	}
+}
