@@ -174,6 +174,12 @@ func dlRequest(mc *Context, args Args, rawURL string) (*uriRequest, error) {
 			*dst = p
 		}
 	}
+	if ciphers := args.StringList("ciphers"); len(ciphers) > 0 {
+		var err error
+		if r.ciphers, r.only13, err = uriCiphers(ciphers); err != nil {
+			return nil, err
+		}
+	}
 	r.header.Set("User-Agent", args.String("http_agent"))
 	for k, v := range args.Map("headers") {
 		r.header.Set(k, fmt.Sprint(v))
@@ -222,6 +228,8 @@ var dlParams = []Param{
 	{Name: "ca_path", Type: TypePath, Doc: "A PEM file of CA certificates trusted besides the system's, on the controller (relative: next to the playbook or in its files/)."},
 	{Name: "client_cert", Type: TypePath, Doc: "A PEM client certificate on the controller, for TLS client authentication (it may hold the key too)."},
 	{Name: "client_key", Type: TypePath, Doc: "The PEM key of client_cert, on the controller, when not in client_cert."},
+	{Name: "ciphers", Type: TypeList,
+		Doc: "The TLS 1.2 cipher suites allowed, by OpenSSL or IANA name, as uri takes them (runbook doc uri)."},
 	{Name: "use_proxy", Type: TypeBool, Default: true, Doc: "Use the controller's http_proxy/https_proxy/no_proxy environment (from: controller only)."},
 	{Name: "http_agent", Type: TypeString, Default: "runbook-httpget", Doc: "The User-Agent header."},
 	{Name: "from", Type: TypeString, Default: "controller", Choices: []string{"controller", "host"},

@@ -47,6 +47,12 @@ func uriClient(r *uriRequest, whole bool, redirected *bool) (*http.Client, error
 		}
 		tlsConf.RootCAs = pool
 	}
+	if len(r.ciphers) > 0 {
+		tlsConf.CipherSuites = r.ciphers
+	}
+	if r.only13 {
+		tlsConf.MinVersion = tls.VersionTLS13
+	}
 	if r.clientCert != "" {
 		key := r.clientKey
 		if key == "" {
@@ -59,26 +65,39 @@ func uriClient(r *uriRequest, whole bool, redirected *bool) (*http.Client, error
 		tlsConf.Certificates = []tls.Certificate{cert}
 	}
 	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConf, ForceAttemptHTTP2: true,
-		TLSHandshakeTimeout: r.timeout, ResponseHeaderTimeout: r.timeout}
+		TLSHandshakeTimeout: r.timeout, ResponseHeaderTimeout: r.timeout, DisableCompression: r.noDecompress}
 	if r.noProxy {
 		tr.Proxy = nil
 	}
-	if r.dial != nil {
+	switch {
+	case r.unixSocket != "":
+		tr.Proxy = nil // the socket is the server, whatever the URL's host
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{Timeout: r.timeout}).DialContext(ctx, "unix", r.unixSocket)
+		}
+	case r.dial != nil:
 		tr.Proxy = nil // from the host: its network, not the controller's proxy
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(ctx, r.timeout)
 			defer cancel()
 			return r.dial(ctx, network, addr)
 		}
-	} else {
+	default:
 		tr.DialContext = (&net.Dialer{Timeout: r.timeout}).DialContext
 	}
 	client := &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if !r.follow {
 			return http.ErrUseLastResponse
 		}
+		if m := via[0].Method; r.keepMethodOnly && m != http.MethodGet && m != http.MethodHead &&
+			req.Response != nil && (req.Response.StatusCode == 307 || req.Response.StatusCode == 308) {
+			return http.ErrUseLastResponse // urllib2 does not repeat a POST elsewhere
+		}
 		if len(via) >= 20 {
 			return errors.New("stopped after 20 redirects")
+		}
+		for _, h := range r.unredirected {
+			req.Header.Del(h)
 		}
 		*redirected = true
 		return nil
@@ -174,6 +193,9 @@ func uriCurl(ctx context.Context, mc *Context, r *uriRequest) (*uriResponse, err
 		}
 	}
 	if r.hasBody {
+		if bytes.IndexByte(r.body, 0) >= 0 {
+			return nil, errors.New("uri: a body with NUL bytes cannot be sent from: host (curl's config cannot carry it); send it from the controller")
+		}
 		fmt.Fprintf(&c, "data-raw = %s\n", q(string(r.body)))
 	}
 	if r.follow {
@@ -182,8 +204,14 @@ func uriCurl(ctx context.Context, mc *Context, r *uriRequest) (*uriResponse, err
 	if r.insecure {
 		c.WriteString("insecure\n")
 	}
-	if r.caPath != "" {
-		fmt.Fprintf(&c, "cacert = %s\n", q(r.caPath))
+	for opt, v := range map[string]string{"cacert": r.caPath, "cert": r.clientCert, "key": r.clientKey,
+		"unix-socket": r.unixSocket, "ciphers": r.cipherList} {
+		if v != "" {
+			fmt.Fprintf(&c, "%s = %s\n", opt, q(v))
+		}
+	}
+	if r.noProxy {
+		c.WriteString("noproxy = \"*\"\n")
 	}
 	res, err := hostRun(ctx, mc, "", &transport.Cmd{Args: []string{"/bin/sh", "-c", uriCurlScript}, Stdin: strings.NewReader(c.String()),
 		Env: mc.Env})

@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -77,24 +75,10 @@ const getURLPlay = `
           - matched.msg == 'file already exists'
 `
 
-// getURLRun runs the playbook with one tool, extra vars as JSON.
+// getURLRun runs the playbook with one tool.
 func getURLRun(t *testing.T, dir, tool, out, base string, args ...string) result {
 	t.Helper()
-	vars := fmt.Sprintf(`{"out": %q, "base": %q, "pw": %q}`, out, base, getURLPassword)
-	if tool == "runbook" {
-		return runbook(t, dir, append([]string{"play", "site.yaml", "-i", "hosts", "-e", vars}, args...)...)
-	}
-	cmd := exec.Command(tool, append([]string{"-i", "hosts", "site.yaml", "-e", vars}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, ".tmp"),
-		"ANSIBLE_HOME="+filepath.Join(dir, ".ansible"), "ANSIBLE_PYTHON_INTERPRETER=auto_silent", "ANSIBLE_RETRY_FILES_ENABLED=0")
-	var b strings.Builder
-	cmd.Stdout, cmd.Stderr = &b, &b
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitAtMostAMinute(t, cmd)
-	return result{stdout: b.String(), code: cmd.ProcessState.ExitCode()}
+	return playWithTool(t, dir, tool, fmt.Sprintf(`{"out": %q, "base": %q, "pw": %q}`, out, base, getURLPassword), args...)
 }
 
 // get_url through the CLI: --check writes nothing, the first run changes
@@ -104,47 +88,10 @@ func getURLRun(t *testing.T, dir, tool, out, base string, args ...string) result
 func TestGetURLPlaybookMatchesAnsible(t *testing.T) {
 	srv := getURLServer(t)
 	dir := workdir(t, map[string]string{"site.yaml": getURLPlay, "hosts": "localhost ansible_connection=local\n"})
-	tools := []string{"runbook"}
-	if p, err := exec.LookPath("ansible-playbook"); err == nil {
-		tools = append(tools, p)
-	} else if os.Getenv("RUNBOOK_REQUIRE_ANSIBLE") == "1" {
-		t.Fatal("ansible-playbook not found (RUNBOOK_REQUIRE_ANSIBLE=1)")
-	}
-	out := map[string]string{}
-	var recaps []map[string]int
-	for _, tool := range tools {
-		out[tool] = filepath.Join(dir, "out-"+filepath.Base(tool))
-		os.Mkdir(out[tool], 0o755)
-		if tool == "runbook" {
-			r := getURLRun(t, dir, tool, out[tool], srv.URL, "--check", "-vvv", "--diff")
-			if entries, _ := os.ReadDir(out[tool]); r.code != 0 || len(entries) != 0 {
-				t.Fatalf("--check: wrote %v\n%s", entries, r)
-			}
-		}
-		first := getURLRun(t, dir, tool, out[tool], srv.URL, "-vvv", "--diff")
-		second := getURLRun(t, dir, tool, out[tool], srv.URL)
-		if first.code != 0 || second.code != 0 {
-			t.Fatalf("%s: first %s\nsecond %s", tool, first, second)
-		}
-		if tool == "runbook" && strings.Contains(first.stdout+first.stderr, getURLPassword) {
-			t.Fatalf("the password was printed:\n%s", first)
-		}
-		if c := recap(t, second.stdout)["localhost"]["changed"]; c != 0 {
-			t.Fatalf("%s: second run changed=%d\n%s", tool, c, second)
-		}
-		recaps = append(recaps, recap(t, first.stdout)["localhost"])
-	}
-	if len(recaps) == 2 && !reflect.DeepEqual(recaps[0], recaps[1]) {
-		t.Fatalf("recap: runbook %v, ansible %v", recaps[0], recaps[1])
-	}
-	var trees []string
-	for _, tool := range tools {
-		trees = append(trees, strings.ReplaceAll(snapshot(t, out[tool]), out[tool], ""))
-	}
-	if len(trees) == 2 && trees[0] != trees[1] {
-		t.Fatalf("files: runbook\n%s\nansible\n%s", trees[0], trees[1])
-	}
-	if b, _ := os.ReadFile(filepath.Join(out["runbook"], "a.txt")); string(b) != "alpha\n" {
+	out := playTwiceLikeAnsible(t, dir, getURLPassword, true, func(tool, out string, args ...string) result {
+		return getURLRun(t, dir, tool, out, srv.URL, args...)
+	})
+	if b, _ := os.ReadFile(filepath.Join(out, "a.txt")); string(b) != "alpha\n" {
 		t.Fatalf("a.txt: %q", b)
 	}
 }
