@@ -287,6 +287,10 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 		target, targetVars = ht.delegate, ht.e.delegateVars(ht.delegate)
 		mc.Predicted = &ht.e.host(ht.delegate).predicted // what would be written is on the delegate
 	}
+	targetVars, err := ht.withRemoteUser(targetVars, vars)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := ht.e.conns.get(ctx, target, targetVars, ht.noLog)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,7 @@ func (e *engine) runBatch(ctx context.Context, pr *playRun) {
 		tags:              play.Tags,
 		become:            play.Become,
 		becomeUser:        play.BecomeUser,
+		remoteUser:        play.RemoteUser,
 		check:             play.CheckMode,
 		diff:              play.Diff,
 		env:               play.Environment,

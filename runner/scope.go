@@ -13,6 +13,7 @@ type scope struct {
 	vars              []map[string]any
 	become            *bool
 	becomeUser        string
+	remoteUser        string // remote_user: the login user unless the host's vars set one
 	check             *bool
 	diff              *bool
 	noLog             *bool
@@ -46,6 +47,9 @@ func (s *scope) child(t *playbook.Task) *scope {
 	c.become = firstBool(t.Become, s.become)
 	if t.BecomeUser != "" {
 		c.becomeUser = t.BecomeUser
+	}
+	if t.RemoteUser != "" {
+		c.remoteUser = t.RemoteUser
 	}
 	c.check = firstBool(t.CheckMode, s.check)
 	c.diff = firstBool(t.Diff, s.diff)

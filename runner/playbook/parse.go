@@ -199,7 +199,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
-	"required_vars", "roles", "vars_prompt",
+	"required_vars", "roles", "vars_prompt", "remote_user",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -255,6 +255,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.Become, err = d.boolPtr(v, kv.key)
 		case "become_user":
 			play.BecomeUser, err = d.str(v, kv.key)
+		case "remote_user":
+			play.RemoteUser, err = d.templatedStr(v, kv.key)
 		case "gather_facts":
 			play.GatherFacts, err = d.boolPtr(v, kv.key)
 		case "check_mode":

@@ -84,6 +84,9 @@ type Play struct {
 	MaxFailPercentage *float64
 	Become            *bool
 	BecomeUser        string
+	// RemoteUser is the SSH login user when the host's variables set no
+	// ansible_user (Ansible: connection variables beat keywords).
+	RemoteUser        string
 	GatherFacts       *bool
 	CheckMode         *bool
 	Diff              *bool
@@ -163,6 +166,7 @@ type Task struct {
 	Environment       map[string]any
 	Become            *bool
 	BecomeUser        string
+	RemoteUser        string // the login user, as on a play
 	Vars              map[string]any
 
 	// Role is set on the block holding a role's tasks, and on a role's

@@ -7,6 +7,12 @@ package schema
 func init() {
 	actionKeywords = append(actionKeywords, "local_action", "action")
 	playKeywordSchemas["vars_prompt"] = varsPromptSchema
+	playKeywordSchemas["remote_user"] = func() *Schema {
+		return scalar("The SSH login user for the play's hosts, unless a host's variables set ansible_user.")
+	}
+	taskKeywordSchemas["remote_user"] = func(bool) *Schema {
+		return scalar("The SSH login user for the task (or the block's tasks), unless the host's variables set ansible_user.")
+	}
 	action := func(desc string) func(bool) *Schema {
 		return func(bool) *Schema {
 			return &Schema{Description: desc, Type: []string{"string", "object"},

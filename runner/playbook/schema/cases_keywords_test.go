@@ -1,0 +1,19 @@
+package schema_test
+
+// Cases for the keyword forms of issue 18's last slice: remote_user, vars
+// as a list of mappings, task-level any_errors_fatal, environment as an
+// expression, loop_control.extended, import_playbook with when:, meta:
+// reset_connection and strategy.
+
+func init() {
+	goodPlaybooks["remote_user on play, block and task"] = `
+- hosts: all
+  remote_user: admin
+  tasks:
+    - block:
+        - command: id
+          remote_user: "{{ login }}"
+      remote_user: ops
+`
+	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
+}
