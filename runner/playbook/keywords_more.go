@@ -6,6 +6,8 @@ package playbook
 
 import (
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/runbook-dev/runbook/internal/yamlnode"
 )
 
 // templatedStr reads a string keyword whose value may hold {{ }}: the
@@ -16,4 +18,28 @@ func (d *decoder) templatedStr(n *yaml.Node, key string) (string, error) {
 		return "", err
 	}
 	return s, d.checkTemplates(n)
+}
+
+// varsMapping reads vars: a mapping, or (as Ansible allows on plays, blocks,
+// tasks and role entries) a list of mappings merged in order, a later one
+// winning.
+func (d *decoder) varsMapping(n *yaml.Node, key string) (map[string]any, error) {
+	r := yamlnode.Resolve(n)
+	if r.Kind != yaml.SequenceNode {
+		return d.mapping(n, key)
+	}
+	out := map[string]any{}
+	for _, c := range r.Content {
+		if rc := yamlnode.Resolve(c); rc.Kind != yaml.MappingNode {
+			return nil, errAt(d.pos(rc), "%q must be a mapping or a list of mappings, this entry is %s", key, kindName(rc))
+		}
+		m, err := d.mapping(c, key)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out, nil
 }

@@ -145,7 +145,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 			filePos = d.pos(kv.value)
 		case "name":
 		case "vars":
-			if vars, err = d.mapping(kv.value, kv.key); err != nil {
+			if vars, err = d.varsMapping(kv.value, kv.key); err != nil {
 				return nil, err
 			}
 		case "tags":
@@ -222,7 +222,7 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.Hosts = strings.Join(hs, ",")
 			hostsSet = true
 		case "vars":
-			play.Vars, err = d.mapping(v, kv.key)
+			play.Vars, err = d.varsMapping(v, kv.key)
 		case "vars_files":
 			play.VarsFiles, err = p.varsFiles(d, v, dir)
 		case "required_vars":

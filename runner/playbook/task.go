@@ -308,7 +308,7 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 	case "remote_user":
 		t.RemoteUser, err = d.templatedStr(v, kv.key)
 	case "vars":
-		t.Vars, err = d.mapping(v, kv.key)
+		t.Vars, err = d.varsMapping(v, kv.key)
 	case "args":
 		// merged with the module's arguments in moduleArgs
 	case "meta":

@@ -15,5 +15,16 @@ func init() {
           remote_user: "{{ login }}"
       remote_user: ops
 `
+	goodPlaybooks["vars as a list of mappings"] = `
+- import_playbook: other.yaml
+  vars: [{a: 1}]
+- hosts: all
+  vars: [{a: 1}, {b: 2}]
+  tasks:
+    - debug: {msg: hi}
+      vars:
+        - {c: 3}
+`
+	badPlaybooks["vars list of a scalar"] = "- hosts: all\n  vars: [{a: 1}, b]\n"
 	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
 }

@@ -12,7 +12,7 @@ import (
 var playKeywordSchemas = map[string]func() *Schema{
 	"name":          func() *Schema { return scalar("The play's name, shown in PLAY [...].") },
 	"hosts":         hostsSchema,
-	"vars":          func() *Schema { return mapping("Variables for the play.") },
+	"vars":          func() *Schema { return varsSchema("Variables for the play.") },
 	"vars_files":    varsFilesSchema,
 	"required_vars": requiredVarsSchema,
 	"tasks":         func() *Schema { return described(ref(defTasks), "The play's main tasks.") },
@@ -49,7 +49,7 @@ var importPlaybookKeywordSchemas = map[string]func() *Schema{
 		return fixedString("The playbook file to import (a fixed path, relative to this file).")
 	},
 	"name": func() *Schema { return scalar("A name for the import.") },
-	"vars": func() *Schema { return mapping("Variables for the imported plays.") },
+	"vars": func() *Schema { return varsSchema("Variables for the imported plays.") },
 	"tags": func() *Schema { return strList("Tags added to every imported play.") },
 }
 
@@ -128,7 +128,7 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 	"environment": func(bool) *Schema { return mapping("Environment variables for the task's commands.") },
 	"become":      func(bool) *Schema { return boolean("Run the task with sudo.") },
 	"become_user": func(bool) *Schema { return scalar("The user to become (default root).") },
-	"vars":        func(bool) *Schema { return mapping("Variables for the task.") },
+	"vars":        func(bool) *Schema { return varsSchema("Variables for the task.") },
 	"args": func(bool) *Schema {
 		return mapping("More arguments for the task's module (merged with the module's own).")
 	},

@@ -49,3 +49,11 @@ func varsPromptSchema() *Schema {
 			}},
 	}
 }
+
+// varsSchema is vars:, a mapping or a list of mappings merged in order.
+func varsSchema(desc string) *Schema {
+	return &Schema{Description: desc + " A list of mappings is merged in order.", AnyOf: []*Schema{
+		{Type: []string{"object", "null"}},
+		{Type: "array", Items: &Schema{Type: "object"}},
+	}}
+}
