@@ -20,6 +20,7 @@ type scope struct {
 	env               map[string]any
 	ignoreErrors      *bool
 	ignoreUnreachable *bool
+	anyErrorsFatal    *bool // a block's any_errors_fatal (the play's is on the play)
 	delegateTo        string
 	throttle          int // an enclosing block's throttle
 	// protected: an enclosing block has a rescue:, so a failure here is
@@ -56,6 +57,7 @@ func (s *scope) child(t *playbook.Task) *scope {
 	c.noLog = firstBool(t.NoLog, s.noLog)
 	c.ignoreErrors = firstBool(t.IgnoreErrors, s.ignoreErrors)
 	c.ignoreUnreachable = firstBool(t.IgnoreUnreachable, s.ignoreUnreachable)
+	c.anyErrorsFatal = firstBool(t.AnyErrorsFatal, s.anyErrorsFatal)
 	if t.Environment != nil {
 		env := make(map[string]any, len(s.env)+len(t.Environment))
 		for k, v := range s.env {

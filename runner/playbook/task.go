@@ -21,7 +21,7 @@ var taskKeywords = []string{
 	"ignore_errors", "ignore_unreachable", "failed_when", "changed_when", "until", "retries", "delay",
 	"run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
 	"check_mode", "diff", "no_log", "environment", "become", "become_user", "vars", "args", "meta",
-	"import_role", "include_role", "remote_user",
+	"import_role", "include_role", "remote_user", "any_errors_fatal",
 }
 
 // MetaActions are the values meta: accepts.
@@ -307,6 +307,8 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		t.BecomeUser, err = d.str(v, kv.key)
 	case "remote_user":
 		t.RemoteUser, err = d.templatedStr(v, kv.key)
+	case "any_errors_fatal":
+		t.AnyErrorsFatal, err = d.boolPtr(v, kv.key)
 	case "vars":
 		t.Vars, err = d.varsMapping(v, kv.key)
 	case "args":

@@ -167,6 +167,7 @@ type Task struct {
 	Become            *bool
 	BecomeUser        string
 	RemoteUser        string // the login user, as on a play
+	AnyErrorsFatal    *bool  // unset: the enclosing block's, else the play's
 	Vars              map[string]any
 
 	// Role is set on the block holding a role's tasks, and on a role's

@@ -26,5 +26,7 @@ func init() {
         - {c: 3}
 `
 	badPlaybooks["vars list of a scalar"] = "- hosts: all\n  vars: [{a: 1}, b]\n"
+	goodPlaybooks["any_errors_fatal on block and task"] = play("    - block:\n        - command: id\n          any_errors_fatal: no\n      any_errors_fatal: true\n")
+	badPlaybooks["any_errors_fatal not a bool"] = play("    - command: id\n      any_errors_fatal: always\n")
 	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
 }

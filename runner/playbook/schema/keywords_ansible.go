@@ -10,6 +10,9 @@ func init() {
 	playKeywordSchemas["remote_user"] = func() *Schema {
 		return scalar("The SSH login user for the play's hosts, unless a host's variables set ansible_user.")
 	}
+	taskKeywordSchemas["any_errors_fatal"] = func(bool) *Schema {
+		return boolean("End the play for every host when this task (or one of the block's tasks) fails on one; false overrides the play's.")
+	}
 	taskKeywordSchemas["remote_user"] = func(bool) *Schema {
 		return scalar("The SSH login user for the task (or the block's tasks), unless the host's variables set ansible_user.")
 	}
