@@ -304,32 +304,6 @@ func truthyVar(vars map[string]any, name string) bool {
 	return ok && eval.Truthy(v)
 }
 
-// environment renders the environment: keywords of play, blocks and task.
-func (e *engine) environment(sc *scope, t *playbook.Task, vars map[string]any) (map[string]string, error) {
-	if len(sc.env) == 0 && len(t.Environment) == 0 {
-		return nil, nil
-	}
-	merged := make(map[string]any, len(sc.env)+len(t.Environment))
-	for k, v := range sc.env {
-		merged[k] = v
-	}
-	for k, v := range t.Environment {
-		merged[k] = v
-	}
-	rendered, err := renderDeep(merged, vars)
-	if err != nil {
-		return nil, fmt.Errorf("environment: %w", err)
-	}
-	out := map[string]string{}
-	for k, v := range rendered.(map[string]any) {
-		if v == nil {
-			continue
-		}
-		out[k] = fmt.Sprint(v)
-	}
-	return out, nil
-}
-
 // delegateFor renders delegate_to for this host ("" when not delegated).
 func (e *engine) delegateFor(sc *scope, t *playbook.Task, vars map[string]any) (string, error) {
 	d := t.DelegateTo

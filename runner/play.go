@@ -142,12 +142,14 @@ func (e *engine) runBatch(ctx context.Context, pr *playRun) {
 		remoteUser:        play.RemoteUser,
 		check:             play.CheckMode,
 		diff:              play.Diff,
-		env:               play.Environment,
 		dir:               play.Pos.Dir(),
 		ignoreUnreachable: boolPtrIf(play.IgnoreUnreachable),
 	}
 	if play.NoLog {
 		sc.noLog = boolPtrIf(true)
+	}
+	if l, ok := envOf(play.Pos, play.Environment, play.EnvironmentExpr); ok {
+		sc.env = []envLayer{l}
 	}
 	if play.GatherFacts == nil || *play.GatherFacts {
 		e.gatherFacts(ctx, pr, sc)

@@ -17,7 +17,7 @@ type scope struct {
 	check             *bool
 	diff              *bool
 	noLog             *bool
-	env               map[string]any
+	env               []envLayer // environment: of the play and blocks, outermost first
 	ignoreErrors      *bool
 	ignoreUnreachable *bool
 	anyErrorsFatal    *bool // a block's any_errors_fatal (the play's is on the play)
@@ -58,15 +58,8 @@ func (s *scope) child(t *playbook.Task) *scope {
 	c.ignoreErrors = firstBool(t.IgnoreErrors, s.ignoreErrors)
 	c.ignoreUnreachable = firstBool(t.IgnoreUnreachable, s.ignoreUnreachable)
 	c.anyErrorsFatal = firstBool(t.AnyErrorsFatal, s.anyErrorsFatal)
-	if t.Environment != nil {
-		env := make(map[string]any, len(s.env)+len(t.Environment))
-		for k, v := range s.env {
-			env[k] = v
-		}
-		for k, v := range t.Environment {
-			env[k] = v
-		}
-		c.env = env
+	if l, ok := envOf(t.Pos, t.Environment, t.EnvironmentExpr); ok {
+		c.env = append(append([]envLayer{}, s.env...), l)
 	}
 	if t.DelegateTo != "" {
 		c.delegateTo = t.DelegateTo

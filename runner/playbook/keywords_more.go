@@ -8,6 +8,7 @@ import (
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
 	"github.com/runbook-dev/runbook/internal/yamlnode"
+	"github.com/runbook-dev/runbook/runner/eval"
 )
 
 // templatedStr reads a string keyword whose value may hold {{ }}: the
@@ -42,4 +43,21 @@ func (d *decoder) varsMapping(n *yaml.Node, key string) (map[string]any, error) 
 		}
 	}
 	return out, nil
+}
+
+// environment reads environment: a mapping, or a string holding {{ }} that
+// renders to one for each host at run time (environment: "{{ proxy_env }}").
+func (d *decoder) environment(n *yaml.Node) (map[string]any, string, error) {
+	r := yamlnode.Resolve(n)
+	if r.Kind == yaml.ScalarNode && r.Tag != "!!null" {
+		if !eval.HasTemplate(r.Value) {
+			return nil, "", errAt(d.pos(r), "environment must be a mapping of variable names to values, or a {{ expression }} giving one; got the string %q", r.Value)
+		}
+		if err := d.checkTemplates(r); err != nil {
+			return nil, "", err
+		}
+		return nil, r.Value, nil
+	}
+	m, err := d.mapping(n, "environment")
+	return m, "", err
 }

@@ -266,7 +266,7 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 		case "tags":
 			play.Tags, err = d.strList(v, kv.key, true)
 		case "environment":
-			play.Environment, err = d.mapping(v, kv.key)
+			play.Environment, play.EnvironmentExpr, err = d.environment(v)
 		case "ignore_unreachable":
 			play.IgnoreUnreachable, err = d.boolean(v, kv.key)
 		case "force_handlers":

@@ -300,7 +300,7 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 	case "no_log":
 		t.NoLog, err = d.boolPtr(v, kv.key)
 	case "environment":
-		t.Environment, err = d.mapping(v, kv.key)
+		t.Environment, t.EnvironmentExpr, err = d.environment(v)
 	case "become":
 		t.Become, err = d.boolPtr(v, kv.key)
 	case "become_user":

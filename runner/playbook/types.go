@@ -92,6 +92,7 @@ type Play struct {
 	Diff              *bool
 	Tags              []string
 	Environment       map[string]any
+	EnvironmentExpr   string // environment: "{{ expr }}", rendered per host to a mapping
 	IgnoreUnreachable bool
 	ForceHandlers     bool
 	NoLog             bool
@@ -164,6 +165,7 @@ type Task struct {
 	Diff              *bool
 	NoLog             *bool
 	Environment       map[string]any
+	EnvironmentExpr   string // environment: "{{ expr }}", rendered per host to a mapping
 	Become            *bool
 	BecomeUser        string
 	RemoteUser        string // the login user, as on a play

@@ -28,5 +28,7 @@ func init() {
 	badPlaybooks["vars list of a scalar"] = "- hosts: all\n  vars: [{a: 1}, b]\n"
 	goodPlaybooks["any_errors_fatal on block and task"] = play("    - block:\n        - command: id\n          any_errors_fatal: no\n      any_errors_fatal: true\n")
 	badPlaybooks["any_errors_fatal not a bool"] = play("    - command: id\n      any_errors_fatal: always\n")
+	goodPlaybooks["environment as an expression"] = "- hosts: all\n  environment: \"{{ proxy_env }}\"\n  tasks:\n    - command: id\n      environment: \"{{ e | default({}) }}\"\n"
+	badPlaybooks["environment a plain string"] = play("    - command: id\n      environment: LANG=C\n")
 	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
 }

@@ -13,6 +13,12 @@ func init() {
 	taskKeywordSchemas["any_errors_fatal"] = func(bool) *Schema {
 		return boolean("End the play for every host when this task (or one of the block's tasks) fails on one; false overrides the play's.")
 	}
+	playKeywordSchemas["environment"] = func() *Schema {
+		return environmentSchema("Environment variables for every command of the play")
+	}
+	taskKeywordSchemas["environment"] = func(bool) *Schema {
+		return environmentSchema("Environment variables for the task's commands")
+	}
 	taskKeywordSchemas["remote_user"] = func(bool) *Schema {
 		return scalar("The SSH login user for the task (or the block's tasks), unless the host's variables set ansible_user.")
 	}
@@ -58,5 +64,14 @@ func varsSchema(desc string) *Schema {
 	return &Schema{Description: desc + " A list of mappings is merged in order.", AnyOf: []*Schema{
 		{Type: []string{"object", "null"}},
 		{Type: "array", Items: &Schema{Type: "object"}},
+	}}
+}
+
+// environmentSchema is environment:, a mapping or a {{ expression }} that
+// renders to one.
+func environmentSchema(desc string) *Schema {
+	return &Schema{Description: desc + ": a mapping, or a {{ expression }} giving one.", AnyOf: []*Schema{
+		{Type: []string{"object", "null"}},
+		{Type: "string", Pattern: `\{\{`},
 	}}
 }

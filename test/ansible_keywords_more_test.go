@@ -1,0 +1,59 @@
+package test
+
+import (
+	"testing"
+)
+
+// Keywords of issue 18's last slice, run with runbook and (when installed)
+// ansible-playbook with the same recap: environment as an expression,
+// loop_control.extended, import_playbook with when:, strategy.
+
+// TestEnvironmentExpression: environment: "{{ proxy_env }}" on the play
+// renders per host to a mapping (its values templated too), merged under
+// the task's own expression.
+func TestEnvironmentExpression(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars:
+    proxy_env: {RB_A: "{{ a }}", RB_B: play}
+    a: one
+  environment: "{{ proxy_env }}"
+  tasks:
+    - name: show
+      command: sh -c 'echo $RB_A-$RB_B-$RB_C'
+      environment: "{{ {'RB_B': 'task', 'RB_C': 'c'} }}"
+      register: r
+    - assert: {that: ["r.stdout == 'one-task-c'"]}
+`})
+	if r := runIdioms(t, dir); r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+}
+
+// TestEnvironmentExpressionNotAMapping: an expression that renders to
+// something else fails the task with a message naming the host, the task
+// and its file:line (Ansible warns and drops the whole environment).
+func TestEnvironmentExpressionNotAMapping(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  vars: {notmap: just text}
+  tasks:
+    - name: bad env
+      command: "true"
+      environment: "{{ notmap }}"
+`, "hosts": "localhost ansible_connection=local\n"})
+	r := runbook(t, dir, "play", "site.yaml", "-i", "hosts")
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r)
+	}
+	mustContain(t, r, "fatal: [localhost]", `task \"bad env\" (site.yaml:6:7)`, `\"{{ notmap }}\" gave the string \"just text\", not a mapping`)
+	// A string without {{ }} is a parse error at its line.
+	dir = workdir(t, map[string]string{"site.yaml": "- hosts: all\n  environment: LANG=C\n  tasks: []\n"})
+	r = runbook(t, dir, "play", "site.yaml", "-i", "localhost,")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", r.code, r)
+	}
+	mustContain(t, r, "site.yaml:2:16: environment must be a mapping")
+}
