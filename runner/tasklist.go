@@ -109,10 +109,10 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			e.failHost(h, sc, t, err)
 			continue
 		}
-		for i, item := range items {
+		for i := range items {
 			loopVars := map[string]any{}
 			if t.HasLoop {
-				loopVars = e.loopVarsFor(t, item, i, len(items))
+				loopVars = e.loopVarsFor(t, items, i)
 			}
 			path, err := e.includeTarget(t, sc, mergeInto(vars, loopVars))
 			if err != nil {

@@ -57,3 +57,38 @@ func TestEnvironmentExpressionNotAMapping(t *testing.T) {
 	}
 	mustContain(t, r, "site.yaml:2:16: environment must be a mapping")
 }
+
+// TestLoopControlExtended: loop_control.extended gives ansible_loop's
+// revindex, revindex0, previtem, nextitem and allitems (left out with
+// extended_allitems: false), and each item's result holds ansible_loop.
+func TestLoopControlExtended(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: ext
+      assert:
+        that:
+          - "ansible_loop.index == ansible_loop.index0 + 1"
+          - "ansible_loop.revindex == 3 - ansible_loop.index0"
+          - "ansible_loop.revindex0 == 2 - ansible_loop.index0"
+          - "ansible_loop.length == 3"
+          - "ansible_loop.first == (item == 'a')"
+          - "ansible_loop.last == (item == 'c')"
+          - "(ansible_loop.previtem | default('none')) == {'a': 'none', 'b': 'a', 'c': 'b'}[item]"
+          - "(ansible_loop.nextitem | default('none')) == {'a': 'b', 'b': 'c', 'c': 'none'}[item]"
+          - "ansible_loop.allitems == ['a', 'b', 'c']"
+      loop: [a, b, c]
+      loop_control: {extended: true}
+      register: r
+    - name: without allitems
+      assert: {that: ["ansible_loop.allitems is not defined", "ansible_loop.revindex0 >= 0"]}
+      loop: [x, y]
+      loop_control: {extended: yes, extended_allitems: false}
+    - assert:
+        that: "r.results | map(attribute='ansible_loop') | map(attribute='revindex') | list == [3, 2, 1]"
+`})
+	if r := runIdioms(t, dir); r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+}

@@ -8,7 +8,7 @@ package playbook
 var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags"}
 
 // loopControlKeywords are the keys of a task's loop_control.
-var loopControlKeywords = []string{"loop_var", "index_var", "label"}
+var loopControlKeywords = []string{"loop_var", "index_var", "label", "extended", "extended_allitems"}
 
 // PlayKeywords returns the keys a play may hold, in the parser's order.
 func PlayKeywords() []string { return clone(playKeywords) }

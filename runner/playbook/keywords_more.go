@@ -61,3 +61,17 @@ func (d *decoder) environment(n *yaml.Node) (map[string]any, string, error) {
 	m, err := d.mapping(n, "environment")
 	return m, "", err
 }
+
+// loopControlExtended reads loop_control's boolean keys extended and
+// extended_allitems; handled is false for the other keys.
+func (d *decoder) loopControlExtended(t *Task, kv pair) (handled bool, err error) {
+	switch kv.key {
+	case "extended":
+		t.LoopControl.Extended, err = d.boolean(kv.value, kv.key)
+	case "extended_allitems":
+		t.LoopControl.ExtendedAllItems, err = d.boolPtr(kv.value, kv.key)
+	default:
+		return false, nil
+	}
+	return true, err
+}

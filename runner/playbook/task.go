@@ -368,6 +368,11 @@ func (d *decoder) loopControl(t *Task, n *yaml.Node) error {
 		return err
 	}
 	for _, kv := range ps {
+		if handled, err := d.loopControlExtended(t, kv); err != nil {
+			return err
+		} else if handled {
+			continue
+		}
 		var s string
 		if s, err = d.str(kv.value, kv.key); err != nil {
 			return err
@@ -389,7 +394,7 @@ func (d *decoder) loopControl(t *Task, n *yaml.Node) error {
 			}
 			t.LoopControl.Label = s
 		default:
-			return unknownKey(d.pos(kv.keyN), kv.key, "loop_control", []string{"loop_var", "index_var", "label"})
+			return unknownKey(d.pos(kv.keyN), kv.key, "loop_control", loopControlKeywords)
 		}
 	}
 	return nil

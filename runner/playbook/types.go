@@ -119,6 +119,10 @@ type LoopControl struct {
 	LoopVar  string
 	IndexVar string
 	Label    string
+	// Extended sets ansible_loop's full set of fields (revindex, previtem,
+	// nextitem, allitems, …); ExtendedAllItems false leaves allitems out.
+	Extended         bool
+	ExtendedAllItems *bool
 }
 
 // Task is a task, a handler, or a block (Block non-nil). Imported task files

@@ -30,5 +30,7 @@ func init() {
 	badPlaybooks["any_errors_fatal not a bool"] = play("    - command: id\n      any_errors_fatal: always\n")
 	goodPlaybooks["environment as an expression"] = "- hosts: all\n  environment: \"{{ proxy_env }}\"\n  tasks:\n    - command: id\n      environment: \"{{ e | default({}) }}\"\n"
 	badPlaybooks["environment a plain string"] = play("    - command: id\n      environment: LANG=C\n")
+	goodPlaybooks["loop_control extended"] = play("    - debug: {msg: hi}\n      loop: [1]\n      loop_control: {extended: true, extended_allitems: no, label: x}\n")
+	badPlaybooks["loop_control extended not a bool"] = play("    - debug: {msg: hi}\n      loop: [1]\n      loop_control: {extended: full}\n")
 	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
 }

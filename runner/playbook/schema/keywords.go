@@ -203,6 +203,10 @@ func loopControlSchema() *Schema {
 			props[k] = identifier("A variable holding the loop index (from 0).")
 		case "label":
 			props[k] = scalar("What to show for each item instead of the whole item.")
+		case "extended":
+			props[k] = boolean("Give ansible_loop its revindex, revindex0, previtem, nextitem and allitems too.")
+		case "extended_allitems":
+			props[k] = boolean("With extended: include ansible_loop.allitems (default true).")
 		default:
 			props[k] = &Schema{}
 		}
