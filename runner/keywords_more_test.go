@@ -5,16 +5,14 @@ import (
 )
 
 // TestVarsListOfMappings: vars: given as a list of mappings on a play, a
-// block, a task, a role entry and an import_playbook is merged in order
-// (a later mapping wins), as in Ansible.
+// block, a task and a role entry is merged in order (a later mapping wins),
+// as in Ansible; import_playbook's vars stay a mapping, as Ansible requires.
 func TestVarsListOfMappings(t *testing.T) {
 	_, rec := run{
 		inventory: "h1 ansible_connection=local\n",
 		playbook: `
 - import_playbook: inner.yaml
-  vars:
-    - {imp: one}
-    - {imp: two}
+  vars: {imp: two}
 - hosts: all
   gather_facts: false
   vars:

@@ -172,7 +172,8 @@ func boolPtrIf(b bool) *bool {
 
 // gatherFacts runs the setup module on every host of the batch.
 func (e *engine) gatherFacts(ctx context.Context, pr *playRun, sc *scope) {
-	t := &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Module: "setup", Args: map[string]any{}, Tags: []string{"always"}}
+	t := &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Module: "setup", Args: map[string]any{}, Tags: []string{"always"},
+		When: pr.play.ImportWhen}
 	saved := e.started
 	e.started = true // --start-at-task does not skip fact gathering
 	e.runLeaf(ctx, pr, t, sc)

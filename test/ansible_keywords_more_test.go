@@ -92,3 +92,35 @@ func TestLoopControlExtended(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 }
+
+// TestImportPlaybookWhen: an import_playbook's when: applies to every task
+// of the imported plays (pre_tasks, blocks, tasks with their own when:) and
+// to their fact gathering; its vars: are the plays' too. h2, where the
+// condition is false, skips all four; the play after the import runs on
+// both.
+func TestImportPlaybookWhen(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"site.yaml": `
+- import_playbook: inner.yaml
+  when: flag | bool
+  vars: {from_import: yes}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {name: after, debug: {msg: after}}
+`,
+		"inner.yaml": `
+- hosts: all
+  pre_tasks:
+    - {name: pre, debug: {msg: pre}}
+  tasks:
+    - block:
+        - {name: in block, debug: {msg: "{{ from_import }}"}}
+    - {name: own when, debug: {msg: own}, when: inventory_hostname == 'h1'}
+`})
+	r := runOracle(t, dir, "h1 ansible_connection=local flag=true\nh2 ansible_connection=local flag=no\n")
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	mustContain(t, r, "h1                         : ok=5    changed=0", "h2                         : ok=1    changed=0    unreachable=0    failed=0    skipped=4")
+}

@@ -5,7 +5,7 @@ package playbook
 // them from here so that they never drift from the parser.
 
 // importPlaybookKeywords are the keys of a `- import_playbook: FILE` entry.
-var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags"}
+var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags", "when"}
 
 // loopControlKeywords are the keys of a task's loop_control.
 var loopControlKeywords = []string{"loop_var", "index_var", "label", "extended", "extended_allitems"}

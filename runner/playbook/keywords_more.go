@@ -75,3 +75,19 @@ func (d *decoder) loopControlExtended(t *Task, kv pair) (handled bool, err error
 	}
 	return true, err
 }
+
+// importedWhen applies an import_playbook's when: to an imported play the
+// way Ansible does: prepended to the conditions of each of its tasks
+// (pre_tasks, roles, tasks, post_tasks; not handlers, which run only when
+// notified) and to fact gathering.
+func importedWhen(pl *Play, when []string) {
+	if len(when) == 0 {
+		return
+	}
+	pl.ImportWhen = append(append([]string{}, when...), pl.ImportWhen...)
+	for _, list := range [][]*Task{pl.PreTasks, pl.Tasks, pl.PostTasks} {
+		for _, t := range list {
+			t.When = append(append([]string{}, when...), t.When...)
+		}
+	}
+}

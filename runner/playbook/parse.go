@@ -135,7 +135,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 	var file string
 	var filePos Pos
 	var vars map[string]any
-	var tags []string
+	var tags, when []string
 	for _, kv := range ps {
 		switch kv.key {
 		case "import_playbook":
@@ -145,15 +145,20 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 			filePos = d.pos(kv.value)
 		case "name":
 		case "vars":
-			if vars, err = d.varsMapping(kv.value, kv.key); err != nil {
+			// Ansible takes only a mapping here (not a list of them).
+			if vars, err = d.mapping(kv.value, kv.key); err != nil {
 				return nil, err
 			}
 		case "tags":
 			if tags, err = d.strList(kv.value, kv.key, true); err != nil {
 				return nil, err
 			}
+		case "when":
+			if when, err = d.conditions(kv.value, kv.key); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, unknownKey(d.pos(kv.keyN), kv.key, "import_playbook", []string{"import_playbook", "name", "vars", "tags"})
+			return nil, unknownKey(d.pos(kv.keyN), kv.key, "import_playbook", importPlaybookKeywords)
 		}
 	}
 	if file == "" || eval.HasTemplate(file) {
@@ -174,6 +179,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 	}
 	for _, pl := range plays {
 		pl.Tags = append(append([]string{}, tags...), pl.Tags...)
+		importedWhen(pl, when)
 		if len(vars) > 0 {
 			merged := make(map[string]any, len(vars)+len(pl.Vars))
 			for k, v := range vars {

@@ -103,6 +103,10 @@ type Play struct {
 	// dependencies, import_role), in order: their defaults and vars are
 	// visible to the whole play.
 	Roles []*Role
+	// ImportWhen are the when: conditions of the import_playbook entries
+	// that brought the play in: every task has them already; fact
+	// gathering is skipped on hosts where they do not hold, as in Ansible.
+	ImportWhen []string
 	// VarsPrompt are variables asked for when the play starts (varsprompt.go).
 	VarsPrompt []VarsPrompt
 }

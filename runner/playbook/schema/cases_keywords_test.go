@@ -15,9 +15,10 @@ func init() {
           remote_user: "{{ login }}"
       remote_user: ops
 `
+	goodPlaybooks["import_playbook with when"] = "- import_playbook: other.yaml\n  when: flag | bool\n  vars: {a: 1}\n"
+	badPlaybooks["import_playbook when a mapping"] = "- import_playbook: other.yaml\n  when: {a: 1}\n"
+	badPlaybooks["import_playbook vars a list"] = "- import_playbook: other.yaml\n  vars: [{a: 1}]\n"
 	goodPlaybooks["vars as a list of mappings"] = `
-- import_playbook: other.yaml
-  vars: [{a: 1}]
 - hosts: all
   vars: [{a: 1}, {b: 2}]
   tasks:

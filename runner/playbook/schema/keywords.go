@@ -49,7 +49,7 @@ var importPlaybookKeywordSchemas = map[string]func() *Schema{
 		return fixedString("The playbook file to import (a fixed path, relative to this file).")
 	},
 	"name": func() *Schema { return scalar("A name for the import.") },
-	"vars": func() *Schema { return varsSchema("Variables for the imported plays.") },
+	"vars": func() *Schema { return mapping("Variables for the imported plays.") },
 	"tags": func() *Schema { return strList("Tags added to every imported play.") },
 }
 

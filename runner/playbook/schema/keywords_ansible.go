@@ -19,6 +19,9 @@ func init() {
 	taskKeywordSchemas["environment"] = func(bool) *Schema {
 		return environmentSchema("Environment variables for the task's commands")
 	}
+	importPlaybookKeywordSchemas["when"] = func() *Schema {
+		return conditions("Run the imported plays' tasks (and fact gathering) only on hosts where this is true.")
+	}
 	taskKeywordSchemas["remote_user"] = func(bool) *Schema {
 		return scalar("The SSH login user for the task (or the block's tasks), unless the host's variables set ansible_user.")
 	}
