@@ -69,3 +69,30 @@ func TestRemoteUserPrecedence(t *testing.T) {
 		t.Errorf("logins %v, want exactly %v", rec.logins, want)
 	}
 }
+
+// TestMetaResetConnection: meta: reset_connection closes the host's
+// connection, so the next task connects again; where its when: is false
+// the connection is kept.
+func TestMetaResetConnection(t *testing.T) {
+	rec := &loginRecorder{}
+	run{
+		inventory: "h1\nh2\n",
+		playbook: `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+    - meta: reset_connection
+      when: inventory_hostname == 'h1'
+    - command: "true"
+`,
+		opts: runner.Options{Connector: rec},
+	}.do(t)
+	count := map[string]int{}
+	for _, l := range rec.logins {
+		count[l]++
+	}
+	if count["h1 (default)"] != 2 || count["h2 (default)"] != 1 {
+		t.Errorf("connects %v, want h1 twice (reset) and h2 once", count)
+	}
+}

@@ -226,6 +226,15 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 				h.ended = true
 			}
 		}
+	case "reset_connection":
+		// The next task logs in again: a group the login user was just
+		// added to, or a changed ansible_user, takes effect.
+		for _, h := range pr.activeBatch() {
+			vars := e.taskVars(pr, h, sc, t, nil)
+			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
+				e.conns.reset(h.name)
+			}
+		}
 	case "clear_host_errors":
 		for _, h := range pr.activeBatch() {
 			vars := e.taskVars(pr, h, sc, t, nil)

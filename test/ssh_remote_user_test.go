@@ -44,3 +44,27 @@ func TestRemoteUserOverRealSSH(t *testing.T) {
 	}
 	mustContain(t, r, "ok: [a] => {\n    \"msg\": \"login=root/"+u.Name+"\"", "ok: [pinned] => {\n    \"msg\": \"login=root/root\"")
 }
+
+// TestResetConnectionOverRealSSH: after meta: reset_connection the next
+// task runs over a new SSH connection (another client port in
+// SSH_CONNECTION); without it the connection is reused.
+func TestResetConnectionOverRealSSH(t *testing.T) {
+	s := sshd.Start(t, sshd.Options{})
+	dir := workdir(t, map[string]string{"site.yaml": `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - {command: sh -c 'echo $SSH_CONNECTION', register: one}
+    - {command: sh -c 'echo $SSH_CONNECTION', register: two}
+    - meta: reset_connection
+    - {command: sh -c 'echo $SSH_CONNECTION', register: three}
+    - assert:
+        that: [one.stdout == two.stdout, two.stdout != three.stdout]
+`})
+	inv, kh := sshInventory(t, dir, map[string]*sshd.Server{"a": s}, "")
+	r := runbook(t, dir, "play", "site.yaml", "-i", inv, "--known-hosts", kh)
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	mustContain(t, r, "a                          : ok=4")
+}

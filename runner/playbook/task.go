@@ -25,7 +25,7 @@ var taskKeywords = []string{
 }
 
 // MetaActions are the values meta: accepts.
-var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors"}
+var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors", "reset_connection"}
 
 func isTaskKey(k string) bool {
 	k = canonicalAction(k)
