@@ -124,3 +124,21 @@ func TestImportPlaybookWhen(t *testing.T) {
 	}
 	mustContain(t, r, "h1                         : ok=5    changed=0", "h2                         : ok=1    changed=0    unreachable=0    failed=0    skipped=4")
 }
+
+// TestStrategy: strategy: linear runs (it is what runbook does, and the
+// recap is Ansible's); free and the other strategies are refused before
+// anything runs, naming file:line and saying runbook runs linear.
+func TestStrategy(t *testing.T) {
+	dir := workdir(t, map[string]string{"site.yaml": "- hosts: all\n  gather_facts: false\n  strategy: linear\n  tasks:\n    - debug: {msg: hi}\n"})
+	if r := runIdioms(t, dir); r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	for _, s := range []string{"free", "host_pinned", "debug", "mine"} {
+		dir := workdir(t, map[string]string{"site.yaml": "- hosts: all\n  gather_facts: false\n  strategy: " + s + "\n  tasks:\n    - debug: {msg: hi}\n"})
+		r := runbook(t, dir, "play", "site.yaml", "-i", "localhost,")
+		if r.code != 3 {
+			t.Fatalf("strategy %s: exit %d, want 3\n%s", s, r.code, r)
+		}
+		mustContain(t, r, "site.yaml:3:13: ", "strategy \""+s+"\"", "runbook runs plays with the linear strategy")
+	}
+}

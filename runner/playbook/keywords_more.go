@@ -91,3 +91,20 @@ func importedWhen(pl *Play, when []string) {
 		}
 	}
 }
+
+// strategy accepts strategy: linear, what runbook always does (each task on
+// every host of the batch before the next task). The others would change
+// the order hosts run in, so they are refused rather than run as linear.
+func (d *decoder) strategy(n *yaml.Node) error {
+	s, err := d.str(n, "strategy")
+	if err != nil {
+		return err
+	}
+	switch s {
+	case "linear", "ansible.builtin.linear":
+		return nil
+	case "free", "host_pinned", "debug", "ansible.builtin.free", "ansible.builtin.host_pinned", "ansible.builtin.debug":
+		return errAt(d.pos(n), "strategy %q is not supported: runbook runs plays with the linear strategy (each task on all hosts before the next); remove strategy: or write strategy: linear", s)
+	}
+	return errAt(d.pos(n), "unknown strategy %q: runbook runs plays with the linear strategy only; remove strategy: or write strategy: linear", s)
+}

@@ -205,7 +205,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
-	"required_vars", "roles", "vars_prompt", "remote_user",
+	"required_vars", "roles", "vars_prompt", "remote_user", "strategy",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -263,6 +263,8 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.BecomeUser, err = d.str(v, kv.key)
 		case "remote_user":
 			play.RemoteUser, err = d.templatedStr(v, kv.key)
+		case "strategy":
+			err = d.strategy(v)
 		case "gather_facts":
 			play.GatherFacts, err = d.boolPtr(v, kv.key)
 		case "check_mode":

@@ -34,5 +34,7 @@ func init() {
 	goodPlaybooks["loop_control extended"] = play("    - debug: {msg: hi}\n      loop: [1]\n      loop_control: {extended: true, extended_allitems: no, label: x}\n")
 	badPlaybooks["loop_control extended not a bool"] = play("    - debug: {msg: hi}\n      loop: [1]\n      loop_control: {extended: full}\n")
 	goodPlaybooks["meta reset_connection"] = play("    - meta: reset_connection\n      when: x is defined\n")
+	goodPlaybooks["strategy linear"] = "- hosts: all\n  strategy: linear\n"
+	badPlaybooks["strategy free"] = "- hosts: all\n  strategy: free\n"
 	badPlaybooks["remote_user a list"] = play("    - debug: {msg: hi}\n      remote_user: [a]\n")
 }

@@ -13,6 +13,10 @@ func init() {
 	taskKeywordSchemas["any_errors_fatal"] = func(bool) *Schema {
 		return boolean("End the play for every host when this task (or one of the block's tasks) fails on one; false overrides the play's.")
 	}
+	playKeywordSchemas["strategy"] = func() *Schema {
+		return &Schema{Description: "How hosts run through the tasks: runbook runs linear only (each task on every host before the next).",
+			Type: "string", Enum: []any{"linear", "ansible.builtin.linear"}}
+	}
 	playKeywordSchemas["environment"] = func() *Schema {
 		return environmentSchema("Environment variables for every command of the play")
 	}
