@@ -33,10 +33,7 @@ func (c *loginRecorder) Connect(_ context.Context, host string, vars map[string]
 // one of them (Ansible: connection variables override keywords). Each new
 // login user is a new connection; the same one is reused.
 func TestRemoteUserPrecedence(t *testing.T) {
-	rec := &loginRecorder{}
-	run{
-		inventory: "plain\ninv ansible_user=lola\n",
-		playbook: `
+	logins := recordLogins(t, "plain\ninv ansible_user=lola\n", `
 - hosts: all
   gather_facts: false
   remote_user: "{{ play_login }}"
@@ -49,12 +46,10 @@ func TestRemoteUserPrecedence(t *testing.T) {
           remote_user: deploy
       remote_user: ops
     - command: "true"
-`,
-		opts: runner.Options{Connector: rec},
-	}.do(t)
+`)
 	want := []string{"inv lola", "plain admin", "plain ops", "plain deploy"}
 	got := map[string]bool{}
-	for _, l := range rec.logins {
+	for _, l := range logins {
 		if got[l] {
 			t.Errorf("connected twice as %q: connections are not reused", l)
 		}
@@ -62,11 +57,11 @@ func TestRemoteUserPrecedence(t *testing.T) {
 	}
 	for _, w := range want {
 		if !got[w] {
-			t.Errorf("no login %q; logins: %v", w, rec.logins)
+			t.Errorf("no login %q; logins: %v", w, logins)
 		}
 	}
-	if len(rec.logins) != len(want) {
-		t.Errorf("logins %v, want exactly %v", rec.logins, want)
+	if len(logins) != len(want) {
+		t.Errorf("logins %v, want exactly %v", logins, want)
 	}
 }
 
@@ -74,10 +69,7 @@ func TestRemoteUserPrecedence(t *testing.T) {
 // connection, so the next task connects again; where its when: is false
 // the connection is kept.
 func TestMetaResetConnection(t *testing.T) {
-	rec := &loginRecorder{}
-	run{
-		inventory: "h1\nh2\n",
-		playbook: `
+	logins := recordLogins(t, "h1\nh2\n", `
 - hosts: all
   gather_facts: false
   tasks:
@@ -85,14 +77,21 @@ func TestMetaResetConnection(t *testing.T) {
     - meta: reset_connection
       when: inventory_hostname == 'h1'
     - command: "true"
-`,
-		opts: runner.Options{Connector: rec},
-	}.do(t)
+`)
 	count := map[string]int{}
-	for _, l := range rec.logins {
+	for _, l := range logins {
 		count[l]++
 	}
 	if count["h1 (default)"] != 2 || count["h2 (default)"] != 1 {
 		t.Errorf("connects %v, want h1 twice (reset) and h2 once", count)
 	}
+}
+
+// recordLogins runs the playbook on the inventory's hosts and returns the
+// connects the engine made, "host user" each.
+func recordLogins(t *testing.T, inventory, playbook string) []string {
+	t.Helper()
+	rec := &loginRecorder{}
+	run{inventory: inventory, playbook: playbook, opts: runner.Options{Connector: rec}}.do(t)
+	return rec.logins
 }
