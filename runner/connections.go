@@ -54,15 +54,19 @@ func isLocalhost(host string, vars map[string]any) bool {
 	return false
 }
 
-// connPool keeps one connection per host for the whole run, opened on
-// first use. A host that could not be reached is not retried within the run.
+// connPool keeps one connection per host and login user for the whole run,
+// opened on first use (remote_user may log in to one host as several users).
+// A host that could not be reached is not retried within the run, until
+// meta: reset_connection drops its connections.
 type connPool struct {
 	connector Connector
 	// trace, when set (-vvv), logs connects and every operation.
 	trace func(host, format string, args ...any)
 	mu    sync.Mutex
-	conns map[string]*poolEntry
+	conns map[poolKey]*poolEntry
 }
+
+type poolKey struct{ host, user string }
 
 type poolEntry struct {
 	once sync.Once
@@ -72,17 +76,18 @@ type poolEntry struct {
 }
 
 func newConnPool(c Connector, trace func(host, format string, args ...any)) *connPool {
-	return &connPool{connector: c, conns: map[string]*poolEntry{}, trace: trace}
+	return &connPool{connector: c, conns: map[poolKey]*poolEntry{}, trace: trace}
 }
 
 // get returns the host's connection, dialling it once. quiet asks for the
 // untraced connection (no_log tasks: their commands are not shown at -vvv).
 func (p *connPool) get(ctx context.Context, host string, vars map[string]any, quiet bool) (transport.Transport, error) {
+	key := poolKey{host: host, user: loginUser(vars)}
 	p.mu.Lock()
-	ent, ok := p.conns[host]
+	ent, ok := p.conns[key]
 	if !ok {
 		ent = &poolEntry{}
-		p.conns[host] = ent
+		p.conns[key] = ent
 	}
 	p.mu.Unlock()
 	ent.once.Do(func() {
@@ -102,6 +107,22 @@ func (p *connPool) get(ctx context.Context, host string, vars map[string]any, qu
 		return ent.raw, ent.err
 	}
 	return ent.conn, ent.err
+}
+
+// reset closes the host's connections (meta: reset_connection): the next
+// task logs in again, so a new group membership or login user takes effect.
+func (p *connPool) reset(host string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for key, ent := range p.conns {
+		if key.host != host {
+			continue
+		}
+		delete(p.conns, key)
+		if ent.raw != nil {
+			_ = ent.raw.Close() // dropped either way: the next task reconnects
+		}
+	}
 }
 
 func (p *connPool) closeAll() {
@@ -150,4 +171,42 @@ func describeTarget(host string, vars map[string]any) string {
 		port = fmt.Sprint(p)
 	}
 	return fmt.Sprintf("ssh %s@%s:%s", user, addr, port)
+}
+
+// loginVars are the variables that name the SSH login user, in the order
+// the SSH transport reads them.
+var loginVars = []string{"ansible_user", "ansible_ssh_user", "ansible_remote_user"}
+
+// loginUser is the login user the variables name ("" for the default).
+func loginUser(vars map[string]any) string {
+	for _, k := range loginVars {
+		if u, ok := vars[k]; ok && u != nil {
+			return fmt.Sprint(u)
+		}
+	}
+	return ""
+}
+
+// withRemoteUser applies the task's (or its blocks' or play's) remote_user
+// to the variables a connection is opened with. As in Ansible, a connection
+// variable (ansible_user, set anywhere: inventory, vars, -e) beats the
+// keyword; the keyword beats -u and the defaults.
+func (ht *hostTask) withRemoteUser(targetVars, vars map[string]any) (map[string]any, error) {
+	user := ht.t.RemoteUser
+	if user == "" {
+		user = ht.sc.remoteUser
+	}
+	if user == "" || loginUser(targetVars) != "" {
+		return targetVars, nil
+	}
+	rendered, err := renderDeep(user, vars)
+	if err != nil {
+		return nil, fmt.Errorf("remote_user: %w", err)
+	}
+	out := make(map[string]any, len(targetVars)+1)
+	for k, v := range targetVars {
+		out[k] = v
+	}
+	out["ansible_user"] = fmt.Sprint(rendered)
+	return out, nil
 }

@@ -287,6 +287,10 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 		target, targetVars = ht.delegate, ht.e.delegateVars(ht.delegate)
 		mc.Predicted = &ht.e.host(ht.delegate).predicted // what would be written is on the delegate
 	}
+	targetVars, err := ht.withRemoteUser(targetVars, vars)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := ht.e.conns.get(ctx, target, targetVars, ht.noLog)
 	if err != nil {
 		return nil, err
@@ -298,32 +302,6 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 func truthyVar(vars map[string]any, name string) bool {
 	v, ok := vars[name]
 	return ok && eval.Truthy(v)
-}
-
-// environment renders the environment: keywords of play, blocks and task.
-func (e *engine) environment(sc *scope, t *playbook.Task, vars map[string]any) (map[string]string, error) {
-	if len(sc.env) == 0 && len(t.Environment) == 0 {
-		return nil, nil
-	}
-	merged := make(map[string]any, len(sc.env)+len(t.Environment))
-	for k, v := range sc.env {
-		merged[k] = v
-	}
-	for k, v := range t.Environment {
-		merged[k] = v
-	}
-	rendered, err := renderDeep(merged, vars)
-	if err != nil {
-		return nil, fmt.Errorf("environment: %w", err)
-	}
-	out := map[string]string{}
-	for k, v := range rendered.(map[string]any) {
-		if v == nil {
-			continue
-		}
-		out[k] = fmt.Sprint(v)
-	}
-	return out, nil
 }
 
 // delegateFor renders delegate_to for this host ("" when not delegated).

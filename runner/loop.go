@@ -25,7 +25,7 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 		if ht.e.stopRequested() {
 			break
 		}
-		loopVars := ht.e.loopVarsFor(ht.t, item, i, len(items))
+		loopVars := ht.e.loopVarsFor(ht.t, items, i)
 		ht.e.opt.Redactor.Add(collectSecrets(loopVars, nil)...) // an item's password
 		itemVars := mergeInto(vars, loopVars)
 		r, itemDelegate := ht.runDelegatedItem(ctx, itemVars)
@@ -37,6 +37,9 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 		r.result["ansible_loop_var"] = loopVar
 		if ht.t.LoopControl.IndexVar != "" {
 			r.result[ht.t.LoopControl.IndexVar] = i
+		}
+		if ht.t.LoopControl.Extended { // Ansible returns it with each item's result
+			r.result["ansible_loop"] = loopVars["ansible_loop"]
 		}
 		results = append(results, r.result)
 		anyChanged = anyChanged || r.changed
@@ -135,14 +138,31 @@ func loopKeyword(t *playbook.Task) string {
 	return "loop"
 }
 
-// loopVarsFor returns the variables of one loop iteration.
-func (e *engine) loopVarsFor(t *playbook.Task, item any, index, length int) map[string]any {
+// loopVarsFor returns the variables of item index of items. ansible_loop
+// has index, index0, first, last and length always; loop_control.extended
+// adds revindex, revindex0, previtem, nextitem and (unless
+// extended_allitems: false) allitems, as in Ansible.
+func (e *engine) loopVarsFor(t *playbook.Task, items []any, index int) map[string]any {
+	length := len(items)
+	info := map[string]any{
+		"index": index + 1, "index0": index, "first": index == 0, "last": index == length-1, "length": length,
+	}
+	if lc := t.LoopControl; lc.Extended {
+		info["revindex"], info["revindex0"] = length-index, length-index-1
+		if index > 0 {
+			info["previtem"] = items[index-1]
+		}
+		if index+1 < length {
+			info["nextitem"] = items[index+1]
+		}
+		if lc.ExtendedAllItems == nil || *lc.ExtendedAllItems {
+			info["allitems"] = items
+		}
+	}
 	m := map[string]any{
-		loopVarName(t):     item,
+		loopVarName(t):     items[index],
 		"ansible_loop_var": loopVarName(t),
-		"ansible_loop": map[string]any{
-			"index": index + 1, "index0": index, "first": index == 0, "last": index == length-1, "length": length,
-		},
+		"ansible_loop":     info,
 	}
 	if t.LoopControl.IndexVar != "" {
 		m[t.LoopControl.IndexVar] = index

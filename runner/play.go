@@ -139,14 +139,17 @@ func (e *engine) runBatch(ctx context.Context, pr *playRun) {
 		tags:              play.Tags,
 		become:            play.Become,
 		becomeUser:        play.BecomeUser,
+		remoteUser:        play.RemoteUser,
 		check:             play.CheckMode,
 		diff:              play.Diff,
-		env:               play.Environment,
 		dir:               play.Pos.Dir(),
 		ignoreUnreachable: boolPtrIf(play.IgnoreUnreachable),
 	}
 	if play.NoLog {
 		sc.noLog = boolPtrIf(true)
+	}
+	if l, ok := envOf(play.Pos, play.Environment, play.EnvironmentExpr); ok {
+		sc.env = []envLayer{l}
 	}
 	if play.GatherFacts == nil || *play.GatherFacts {
 		e.gatherFacts(ctx, pr, sc)
@@ -169,7 +172,8 @@ func boolPtrIf(b bool) *bool {
 
 // gatherFacts runs the setup module on every host of the batch.
 func (e *engine) gatherFacts(ctx context.Context, pr *playRun, sc *scope) {
-	t := &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Module: "setup", Args: map[string]any{}, Tags: []string{"always"}}
+	t := &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Module: "setup", Args: map[string]any{}, Tags: []string{"always"},
+		When: pr.play.ImportWhen}
 	saved := e.started
 	e.started = true // --start-at-task does not skip fact gathering
 	e.runLeaf(ctx, pr, t, sc)

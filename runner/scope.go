@@ -13,12 +13,14 @@ type scope struct {
 	vars              []map[string]any
 	become            *bool
 	becomeUser        string
+	remoteUser        string // remote_user: the login user unless the host's vars set one
 	check             *bool
 	diff              *bool
 	noLog             *bool
-	env               map[string]any
+	env               []envLayer // environment: of the play and blocks, outermost first
 	ignoreErrors      *bool
 	ignoreUnreachable *bool
+	anyErrorsFatal    *bool // a block's any_errors_fatal (the play's is on the play)
 	delegateTo        string
 	throttle          int // an enclosing block's throttle
 	// protected: an enclosing block has a rescue:, so a failure here is
@@ -47,20 +49,17 @@ func (s *scope) child(t *playbook.Task) *scope {
 	if t.BecomeUser != "" {
 		c.becomeUser = t.BecomeUser
 	}
+	if t.RemoteUser != "" {
+		c.remoteUser = t.RemoteUser
+	}
 	c.check = firstBool(t.CheckMode, s.check)
 	c.diff = firstBool(t.Diff, s.diff)
 	c.noLog = firstBool(t.NoLog, s.noLog)
 	c.ignoreErrors = firstBool(t.IgnoreErrors, s.ignoreErrors)
 	c.ignoreUnreachable = firstBool(t.IgnoreUnreachable, s.ignoreUnreachable)
-	if t.Environment != nil {
-		env := make(map[string]any, len(s.env)+len(t.Environment))
-		for k, v := range s.env {
-			env[k] = v
-		}
-		for k, v := range t.Environment {
-			env[k] = v
-		}
-		c.env = env
+	c.anyErrorsFatal = firstBool(t.AnyErrorsFatal, s.anyErrorsFatal)
+	if l, ok := envOf(t.Pos, t.Environment, t.EnvironmentExpr); ok {
+		c.env = append(append([]envLayer{}, s.env...), l)
 	}
 	if t.DelegateTo != "" {
 		c.delegateTo = t.DelegateTo

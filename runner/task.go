@@ -40,6 +40,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 	if len(hosts) == 0 {
 		return
 	}
+	ran := hosts // the hosts this task ran for, for any_errors_fatal
 	check := boolOr(firstBool(t.CheckMode, sc.check), e.opt.Check)
 	common := e.commonMagic(pr, t)
 	e.emit(report.Event{Type: report.EventTaskStart, Task: e.taskName(pr, hosts[0], sc, t, common), Handler: sc.handler,
@@ -64,7 +65,7 @@ func (e *engine) runLeaf(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		e.shareRunOnce(pr, t, hosts[0])
 	}
 	e.applyInventoryChanges()
-	e.checkFailureLimits(pr, sc)
+	e.checkFailureLimits(pr, sc, t, ran)
 }
 
 // shareRunOnce gives every host of the batch the registered result and
@@ -91,9 +92,16 @@ func (e *engine) shareRunOnce(pr *playRun, t *playbook.Task, ran *hostState) {
 }
 
 // checkFailureLimits applies any_errors_fatal and max_fail_percentage after
-// a task, as the linear strategy does.
-func (e *engine) checkFailureLimits(pr *playRun, sc *scope) {
+// a task, as the linear strategy does. any_errors_fatal is the task's,
+// else its blocks', else the play's; it looks at the hosts that failed in
+// this task (ran), so a failure an earlier task ignored does not count.
+func (e *engine) checkFailureLimits(pr *playRun, sc *scope, t *playbook.Task, ran []*hostState) {
 	if sc.protected {
+		return
+	}
+	if boolOr(firstBool(t.AnyErrorsFatal, sc.anyErrorsFatal), pr.play.AnyErrorsFatal) && anyFailed(ran) {
+		e.abortRun(pr)
+		e.warn("any_errors_fatal: a host failed, ending the play for all hosts")
 		return
 	}
 	failed := 0
@@ -105,15 +113,19 @@ func (e *engine) checkFailureLimits(pr *playRun, sc *scope) {
 	if failed == 0 {
 		return
 	}
-	if pr.play.AnyErrorsFatal {
-		e.abortRun(pr)
-		e.warn("any_errors_fatal: a host failed, ending the play for all hosts")
-		return
-	}
 	if p := pr.play.MaxFailPercentage; p != nil && float64(failed)*100/float64(len(pr.batch)) > *p {
 		e.abortRun(pr)
 		e.warn("max_fail_percentage %v%% exceeded: %d of %d hosts failed, ending the play", *p, failed, len(pr.batch))
 	}
+}
+
+func anyFailed(hs []*hostState) bool {
+	for _, h := range hs {
+		if h.failed || h.unreachable {
+			return true
+		}
+	}
+	return false
 }
 
 // abortRun ends the play and, as Ansible does, counts every host of the

@@ -109,10 +109,10 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			e.failHost(h, sc, t, err)
 			continue
 		}
-		for i, item := range items {
+		for i := range items {
 			loopVars := map[string]any{}
 			if t.HasLoop {
-				loopVars = e.loopVarsFor(t, item, i, len(items))
+				loopVars = e.loopVarsFor(t, items, i)
 			}
 			path, err := e.includeTarget(t, sc, mergeInto(vars, loopVars))
 			if err != nil {
@@ -224,6 +224,15 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 			vars := e.taskVars(pr, h, sc, t, nil)
 			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
 				h.ended = true
+			}
+		}
+	case "reset_connection":
+		// The next task logs in again: a group the login user was just
+		// added to, or a changed ansible_user, takes effect.
+		for _, h := range pr.activeBatch() {
+			vars := e.taskVars(pr, h, sc, t, nil)
+			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
+				e.conns.reset(h.name)
 			}
 		}
 	case "clear_host_errors":

@@ -5,10 +5,10 @@ package playbook
 // them from here so that they never drift from the parser.
 
 // importPlaybookKeywords are the keys of a `- import_playbook: FILE` entry.
-var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags"}
+var importPlaybookKeywords = []string{"import_playbook", "name", "vars", "tags", "when"}
 
 // loopControlKeywords are the keys of a task's loop_control.
-var loopControlKeywords = []string{"loop_var", "index_var", "label"}
+var loopControlKeywords = []string{"loop_var", "index_var", "label", "extended", "extended_allitems"}
 
 // PlayKeywords returns the keys a play may hold, in the parser's order.
 func PlayKeywords() []string { return clone(playKeywords) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -189,4 +191,44 @@ func (s Sequence) Items() []any {
 		out = append(out, fmt.Sprintf(format, i))
 	}
 	return out
+}
+
+// loopControl reads loop_control: loop_var, index_var, label, extended and
+// extended_allitems.
+func (d *decoder) loopControl(t *Task, n *yaml.Node) error {
+	ps, err := d.pairs(n, "loop_control")
+	if err != nil {
+		return err
+	}
+	for _, kv := range ps {
+		if handled, err := d.loopControlExtended(t, kv); err != nil {
+			return err
+		} else if handled {
+			continue
+		}
+		var s string
+		if s, err = d.str(kv.value, kv.key); err != nil {
+			return err
+		}
+		switch kv.key {
+		case "loop_var":
+			if !isIdentifier(s) {
+				return errAt(d.pos(kv.value), "loop_var: %q is not a valid variable name", s)
+			}
+			t.LoopControl.LoopVar = s
+		case "index_var":
+			if !isIdentifier(s) {
+				return errAt(d.pos(kv.value), "index_var: %q is not a valid variable name", s)
+			}
+			t.LoopControl.IndexVar = s
+		case "label":
+			if err := d.checkTemplates(kv.value); err != nil {
+				return err
+			}
+			t.LoopControl.Label = s
+		default:
+			return unknownKey(d.pos(kv.keyN), kv.key, "loop_control", loopControlKeywords)
+		}
+	}
+	return nil
 }

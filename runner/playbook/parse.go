@@ -135,7 +135,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 	var file string
 	var filePos Pos
 	var vars map[string]any
-	var tags []string
+	var tags, when []string
 	for _, kv := range ps {
 		switch kv.key {
 		case "import_playbook":
@@ -145,6 +145,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 			filePos = d.pos(kv.value)
 		case "name":
 		case "vars":
+			// Ansible takes only a mapping here (not a list of them).
 			if vars, err = d.mapping(kv.value, kv.key); err != nil {
 				return nil, err
 			}
@@ -152,8 +153,12 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 			if tags, err = d.strList(kv.value, kv.key, true); err != nil {
 				return nil, err
 			}
+		case "when":
+			if when, err = d.conditions(kv.value, kv.key); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, unknownKey(d.pos(kv.keyN), kv.key, "import_playbook", []string{"import_playbook", "name", "vars", "tags"})
+			return nil, unknownKey(d.pos(kv.keyN), kv.key, "import_playbook", importPlaybookKeywords)
 		}
 	}
 	if file == "" || eval.HasTemplate(file) {
@@ -174,6 +179,7 @@ func (p *parser) importPlaybook(d *decoder, n *yaml.Node, dir string) ([]*Play, 
 	}
 	for _, pl := range plays {
 		pl.Tags = append(append([]string{}, tags...), pl.Tags...)
+		importedWhen(pl, when)
 		if len(vars) > 0 {
 			merged := make(map[string]any, len(vars)+len(pl.Vars))
 			for k, v := range vars {
@@ -199,7 +205,7 @@ var playKeywords = []string{
 	"name", "hosts", "vars", "vars_files", "tasks", "pre_tasks", "post_tasks", "handlers",
 	"serial", "any_errors_fatal", "max_fail_percentage", "become", "become_user", "gather_facts",
 	"check_mode", "diff", "tags", "environment", "ignore_unreachable", "force_handlers", "no_log",
-	"required_vars", "roles", "vars_prompt",
+	"required_vars", "roles", "vars_prompt", "remote_user", "strategy",
 }
 
 func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
@@ -222,7 +228,7 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.Hosts = strings.Join(hs, ",")
 			hostsSet = true
 		case "vars":
-			play.Vars, err = d.mapping(v, kv.key)
+			play.Vars, err = d.varsMapping(v, kv.key)
 		case "vars_files":
 			play.VarsFiles, err = p.varsFiles(d, v, dir)
 		case "required_vars":
@@ -255,6 +261,10 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 			play.Become, err = d.boolPtr(v, kv.key)
 		case "become_user":
 			play.BecomeUser, err = d.str(v, kv.key)
+		case "remote_user":
+			play.RemoteUser, err = d.templatedStr(v, kv.key)
+		case "strategy":
+			err = d.strategy(v)
 		case "gather_facts":
 			play.GatherFacts, err = d.boolPtr(v, kv.key)
 		case "check_mode":
@@ -264,7 +274,7 @@ func (p *parser) play(d *decoder, n *yaml.Node, dir string) (*Play, error) {
 		case "tags":
 			play.Tags, err = d.strList(v, kv.key, true)
 		case "environment":
-			play.Environment, err = d.mapping(v, kv.key)
+			play.Environment, play.EnvironmentExpr, err = d.environment(v)
 		case "ignore_unreachable":
 			play.IgnoreUnreachable, err = d.boolean(v, kv.key)
 		case "force_handlers":

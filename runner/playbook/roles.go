@@ -127,7 +127,7 @@ func (p *parser) roleEntry(d *decoder, c *yaml.Node, dir string) (*Role, error) 
 			case kv.key == "role" || kv.key == "name":
 				name, err = d.str(kv.value, kv.key)
 			case kv.key == "vars":
-				entryVars, err = d.mapping(kv.value, kv.key)
+				entryVars, err = d.varsMapping(kv.value, kv.key)
 			case contains(roleEntryKeywords, kv.key):
 				err = p.taskKeyword(d, t, kv, dir, false)
 			default:

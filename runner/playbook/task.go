@@ -21,11 +21,11 @@ var taskKeywords = []string{
 	"ignore_errors", "ignore_unreachable", "failed_when", "changed_when", "until", "retries", "delay",
 	"run_once", "delegate_to", "block", "rescue", "always", "include_tasks", "import_tasks",
 	"check_mode", "diff", "no_log", "environment", "become", "become_user", "vars", "args", "meta",
-	"import_role", "include_role",
+	"import_role", "include_role", "remote_user", "any_errors_fatal",
 }
 
 // MetaActions are the values meta: accepts.
-var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors"}
+var MetaActions = []string{"flush_handlers", "end_play", "end_host", "noop", "clear_host_errors", "reset_connection"}
 
 func isTaskKey(k string) bool {
 	k = canonicalAction(k)
@@ -300,13 +300,17 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 	case "no_log":
 		t.NoLog, err = d.boolPtr(v, kv.key)
 	case "environment":
-		t.Environment, err = d.mapping(v, kv.key)
+		t.Environment, t.EnvironmentExpr, err = d.environment(v)
 	case "become":
 		t.Become, err = d.boolPtr(v, kv.key)
 	case "become_user":
 		t.BecomeUser, err = d.str(v, kv.key)
+	case "remote_user":
+		t.RemoteUser, err = d.templatedStr(v, kv.key)
+	case "any_errors_fatal":
+		t.AnyErrorsFatal, err = d.boolPtr(v, kv.key)
 	case "vars":
-		t.Vars, err = d.mapping(v, kv.key)
+		t.Vars, err = d.varsMapping(v, kv.key)
 	case "args":
 		// merged with the module's arguments in moduleArgs
 	case "meta":
@@ -356,39 +360,6 @@ func isIdentifier(s string) bool {
 		}
 	}
 	return true
-}
-
-func (d *decoder) loopControl(t *Task, n *yaml.Node) error {
-	ps, err := d.pairs(n, "loop_control")
-	if err != nil {
-		return err
-	}
-	for _, kv := range ps {
-		var s string
-		if s, err = d.str(kv.value, kv.key); err != nil {
-			return err
-		}
-		switch kv.key {
-		case "loop_var":
-			if !isIdentifier(s) {
-				return errAt(d.pos(kv.value), "loop_var: %q is not a valid variable name", s)
-			}
-			t.LoopControl.LoopVar = s
-		case "index_var":
-			if !isIdentifier(s) {
-				return errAt(d.pos(kv.value), "index_var: %q is not a valid variable name", s)
-			}
-			t.LoopControl.IndexVar = s
-		case "label":
-			if err := d.checkTemplates(kv.value); err != nil {
-				return err
-			}
-			t.LoopControl.Label = s
-		default:
-			return unknownKey(d.pos(kv.keyN), kv.key, "loop_control", []string{"loop_var", "index_var", "label"})
-		}
-	}
-	return nil
 }
 
 // importTasks inlines a task file as a block, so the import's when:, tags:

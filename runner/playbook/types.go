@@ -84,11 +84,15 @@ type Play struct {
 	MaxFailPercentage *float64
 	Become            *bool
 	BecomeUser        string
+	// RemoteUser is the SSH login user when the host's variables set no
+	// ansible_user (Ansible: connection variables beat keywords).
+	RemoteUser        string
 	GatherFacts       *bool
 	CheckMode         *bool
 	Diff              *bool
 	Tags              []string
 	Environment       map[string]any
+	EnvironmentExpr   string // environment: "{{ expr }}", rendered per host to a mapping
 	IgnoreUnreachable bool
 	ForceHandlers     bool
 	NoLog             bool
@@ -99,6 +103,10 @@ type Play struct {
 	// dependencies, import_role), in order: their defaults and vars are
 	// visible to the whole play.
 	Roles []*Role
+	// ImportWhen are the when: conditions of the import_playbook entries
+	// that brought the play in: every task has them already; fact
+	// gathering is skipped on hosts where they do not hold, as in Ansible.
+	ImportWhen []string
 	// VarsPrompt are variables asked for when the play starts (varsprompt.go).
 	VarsPrompt []VarsPrompt
 }
@@ -115,6 +123,10 @@ type LoopControl struct {
 	LoopVar  string
 	IndexVar string
 	Label    string
+	// Extended sets ansible_loop's full set of fields (revindex, previtem,
+	// nextitem, allitems, …); ExtendedAllItems false leaves allitems out.
+	Extended         bool
+	ExtendedAllItems *bool
 }
 
 // Task is a task, a handler, or a block (Block non-nil). Imported task files
@@ -161,8 +173,11 @@ type Task struct {
 	Diff              *bool
 	NoLog             *bool
 	Environment       map[string]any
+	EnvironmentExpr   string // environment: "{{ expr }}", rendered per host to a mapping
 	Become            *bool
 	BecomeUser        string
+	RemoteUser        string // the login user, as on a play
+	AnyErrorsFatal    *bool  // unset: the enclosing block's, else the play's
 	Vars              map[string]any
 
 	// Role is set on the block holding a role's tasks, and on a role's

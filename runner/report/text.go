@@ -246,7 +246,7 @@ func debugPayload(r map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range r {
 		switch k {
-		case "changed", "failed", "skipped", "verbosity":
+		case "changed", "failed", "skipped", "verbosity", "ansible_loop": // loop_control.extended's: Ansible does not print it either
 			continue
 		}
 		out[k] = v

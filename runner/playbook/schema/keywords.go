@@ -12,7 +12,7 @@ import (
 var playKeywordSchemas = map[string]func() *Schema{
 	"name":          func() *Schema { return scalar("The play's name, shown in PLAY [...].") },
 	"hosts":         hostsSchema,
-	"vars":          func() *Schema { return mapping("Variables for the play.") },
+	"vars":          func() *Schema { return varsSchema("Variables for the play.") },
 	"vars_files":    varsFilesSchema,
 	"required_vars": requiredVarsSchema,
 	"tasks":         func() *Schema { return described(ref(defTasks), "The play's main tasks.") },
@@ -128,7 +128,7 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 	"environment": func(bool) *Schema { return mapping("Environment variables for the task's commands.") },
 	"become":      func(bool) *Schema { return boolean("Run the task with sudo.") },
 	"become_user": func(bool) *Schema { return scalar("The user to become (default root).") },
-	"vars":        func(bool) *Schema { return mapping("Variables for the task.") },
+	"vars":        func(bool) *Schema { return varsSchema("Variables for the task.") },
 	"args": func(bool) *Schema {
 		return mapping("More arguments for the task's module (merged with the module's own).")
 	},
@@ -203,6 +203,10 @@ func loopControlSchema() *Schema {
 			props[k] = identifier("A variable holding the loop index (from 0).")
 		case "label":
 			props[k] = scalar("What to show for each item instead of the whole item.")
+		case "extended":
+			props[k] = boolean("Give ansible_loop its revindex, revindex0, previtem, nextitem and allitems too.")
+		case "extended_allitems":
+			props[k] = boolean("With extended: include ansible_loop.allitems (default true).")
 		default:
 			props[k] = &Schema{}
 		}

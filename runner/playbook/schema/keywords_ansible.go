@@ -7,6 +7,28 @@ package schema
 func init() {
 	actionKeywords = append(actionKeywords, "local_action", "action")
 	playKeywordSchemas["vars_prompt"] = varsPromptSchema
+	playKeywordSchemas["remote_user"] = func() *Schema {
+		return scalar("The SSH login user for the play's hosts, unless a host's variables set ansible_user.")
+	}
+	taskKeywordSchemas["any_errors_fatal"] = func(bool) *Schema {
+		return boolean("End the play for every host when this task (or one of the block's tasks) fails on one; false overrides the play's.")
+	}
+	playKeywordSchemas["strategy"] = func() *Schema {
+		return &Schema{Description: "How hosts run through the tasks: runbook runs linear only (each task on every host before the next).",
+			Type: "string", Enum: []any{"linear", "ansible.builtin.linear"}}
+	}
+	playKeywordSchemas["environment"] = func() *Schema {
+		return environmentSchema("Environment variables for every command of the play")
+	}
+	taskKeywordSchemas["environment"] = func(bool) *Schema {
+		return environmentSchema("Environment variables for the task's commands")
+	}
+	importPlaybookKeywordSchemas["when"] = func() *Schema {
+		return conditions("Run the imported plays' tasks (and fact gathering) only on hosts where this is true.")
+	}
+	taskKeywordSchemas["remote_user"] = func(bool) *Schema {
+		return scalar("The SSH login user for the task (or the block's tasks), unless the host's variables set ansible_user.")
+	}
 	action := func(desc string) func(bool) *Schema {
 		return func(bool) *Schema {
 			return &Schema{Description: desc, Type: []string{"string", "object"},
@@ -42,4 +64,21 @@ func varsPromptSchema() *Schema {
 				"unsafe":  boolean("Accepted for compatibility."),
 			}},
 	}
+}
+
+// varsSchema is vars:, a mapping or a list of mappings merged in order.
+func varsSchema(desc string) *Schema {
+	return &Schema{Description: desc + " A list of mappings is merged in order.", AnyOf: []*Schema{
+		{Type: []string{"object", "null"}},
+		{Type: "array", Items: &Schema{Type: "object"}},
+	}}
+}
+
+// environmentSchema is environment:, a mapping or a {{ expression }} that
+// renders to one.
+func environmentSchema(desc string) *Schema {
+	return &Schema{Description: desc + ": a mapping, or a {{ expression }} giving one.", AnyOf: []*Schema{
+		{Type: []string{"object", "null"}},
+		{Type: "string", Pattern: `\{\{`},
+	}}
 }

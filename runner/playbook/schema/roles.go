@@ -23,7 +23,7 @@ func rolesSchema() *Schema {
 		Properties: map[string]*Schema{
 			"role": scalar("The role's name (its directory under roles/ or ANSIBLE_ROLES_PATH), or a path."),
 			"name": scalar("The role's name (older spelling of role:)."),
-			"vars": mapping("Variables for the role (its own vars/ win over them)."),
+			"vars": varsSchema("Variables for the role (its own vars/ win over them)."),
 			"tags": strList("Tags added to every task of the role."),
 			"when": conditions("Run the role's tasks only when this is true."),
 		},
