@@ -52,7 +52,7 @@ func (ht *hostTask) runLoop(ctx context.Context, vars map[string]any) outcome {
 			// The next item sees the facts this one set, as in Ansible:
 			// set_fact in a loop accumulating a list.
 			ht.e.storeFacts(ht.h, ht.t.Module, r.facts)
-			vars = ht.e.taskVarsWith(ht.pr, ht.h, ht.sc, ht.t, nil, ht.common)
+			vars = ht.e.taskVarsWith(ht.pr, ht.h, ht.sc, ht.t, ht.common)
 		}
 		ev := report.Event{Type: report.EventHostResult, Task: ht.t.DisplayName(), Host: ht.h.name, Delegate: itemDelegate,
 			Status: r.status, IsItem: true, Item: ht.e.itemLabel(ht.t, item, itemVars), Module: ht.t.Module, Result: r.result}
@@ -187,12 +187,12 @@ func (e *engine) itemLabel(t *playbook.Task, item any, vars map[string]any) stri
 	return fmt.Sprint(item)
 }
 
-// taskVars builds the variables a task sees on a host.
-func (e *engine) taskVars(pr *playRun, h *hostState, sc *scope, t *playbook.Task, loop map[string]any) map[string]any {
-	return e.taskVarsWith(pr, h, sc, t, loop, e.commonMagic(pr, t))
+// taskVars builds the variables a task sees on a host, outside any loop.
+func (e *engine) taskVars(pr *playRun, h *hostState, sc *scope, t *playbook.Task) map[string]any {
+	return e.taskVarsWith(pr, h, sc, t, e.commonMagic(pr, t))
 }
 
-func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.Task, loop, common map[string]any) map[string]any {
+func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.Task, common map[string]any) map[string]any {
 	scoped := sc.vars
 	if t.Vars != nil && !t.IsBlock() {
 		scoped = append(append([]map[string]any{}, sc.vars...), t.Vars)
@@ -223,7 +223,6 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		included:   h.included,
 		registered: h.registered,
 		magic:      magic,
-		loop:       loop,
 		extra:      e.opt.ExtraVars,
 	}
 	l.roles = e.roleLayers(pr, sc.role)

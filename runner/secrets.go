@@ -22,9 +22,6 @@ func (l *varLayers) secretsOf(merged map[string]any) []string {
 			out = secret.Named(k, merged[k], out)
 		}
 	}
-	for k := range l.loop {
-		out = secret.Named(k, merged[k], out)
-	}
 	for _, k := range l.templated {
 		out = secret.Named(k, merged[k], out)
 	}

@@ -147,7 +147,7 @@ func (e *engine) taskName(pr *playRun, h *hostState, sc *scope, t *playbook.Task
 	if !eval.HasTemplate(name) {
 		return name
 	}
-	v, err := eval.Render(name, e.taskVarsWith(pr, h, sc, t, nil, common))
+	v, err := eval.Render(name, e.taskVarsWith(pr, h, sc, t, common))
 	if err != nil {
 		return name
 	}
@@ -173,7 +173,7 @@ type hostTask struct {
 // runOnHost runs the task (all loop items) on one host and accounts for it.
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
 	start := time.Now() // monotonic: the result's Duration
-	vars := e.taskVarsWith(pr, h, sc, t, nil, common)
+	vars := e.taskVarsWith(pr, h, sc, t, common)
 	delegate, err := e.hostDelegate(sc, t, vars)
 	if err != nil {
 		e.failHost(h, sc, t, err)

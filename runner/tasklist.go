@@ -95,7 +95,7 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 	groups := map[string]*inclusion{}
 	hosts := pr.activeBatch()
 	for _, h := range hosts {
-		vars := e.taskVars(pr, h, sc, t, nil)
+		vars := e.taskVars(pr, h, sc, t)
 		if ok, err := e.conditionsHold(sc, t, vars); err != nil || !ok {
 			if err != nil {
 				e.failHost(h, sc, t, err)
@@ -221,7 +221,7 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		}
 	case "end_host":
 		for _, h := range pr.activeBatch() {
-			vars := e.taskVars(pr, h, sc, t, nil)
+			vars := e.taskVars(pr, h, sc, t)
 			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
 				h.ended = true
 			}
@@ -230,14 +230,14 @@ func (e *engine) runMeta(ctx context.Context, pr *playRun, t *playbook.Task, sc 
 		// The next task logs in again: a group the login user was just
 		// added to, or a changed ansible_user, takes effect.
 		for _, h := range pr.activeBatch() {
-			vars := e.taskVars(pr, h, sc, t, nil)
+			vars := e.taskVars(pr, h, sc, t)
 			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
 				e.conns.reset(h.name)
 			}
 		}
 	case "clear_host_errors":
 		for _, h := range pr.activeBatch() {
-			vars := e.taskVars(pr, h, sc, t, nil)
+			vars := e.taskVars(pr, h, sc, t)
 			if ok, err := e.conditionsHold(sc, t, vars); err == nil && ok {
 				e.clearHostErrors(pr)
 				break

@@ -14,8 +14,8 @@ const omitPlaceholder = "__omit_place_holder__runbook"
 // varLayers builds the variables a task sees on one host, lowest precedence
 // first: inventory group vars, inventory host vars (both merged by the
 // inventory), facts, play vars, vars_files, block and task vars, include_vars,
-// registered vars and set_fact, magic vars, loop vars, and extra vars, which
-// always win.
+// registered vars and set_fact, magic vars, and extra vars, which always
+// win. Loop variables are laid over the result per item (runLoop).
 type varLayers struct {
 	inventory  map[string]any
 	facts      map[string]any
@@ -25,7 +25,6 @@ type varLayers struct {
 	included   map[string]any   // include_vars
 	registered map[string]any
 	magic      map[string]any
-	loop       map[string]any
 	extra      map[string]any
 	// templated, set by merge, names the variables whose values were
 	// templates: their secrets are known only once rendered.
@@ -40,7 +39,7 @@ type varLayers struct {
 // map (Ansible templates variables lazily; doing it once here gives the same
 // answer for the common cases and keeps conditions consistent with args).
 func (l *varLayers) merge() map[string]any {
-	n := len(l.roles.defaults) + len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.included) + len(l.registered) + len(l.magic) + len(l.loop) + len(l.extra) + 8
+	n := len(l.roles.defaults) + len(l.inventory) + len(l.facts) + len(l.play) + len(l.varsFiles) + len(l.included) + len(l.registered) + len(l.magic) + len(l.extra) + 8
 	out := make(map[string]any, n)
 	var templated []string
 	put := func(m map[string]any, track bool) {
@@ -64,7 +63,6 @@ func (l *varLayers) merge() map[string]any {
 	put(l.registered, false)
 	put(l.roles.params, true)
 	put(l.magic, false)
-	put(l.loop, false)
 	put(l.extra, true)
 	resolveTemplatedVars(out, templated)
 	l.templated = templated
