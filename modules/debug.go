@@ -73,8 +73,10 @@ func (debugModule) Run(ctx context.Context, mc *Context, args Args) (*Result, er
 		data[name] = v
 		return &Result{Data: data}, nil
 	}
-	msg := args["msg"]
-	if msg == nil {
+	// msg: null (or an expression that is None) prints null, as in
+	// Ansible; only a missing msg prints the default.
+	msg, given := args["msg"]
+	if !given {
 		msg = debugDefaultMsg
 	}
 	data["msg"] = msg

@@ -21,12 +21,15 @@ type setupModule struct{}
 var setupSpec = &Spec{
 	Name:  "setup",
 	Short: "Gather facts about the host",
-	Doc: "Collects a small, cheap set of facts with one shell script on the host: names, kernel, " +
-		"architecture, distribution (from /etc/os-release), user, a few environment variables, " +
-		"service and package manager, CPU count, memory and the date. gather_facts runs it; it changes nothing.",
+	Doc: "Collects Ansible's common facts with one shell script on the host (no Python needed): names, kernel, " +
+		"architecture, distribution (from /etc/os-release, lsb_release), user, a few environment variables, " +
+		"service and package manager, processors, memory, mounts, network interfaces and default routes, DNS, " +
+		"virtualization, SELinux/AppArmor, DMI, SSH host keys, local facts from /etc/ansible/facts.d (JSON, INI " +
+		"or executables), the kernel command line and the date. Not gathered: ansible_python*, ansible_devices, " +
+		"ansible_lvm, ethtool features. gather_facts runs it; it changes nothing.",
 	Params: []Param{
 		{Name: "filter", Type: TypeList, Doc: "Only return facts whose name matches one of these glob patterns (for example ansible_distribution*)."},
-		{Name: "gather_subset", Type: TypeList, Doc: "Accepted for compatibility; the same small set of facts is always gathered."},
+		{Name: "gather_subset", Type: TypeList, Doc: "Accepted for compatibility; the same facts are always gathered."},
 		{Name: "gather_timeout", Type: TypeInt, Default: 10, Doc: "Seconds to wait for the host before failing."},
 	},
 	GathersFacts: true,
@@ -36,7 +39,13 @@ var setupSpec = &Spec{
 			"ansible_kernel_version, ansible_architecture, ansible_machine, ansible_machine_id, ansible_distribution, " +
 			"ansible_distribution_version, ansible_distribution_major_version, ansible_distribution_release, ansible_os_family, " +
 			"ansible_user_id, ansible_user_uid, ansible_user_gid, ansible_user_dir, ansible_env, ansible_service_mgr, " +
-			"ansible_pkg_mgr, ansible_processor_nproc, ansible_memtotal_mb, ansible_date_time."},
+			"ansible_pkg_mgr, ansible_processor_nproc, ansible_memtotal_mb, ansible_date_time; ansible_interfaces, " +
+			"ansible_<interface>, ansible_default_ipv4/ipv6, ansible_all_ipv4/ipv6_addresses; ansible_processor, " +
+			"ansible_processor_count/cores/threads_per_core/vcpus; ansible_memory_mb, ansible_memfree_mb, ansible_swaptotal_mb; " +
+			"ansible_mounts; ansible_lsb; ansible_dns; ansible_domain; ansible_virtualization_type/role; ansible_selinux, " +
+			"ansible_apparmor, ansible_fips; ansible_user_shell/gecos, real and effective ids; ansible_cmdline, " +
+			"ansible_proc_cmdline; ansible_uptime_seconds, ansible_loadavg; DMI (ansible_product_name, ansible_bios_*, …); " +
+			"ansible_ssh_host_key_*; ansible_local."},
 	},
 	Example: `- setup:
     filter: [ansible_distribution*, ansible_os_family]`,
@@ -69,9 +78,11 @@ for p in dnf5 dnf yum apt-get zypper apk pacman; do
 done
 kv nproc "$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null)"
 kv memtotal_kb "$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo 2>/dev/null)"
+if [ -r /etc/debian_version ]; then kv debian_version "$(cat /etc/debian_version)"; fi
 for f in /etc/os-release /usr/lib/os-release; do
   if [ -r $f ]; then sed 's/^/os_/' $f; break; fi
 done
+` + setupMoreScript + `
 exit 0`
 
 func (setupModule) Run(ctx context.Context, mc *Context, args Args) (*Result, error) {
@@ -88,7 +99,13 @@ func (setupModule) Run(ctx context.Context, mc *Context, args Args) (*Result, er
 		return &Result{Failed: true, RC: IntPtr(res.ExitCode), Stdout: string(res.Stdout), Stderr: string(res.Stderr),
 			Msg: "fact gathering script failed"}, nil
 	}
-	facts := setupFacts(setupParse(string(res.Stdout)))
+	head, sections := setupSections(string(res.Stdout))
+	facts := setupFacts(setupParse(head))
+	setupNetworkFacts(facts, sections)
+	setupProcessorFacts(facts, sections["cpuinfo"])
+	setupMemoryFacts(facts, sections["meminfo"])
+	setupMountFacts(facts, sections["mounts"], sections["byuuid"])
+	setupSystemFacts(facts, sections)
 	if patterns := args.StringList("filter"); len(patterns) > 0 {
 		for k := range facts {
 			keep := false
@@ -147,6 +164,10 @@ var setupFamilies = map[string]string{
 	"suse": "Suse", "opensuse": "Suse", "arch": "Archlinux", "alpine": "Alpine",
 }
 
+// setupFileVariety is ansible_distribution_file_variety per OS family.
+var setupFileVariety = map[string]string{"Debian": "Debian", "RedHat": "RedHat", "Suse": "SUSE",
+	"Alpine": "Alpine", "Archlinux": "Archlinux", "Gentoo": "Gentoo"}
+
 func setupFacts(kv map[string]string) map[string]any {
 	na := func(s string) string {
 		if s == "" {
@@ -187,6 +208,11 @@ func setupFacts(kv map[string]string) map[string]any {
 	if release == "" {
 		release = kv["os_UBUNTU_CODENAME"]
 	}
+	// Debian's os-release has only the major version; the point release
+	// is in /etc/debian_version (Ansible reads it there too).
+	if dv := kv["debian_version"]; dist == "Debian" && dv != "" && dv[0] >= '0' && dv[0] <= '9' {
+		version = dv
+	}
 	if dist == "" { // no os-release: macOS, the BSDs
 		dist, version = kv["system"], kv["kernel"]
 		if dist == "Darwin" {
@@ -206,7 +232,15 @@ func setupFacts(kv map[string]string) map[string]any {
 			family = "Darwin"
 		}
 	}
-	major, _, _ := strings.Cut(version, ".")
+	major, rest, _ := strings.Cut(version, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	if minor == "" {
+		minor = "NA"
+	}
+	f["ansible_distribution_minor_version"] = minor
+	f["ansible_distribution_file_variety"] = na(setupFileVariety[family])
+	_, domain, _ := strings.Cut(fqdn, ".")
+	f["ansible_domain"] = domain
 	f["ansible_distribution"], f["ansible_os_family"] = na(dist), na(family)
 	f["ansible_distribution_version"], f["ansible_distribution_major_version"] = na(version), na(major)
 	f["ansible_distribution_release"] = na(release)
@@ -226,6 +260,10 @@ func setupFacts(kv map[string]string) map[string]any {
 		f["ansible_service_mgr"] = "openrc"
 	case kv["system"] == "Darwin":
 		f["ansible_service_mgr"] = "launchd"
+	case kv["pid1"] != "" && kv["pid1"] != "init" && !strings.HasSuffix(kv["pid1"], "sh"):
+		// Like Ansible: an unknown init (a container's entry point) is
+		// reported by its name.
+		f["ansible_service_mgr"] = kv["pid1"]
 	default:
 		f["ansible_service_mgr"] = "service"
 	}

@@ -256,11 +256,18 @@ func (e *engine) commonMagic(pr *playRun, t *playbook.Task) map[string]any {
 		"ansible_play_name":   pr.play.Name,
 		"playbook_dir":        e.playbookDir(),
 		"omit":                omitPlaceholder,
-		"ansible_run_tags":    stringsToAny(e.opt.Tags),
+		"ansible_run_tags":    runTags(e.opt.Tags),
 		"ansible_skip_tags":   stringsToAny(e.opt.SkipTags),
 		"ansible_forks":       e.opt.Forks,
 		"ansible_config_file": nil,
+		"ansible_version":     ansibleVersion,
 	}
+	roles := make([]any, 0, len(pr.play.Roles))
+	for _, r := range pr.play.Roles {
+		roles = append(roles, r.Name)
+	}
+	m["ansible_play_role_names"], m["ansible_role_names"] = roles, roles
+	m["inventory_file"], m["inventory_dir"] = e.inventorySource()
 	if mentionsHostvars(pr, t) || e.dirs.hostvars || pr.roles.hostvars {
 		m["hostvars"] = e.hostvars()
 	}

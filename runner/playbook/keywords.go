@@ -32,7 +32,8 @@ func clone(s []string) []string { return append([]string(nil), s...) }
 // registered results, so a task may not register under one of these names.
 var magicVars = []string{
 	"ansible_check_mode", "ansible_config_file", "ansible_diff_mode", "ansible_forks", "ansible_play_batch",
-	"ansible_play_hosts", "ansible_play_name", "ansible_run_tags", "ansible_skip_tags", "ansible_verbosity",
-	"group_names", "groups", "hostvars", "inventory_hostname", "inventory_hostname_short", "omit",
+	"ansible_play_hosts", "ansible_play_name", "ansible_play_role_names", "ansible_role_names", "ansible_run_tags",
+	"ansible_skip_tags", "ansible_verbosity", "ansible_version", "group_names", "groups", "hostvars",
+	"inventory_dir", "inventory_file", "inventory_hostname", "inventory_hostname_short", "omit",
 	"play_hosts", "playbook_dir",
 }

@@ -1,0 +1,40 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// ansibleVersion is ansible_version: the ansible-core release whose
+// semantics runbook follows, so that playbooks checking
+// `ansible_version.full is version('2.9', '>=')` take their modern branch.
+var ansibleVersion = map[string]any{"full": "2.14.0", "major": 2, "minor": 14, "revision": 0, "string": "2.14.0"}
+
+// runTags is ansible_run_tags: the --tags given, or ["all"] as in Ansible.
+func runTags(tags []string) []any {
+	if len(tags) == 0 {
+		return []any{"all"}
+	}
+	return stringsToAny(tags)
+}
+
+// inventorySource is inventory_file and inventory_dir: the first inventory
+// source, absolute when it is a path on the controller; a host list
+// ("a,b,") has no directory.
+func (e *engine) inventorySource() (any, any) {
+	if e.inv == nil || len(e.inv.Sources) == 0 {
+		return nil, nil
+	}
+	src := e.inv.Sources[0]
+	fi, err := os.Stat(src)
+	if err != nil {
+		return src, nil
+	}
+	if abs, err := filepath.Abs(src); err == nil {
+		src = abs
+	}
+	if fi.IsDir() {
+		return src, src
+	}
+	return src, filepath.Dir(src)
+}

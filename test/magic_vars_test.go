@@ -1,0 +1,47 @@
+package test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMagicVariablesAsAnsible checks the magic variables real playbooks
+// branch on: ansible_version, ansible_run_tags (["all"] without --tags),
+// ansible_play_role_names, inventory_file/inventory_dir, and that a debug
+// msg that is None prints null rather than the default greeting.
+func TestMagicVariablesAsAnsible(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"hosts.ini": "h1 ansible_connection=local\n",
+		"roles/web/tasks/main.yml": "- debug: {msg: 'web role'}\n",
+		"site.yml": `
+- hosts: all
+  gather_facts: false
+  roles: [web]
+  tasks:
+    - name: magic
+      tags: [t1]
+      debug:
+        msg: "v={{ ansible_version.major }}.{{ ansible_version.minor }} new={{ 'yes' if ansible_version.full is version('2.9', '>=') else 'no' }} tags={{ ansible_run_tags | join(',') }} roles={{ ansible_play_role_names | join(',') }} file={{ inventory_file | basename }} dir={{ 'same' if inventory_dir == playbook_dir else inventory_dir }}"
+    - name: none msg
+      tags: [t1]
+      debug:
+        msg: "{{ none }}"
+`,
+	})
+	r := runbook(t, dir, "play", "site.yml", "-i", "hosts.ini")
+	if r.code != 0 {
+		t.Fatalf("%v", r)
+	}
+	want := "v=2.14 new=yes tags=all roles=web file=hosts.ini dir=same"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("want %q in:\n%s", want, r.stdout)
+	}
+	if s := section(t, r.stdout, "TASK [none msg]"); !strings.Contains(s, `"msg": null`) || strings.Contains(s, "Hello world") {
+		t.Errorf("debug msg None:\n%s", s)
+	}
+	r = runbook(t, dir, "play", "site.yml", "-i", filepath.Join(dir, "hosts.ini"), "--tags", "t1")
+	if !strings.Contains(r.stdout, "tags=t1 ") {
+		t.Errorf("--tags t1: %v", r)
+	}
+}
