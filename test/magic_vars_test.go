@@ -12,7 +12,7 @@ import (
 // msg that is None prints null rather than the default greeting.
 func TestMagicVariablesAsAnsible(t *testing.T) {
 	dir := workdir(t, map[string]string{
-		"hosts.ini": "h1 ansible_connection=local\n",
+		"hosts.ini":                "h1 ansible_connection=local\n",
 		"roles/web/tasks/main.yml": "- debug: {msg: 'web role'}\n",
 		"site.yml": `
 - hosts: all
