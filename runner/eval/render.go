@@ -354,9 +354,58 @@ func splitTemplate(s string) ([]rawSegment, error) {
 		if strings.TrimSpace(code) == "" {
 			return nil, syntaxErrorf("empty {{ }} at offset %d in %s", i+j, quoteExpr(s))
 		}
-		segs = append(segs, rawSegment{text: strings.TrimSpace(code), isExpr: true})
+		segs = append(segs, rawSegment{text: literalBackslashes(strings.TrimSpace(code)), isExpr: true})
 		i = end + 2
 	}
+}
+
+// literalBackslashes doubles every backslash inside the string literals of
+// a {{ }} expression, so that the literal's value is exactly the text
+// between its quotes. ansible-core does this to every {{ }} in a playbook
+// value (not to `when:`, not inside {% %}, not in .j2 files), because the
+// YAML parser has already decoded the string's escapes once: in a
+// double-quoted YAML value, '\\1' reaches the expression as '\1' and must
+// stay a regex backreference, and '\n' in a plain scalar stays a backslash
+// and an n.
+func literalBackslashes(code string) string {
+	if !strings.Contains(code, `\`) {
+		return code
+	}
+	var b strings.Builder
+	var quote byte
+	for k := 0; k < len(code); k++ {
+		c := code[k]
+		switch {
+		case quote == 0:
+			if c == '"' || c == '\'' {
+				quote = c
+			}
+		case c == '\\':
+			if k+1 < len(code) && code[k+1] == quote {
+				// An escaped quote: Ansible's doubling would end the
+				// literal there and fail; it stays an escaped quote.
+				b.WriteByte(c)
+				k++
+				c = code[k]
+				break
+			}
+			b.WriteByte('\\')
+			if k+1 < len(code) {
+				// The escaped character never ends the literal (Jinja's
+				// lexer reads the pair as one), as in Ansible.
+				b.WriteByte(c)
+				k++
+				c = code[k]
+				if c == '\\' {
+					b.WriteByte('\\')
+				}
+			}
+		case c == quote:
+			quote = 0
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // findClose returns the index of the "}}" that closes the expression

@@ -288,7 +288,7 @@ func (p *stmtParser) body() ([]stmtNode, *tag, error) {
 			}
 		case '#':
 		case '{':
-			c, err := p.compile(t, t.code)
+			c, err := p.compile(t, literalBackslashes(t.code))
 			if err != nil {
 				return nil, nil, err
 			}
