@@ -152,6 +152,11 @@ func (e *engine) runInclude(ctx context.Context, pr *playRun, t *playbook.Task, 
 			}
 			continue
 		}
+		if t.IncludeApply != nil {
+			wrap := *t.IncludeApply
+			wrap.Block = tasks
+			tasks = []*playbook.Task{&wrap}
+		}
 		e.runOn(ctx, pr, g.hosts, tasks, inner)
 	}
 }

@@ -39,11 +39,16 @@ func TestIncludeTasksForms(t *testing.T) {
 		t.Errorf("templated file: %q", got)
 	}
 	for _, tc := range []struct{ task, want string }{
-		{"include_tasks: {file: sub.yml, apply: {tags: [x]}}", "site.yml:3:38: include_tasks: apply: is not supported: put the keywords on a block"},
-		{"include_tasks: {fiel: sub.yml}", `site.yml:3:23: include_tasks: unknown parameter "fiel" (it takes file:)`},
+		{"include_tasks: {file: sub.yml, apply: [x]}", "site.yml:3:45: include_tasks: apply must be a mapping of task keywords"},
+		{"include_tasks: {file: sub.yml, apply: {loop: [1]}}", `site.yml:3:46: include_tasks: apply: "loop" cannot be applied to included tasks`},
+		{"include_tasks: {file: sub.yml, apply: {tagz: [x]}}", `site.yml:3:46: unknown task keyword or module "tagz"`},
+		{"include_role: {name: r, apply: {notify: h}}", `include_role: apply: "notify" cannot be applied to included tasks`},
+		{"import_role: {name: r, apply: {tags: [x]}}", `import_role has no apply:`},
+		{"include_tasks: {fiel: sub.yml}", `site.yml:3:23: include_tasks: unknown parameter "fiel" (it takes file:, apply:)`},
 		{"include_tasks: {file: [a]}", `site.yml:3:29: "file" must be a string, got a list`},
 	} {
-		dir := writeFiles(t, map[string]string{"sub.yml": "- debug: {msg: sub}\n", "site.yml": "- hosts: all\n  tasks:\n    - " + tc.task + "\n"})
+		dir := writeFiles(t, map[string]string{"sub.yml": "- debug: {msg: sub}\n", "roles/r/tasks/main.yml": "- debug: {msg: r}\n",
+			"site.yml": "- hosts: all\n  tasks:\n    - " + tc.task + "\n"})
 		_, err := playbook.Load(filepath.Join(dir, "site.yml"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.task, err, tc.want)

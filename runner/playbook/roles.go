@@ -68,7 +68,7 @@ var roleEntryKeywords = []string{
 }
 
 // roleArgKeys are the arguments of import_role and include_role.
-var roleArgKeys = []string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "public", "allow_duplicates", "rolespec_validate"}
+var roleArgKeys = []string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "public", "allow_duplicates", "rolespec_validate", "apply"}
 
 // roles parses a play's roles: into blocks (each role after its
 // dependencies), to run before the play's tasks. A role already used in
@@ -224,7 +224,15 @@ func (p *parser) roleTask(d *decoder, t *Task, kv pair, dir string) error {
 	}
 	str := func(k string) string { s, _ := args[k].(string); return s }
 	from := RoleFrom{Tasks: str("tasks_from"), Vars: str("vars_from"), Defaults: str("defaults_from"), Handlers: str("handlers_from")}
+	if _, ok := args["apply"]; ok && kv.key != "include_role" {
+		return errAt(pos, "import_role has no apply: (put the keywords on the import_role task itself; they apply to every task of the role)")
+	}
 	if kv.key == "include_role" {
+		if applyNode := mappingValue(kv.value, "apply"); applyNode != nil {
+			if t.IncludeApply, err = p.applyBlock(d, applyNode, dir, "include_role"); err != nil {
+				return err
+			}
+		}
 		inc := &RoleInclude{Pos: pos, Name: name, From: from, Dir: dir, PlayDir: p.playDir}
 		if !eval.HasTemplate(name) {
 			if inc.Role, err = p.loadRole(pos, name, dir, from); err != nil {
@@ -243,6 +251,20 @@ func (p *parser) roleTask(d *decoder, t *Task, kv pair, dir string) error {
 		return err
 	}
 	t.Block, t.Import = p.roleBlocks(r, p.curPlay, false), "role "+r.Name
+	return nil
+}
+
+// mappingValue returns the value node under key in a mapping node, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	n = yamlnode.Resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
 	return nil
 }
 

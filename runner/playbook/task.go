@@ -400,9 +400,14 @@ func (p *parser) importTasks(d *decoder, t *Task, v *yaml.Node, dir string, hand
 // includeTasks records a dynamic include. A fixed path is parsed now too, so
 // a broken file fails validation before the run.
 func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) error {
-	file, err := d.includeFileName(v)
+	file, apply, err := d.includeFileName(v)
 	if err != nil {
 		return err
+	}
+	if apply != nil {
+		if t.IncludeApply, err = p.applyBlock(d, apply, dir, "include_tasks"); err != nil {
+			return err
+		}
 	}
 	pos := d.pos(v)
 	if file == "" {

@@ -133,30 +133,60 @@ func (t *Task) AsyncTimeoutMessage() string { return asyncMessage(t.Async) }
 // includeFileName reads include_tasks' value: the file name, Ansible's
 // free-form "file=NAME", or a mapping with file:. apply: is refused, saying
 // what to write instead.
-func (d *decoder) includeFileName(v *yaml.Node) (string, error) {
+func (d *decoder) includeFileName(v *yaml.Node) (string, *yaml.Node, error) {
 	if yamlnode.Resolve(v).Kind != yaml.MappingNode {
 		file, err := d.str(v, "include_tasks")
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(file), "file="); ok {
 			file = strings.TrimSpace(rest)
 		}
-		return file, err
+		return file, nil, err
 	}
 	ps, err := d.pairs(v, "include_tasks")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var file string
+	var apply *yaml.Node
 	for _, p := range ps {
 		switch p.key {
 		case "file":
 			if file, err = d.str(p.value, "file"); err != nil {
-				return "", err
+				return "", nil, err
 			}
 		case "apply":
-			return "", errAt(d.pos(p.keyN), "include_tasks: apply: is not supported: put the keywords on a block around the include_tasks, or on the included tasks")
+			apply = p.value
 		default:
-			return "", errAt(d.pos(p.keyN), "include_tasks: unknown parameter %q (it takes file:)", p.key)
+			return "", nil, errAt(d.pos(p.keyN), "include_tasks: unknown parameter %q (it takes file:, apply:)", p.key)
 		}
 	}
-	return file, nil
+	return file, apply, nil
+}
+
+// applyBlock parses an include's apply: mapping as the keywords of a block
+// with no tasks yet; the included tasks become its block when they are
+// loaded, so they inherit its tags, become, when, vars, … as a block's
+// tasks do (Ansible's apply).
+func (p *parser) applyBlock(d *decoder, v *yaml.Node, dir, what string) (*Task, error) {
+	n := yamlnode.Resolve(v)
+	if n.Kind != yaml.MappingNode {
+		return nil, errAt(d.pos(v), "%s: apply must be a mapping of task keywords (tags:, become:, when:, …)", what)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i].Value; k {
+		case "block", "rescue", "always", "loop", "register", "notify":
+			return nil, errAt(d.pos(n.Content[i]), "%s: apply: %q cannot be applied to included tasks", what, k)
+		}
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	m.Content = append(append(m.Content, n.Content...),
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "block", Line: n.Line, Column: n.Column},
+		&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Column: n.Column})
+	t, err := p.task(d, m, dir, false)
+	if err != nil {
+		return nil, err
+	}
+	if t.Block == nil || t.Module != "" {
+		return nil, errAt(d.pos(v), "%s: apply takes task keywords only", what)
+	}
+	return t, nil
 }

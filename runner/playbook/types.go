@@ -149,6 +149,10 @@ type Task struct {
 	Import string
 	// IncludeTasks is the (possibly templated) file of a dynamic include.
 	IncludeTasks string
+	// IncludeApply is an include_tasks/include_role apply: a block with
+	// no tasks whose keywords (tags, become, when, …) the included tasks
+	// run under.
+	IncludeApply *Task
 
 	When              []string
 	Loop              any // list, or a string that renders to one

@@ -94,9 +94,9 @@ func runCase(t *testing.T, dir, ansible string) {
 	if _, err := os.Stat(filepath.Join(dir, "site.yml")); err != nil {
 		t.Fatalf("a case is a directory with site.yml: %v", err)
 	}
-	sides := []*side{play(t, runbookTool(runbookBin), dir)}
+	sides := []*side{play(t, runbookTool(runbookBin, s.Args), dir)}
 	if ansible != "" {
-		sides = append(sides, play(t, ansibleTool(ansible), dir))
+		sides = append(sides, play(t, ansibleTool(ansible, s.Args), dir))
 	}
 	defer func() {
 		if t.Failed() {

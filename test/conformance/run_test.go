@@ -28,11 +28,11 @@ type tool struct {
 	env func(home string) []string
 }
 
-func runbookTool(bin string) tool {
+func runbookTool(bin string, args []string) tool {
 	return tool{
 		name: "runbook",
 		argv: func(out string) []string {
-			return []string{bin, "play", "site.yml", "-i", "inventory.ini", "-e", "out=" + out}
+			return append([]string{bin, "play", "site.yml", "-i", "inventory.ini", "-e", "out=" + out}, args...)
 		},
 		env: func(home string) []string { return []string{"HOME=" + home, "NO_COLOR=1"} },
 	}
@@ -41,11 +41,11 @@ func runbookTool(bin string) tool {
 // ansibleTool runs ansible-playbook with nothing of the machine's own
 // configuration: no ansible.cfg (ANSIBLE_CONFIG names an empty file), a
 // private home and temporary directories, no colour, no retry files.
-func ansibleTool(bin string) tool {
+func ansibleTool(bin string, args []string) tool {
 	return tool{
 		name: "ansible-playbook",
 		argv: func(out string) []string {
-			return []string{bin, "-i", "inventory.ini", "site.yml", "-e", "out=" + out}
+			return append([]string{bin, "-i", "inventory.ini", "site.yml", "-e", "out=" + out}, args...)
 		},
 		env: func(home string) []string {
 			return []string{"HOME=" + home, "ANSIBLE_CONFIG=" + filepath.Join(home, "ansible.cfg"),

@@ -33,6 +33,9 @@ type spec struct {
 	// differ from run to run whoever writes them (a timestamp); a directory
 	// that matches is ignored with everything under it.
 	IgnorePaths []string `yaml:"ignore_paths"`
+	// Args are extra command-line arguments both tools get (--tags x,
+	// --skip-tags y, --check, --diff, -l host): options both spell alike.
+	Args []string `yaml:"args"`
 	// Differs lists where runbook knowingly differs from Ansible, each with
 	// its reason; those fields are not compared between the tools.
 	Differs []difference `yaml:"differs"`
