@@ -100,15 +100,17 @@ func (o *Outcome) ExitCode() int {
 
 // engine is the state of one run.
 type engine struct {
-	opt     Options
-	pb      *playbook.Playbook
-	inv     *inventory.Inventory
-	report  report.Reporter
-	conns   *connPool
-	groups  map[string][]any
-	invMu   sync.RWMutex
-	invVars map[string]map[string]any // per host, computed once
-	dirs    *VarsDirs                 // group_vars/ and host_vars/
+	opt Options
+	// varsFileCache holds the vars_files read so far.
+	varsFileCache varsFileCache
+	pb            *playbook.Playbook
+	inv           *inventory.Inventory
+	report        report.Reporter
+	conns         *connPool
+	groups        map[string][]any
+	invMu         sync.RWMutex
+	invVars       map[string]map[string]any // per host, computed once
+	dirs          *VarsDirs                 // group_vars/ and host_vars/
 	// invChanges: group_by/add_host results of the running task (dyninv.go).
 	invChanges []inventoryChange
 	jobs       jobTable // background tasks (asyncjobs.go)
@@ -151,6 +153,9 @@ type hostState struct {
 	// cleared: meta: clear_host_errors forgave the host's failure (see
 	// clearHostErrors); a later failure takes it back.
 	cleared bool
+	// varsFilesErr is why the host's templated vars_files could not be
+	// read for the task being prepared; the task fails with it.
+	varsFilesErr error
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreachable && !h.ended }

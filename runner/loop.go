@@ -227,6 +227,18 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 	}
 	l.roles = e.roleLayers(pr, sc.role)
 	vars := l.merge()
+	if len(pr.hostVarsFiles) > 0 {
+		files, err := e.hostVarsFiles(pr, h, vars)
+		h.varsFilesErr = err
+		if len(files) > 0 {
+			merged := copyMap(pr.varsFiles)
+			for k, v := range files {
+				merged[k] = v
+			}
+			l.varsFiles = merged
+			vars = l.merge()
+		}
+	}
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars
 }

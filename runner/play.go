@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -21,9 +22,12 @@ type playRun struct {
 	targets   []*hostState // every host the play targets, failed ones too
 	batch     []*hostState // the current serial batch
 	varsFiles map[string]any
-	playVars  map[string]any
-	aborted   bool // any_errors_fatal, max_fail_percentage or end_play
-	roles     *playRoles
+	// hostVarsFiles are the vars_files entries templated with host
+	// variables: read per host and task (varsfiles.go).
+	hostVarsFiles []playbook.VarsFile
+	playVars      map[string]any
+	aborted       bool // any_errors_fatal, max_fail_percentage or end_play
+	roles         *playRoles
 	// delegated are facts for delegates (delegate_facts), stored once
 	// every host has run the task; guarded by engine.mu.
 	delegated []delegatedFacts
@@ -102,7 +106,7 @@ func (e *engine) runPlay(ctx context.Context, play *playbook.Play) error {
 		e.emit(report.Event{Type: report.EventNoHosts, Play: play.Name, Pattern: pattern})
 		return nil
 	}
-	if pr.varsFiles, err = e.loadVarsFiles(&prompted); err != nil {
+	if pr.varsFiles, pr.hostVarsFiles, err = e.loadVarsFiles(&prompted); err != nil {
 		return err
 	}
 	for _, batch := range serialBatches(play.Serial, pr.all) {
@@ -213,15 +217,23 @@ func renderPlayString(s string, playVars, extra map[string]any) (string, error) 
 
 // loadVarsFiles loads a play's vars_files in order, later files winning.
 // Each entry may list alternatives; the first that exists is used.
-func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
+func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, []playbook.VarsFile, error) {
 	out := map[string]any{}
+	var perHost []playbook.VarsFile
+entries:
 	for _, vf := range play.VarsFiles {
 		var loaded bool
 		var tried []string
 		for _, p := range vf.Paths {
 			path, err := e.renderWithExtra(p, play.Vars)
+			var u *eval.UndefinedError
+			if errors.As(err, &u) {
+				// Needs a host's variables (inventory, facts): per host.
+				perHost = append(perHost, vf)
+				continue entries
+			}
 			if err != nil {
-				return nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
+				return nil, nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
 			}
 			if !strings.HasPrefix(path, "/") {
 				path = play.Pos.Dir() + "/" + path
@@ -230,9 +242,9 @@ func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
 			if _, err := os.Stat(path); err != nil {
 				continue
 			}
-			vars, err := playbook.LoadVarsFile(path)
+			vars, err := e.varsFileCache.load(path)
 			if err != nil {
-				return nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
+				return nil, nil, &playbook.Error{Pos: vf.Pos, Msg: "vars_files", Err: err}
 			}
 			for k, v := range vars {
 				out[k] = v
@@ -241,12 +253,12 @@ func (e *engine) loadVarsFiles(play *playbook.Play) (map[string]any, error) {
 			break
 		}
 		if !loaded {
-			return nil, &playbook.Error{Pos: vf.Pos, Msg: fmt.Sprintf("vars_files: none of these files exists: %s", strings.Join(tried, ", "))}
+			return nil, nil, &playbook.Error{Pos: vf.Pos, Msg: fmt.Sprintf("vars_files: none of these files exists: %s", strings.Join(tried, ", "))}
 		}
 	}
 	e.opt.Redactor.Add(collectSecrets(out, nil)...)
 	e.opt.Redactor.Add(collectSecrets(play.Vars, nil)...)
-	return out, nil
+	return out, perHost, nil
 }
 
 // serialBatches splits hosts into batches by the play's serial: ints,

@@ -174,6 +174,11 @@ type hostTask struct {
 func (e *engine) runOnHost(ctx context.Context, pr *playRun, t *playbook.Task, sc *scope, h *hostState, check bool, common map[string]any) {
 	start := time.Now() // monotonic: the result's Duration
 	vars := e.taskVarsWith(pr, h, sc, t, common)
+	if err := h.varsFilesErr; err != nil {
+		h.varsFilesErr = nil
+		e.failHost(h, sc, t, err)
+		return
+	}
 	delegate, err := e.hostDelegate(sc, t, vars)
 	if err != nil {
 		e.failHost(h, sc, t, err)

@@ -303,8 +303,10 @@ func (e *engine) flushHandlers(ctx context.Context, pr *playRun, sc *scope) {
 }
 
 func handlerNotified(h *hostState, hd *playbook.Task) bool {
-	if h.notified[hd.Name] && hd.Name != "" {
-		return true
+	for _, n := range hd.HandlerNames() {
+		if h.notified[n] {
+			return true
+		}
 	}
 	for _, l := range hd.Listen {
 		if h.notified[l] {
@@ -315,7 +317,9 @@ func handlerNotified(h *hostState, hd *playbook.Task) bool {
 }
 
 func clearNotified(h *hostState, hd *playbook.Task) {
-	delete(h.notified, hd.Name)
+	for _, n := range hd.HandlerNames() {
+		delete(h.notified, n)
+	}
 	for _, l := range hd.Listen {
 		delete(h.notified, l)
 	}

@@ -411,8 +411,8 @@ func unknownKey(pos Pos, key, where string, known []string) *Error {
 func checkHandlerNames(play *Play) error {
 	names := map[string]bool{}
 	for _, h := range play.Handlers {
-		if h.Name != "" {
-			names[h.Name] = true
+		for _, n := range h.HandlerNames() {
+			names[n] = true
 		}
 		for _, l := range h.Listen {
 			names[l] = true

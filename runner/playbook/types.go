@@ -234,3 +234,15 @@ func (t *Task) Block0File() string {
 	}
 	return t.Pos.File
 }
+
+// HandlerNames are the names a handler answers to: its name, and for a
+// role's handler also "ROLE : NAME", as Ansible lets a notify spell it.
+func (t *Task) HandlerNames() []string {
+	if t.Name == "" {
+		return nil
+	}
+	if t.RoleName != "" {
+		return []string{t.Name, t.RoleName + " : " + t.Name}
+	}
+	return []string{t.Name}
+}

@@ -116,7 +116,7 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 		return &Schema{
 			Description: "A task file included when the task runs (may be templated, may loop): its name, \"file=NAME\", or a mapping with file:.",
 			AnyOf: []*Schema{fixedString(""), {Type: "object", AdditionalProperties: false, Required: []string{"file"},
-				Properties: map[string]*Schema{"file": fixedString("The task file.")}}},
+				Properties: map[string]*Schema{"file": fixedString("The task file."), "apply": applySchema()}}},
 		}
 	},
 	"import_tasks": func(bool) *Schema {
@@ -220,4 +220,10 @@ func metaSchema(bool) *Schema {
 		enum = append(enum, a)
 	}
 	return &Schema{Description: "An engine action instead of a module.", Type: "string", Enum: enum}
+}
+
+// applySchema is include_tasks'/include_role's apply: block keywords the
+// included tasks run under.
+func applySchema() *Schema {
+	return &Schema{Type: "object", Description: "Block keywords (tags, become, when, vars, environment, …) the included tasks run under."}
 }

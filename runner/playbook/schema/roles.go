@@ -46,6 +46,7 @@ func roleCallSchema(desc string) *Schema {
 		"public":            boolean("Accepted for compatibility."),
 		"allow_duplicates":  boolean("Accepted for compatibility."),
 		"rolespec_validate": boolean("Accepted for compatibility."),
+		"apply":             applySchema(),
 	}
 	return &Schema{
 		Description: desc,
