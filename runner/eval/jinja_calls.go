@@ -115,18 +115,17 @@ func (p *jparser) call(t token, args []arg) jn {
 	return callCode(t.text, p.positional(t.text+"()", args)...)
 }
 
-// lookupKinds are the lookups supported; the rest are refused by name.
-var lookupKinds = map[string]bool{"env": true, "file": true, "vars": true, "list": true, "items": true}
-
-// lookup: lookup('env', 'HOME'), query('file', p), q(…), with
-// errors='ignore' and wantlist=true; the kind must be a literal.
+// lookup: lookup('env', 'HOME'), query('file', p), q(…), with errors=,
+// wantlist= and the lookup's own keyword options; the name must be a
+// literal, so that an unsupported lookup or option is refused when the
+// playbook is validated.
 func (p *jparser) lookup(t token, args []arg) jn {
 	list := "false"
 	if t.text != "lookup" {
 		list = "true"
 	}
-	opts := `""`
-	var pos []string
+	errorsMode := `""`
+	var pos, opts, names []string
 	for _, a := range args {
 		switch a.name {
 		case "":
@@ -134,18 +133,19 @@ func (p *jparser) lookup(t token, args []arg) jn {
 		case "wantlist":
 			list = a.val.code
 		case "errors":
-			opts = a.val.code
+			errorsMode = a.val.code
 		default:
-			p.fail(refusedAt(a.pos, "%s(): keyword %q is not supported (only errors= and wantlist=)", t.text, a.name))
+			opts = append(opts, strconv.Quote(a.name)+": "+a.val.code)
+			names = append(names, a.name)
 		}
 	}
 	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
 		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
 	}
-	if kind := *args[0].val.str; !lookupKinds[kind] {
-		p.fail(refusedAt(args[0].pos, "lookup %q is not supported (supported: env, file, vars, list, items)", kind))
+	if err := checkLookup(*args[0].val.str, names); err != nil {
+		p.fail(refusedAt(args[0].pos, "%v", err))
 	}
-	return callCode(lookupFunc, append([]string{"$env", list, opts}, pos...)...)
+	return callCode(lookupFunc, append([]string{"$env", list, errorsMode, "{" + strings.Join(opts, ", ") + "}"}, pos...)...)
 }
 
 // method translates Python string and dict methods: x.split(','),
