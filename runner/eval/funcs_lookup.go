@@ -160,7 +160,7 @@ func fnLookup(args ...any) (any, error) {
 	}
 	out, err := runLookup(&lookupCall{name: name, vars: vars, terms: args[5:], opts: opts})
 	if err != nil {
-		err = fmt.Errorf("lookup %s: %w", name, err)
+		err = fmt.Errorf("%s: %w", name, err)
 		switch errorsMode {
 		case "ignore", "warn":
 			if errorsMode == "warn" {
@@ -169,7 +169,7 @@ func fnLookup(args ...any) (any, error) {
 			if wantList {
 				return []any{}, nil
 			}
-			return nil, nil
+			return "", nil // Ansible's None, which renders as ""
 		case "", "strict":
 			return nil, err
 		}

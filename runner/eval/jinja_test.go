@@ -179,7 +179,7 @@ func TestJinjaExpressions(t *testing.T) {
 		{"query('env', 'RUNBOOK_JINJA_TEST')", []any{"from-env"}},
 		{"q('list', [1, 2]) | length", 1}, // [[1, 2]], as Ansible
 		{"lookup('file', 'motd')", "hello"},
-		{"lookup('file', 'missing', errors='ignore')", nil}, // None, as Ansible
+		{"lookup('file', 'missing', errors='ignore')", ""},
 		{"lookup('vars', 'n')", 7},
 		// Mixed with expr syntax.
 		{"(nope ?? 'd') ~ '!'", "d!"},

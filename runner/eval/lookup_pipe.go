@@ -14,15 +14,15 @@ import (
 
 // runPipe runs one command and gives its standard output; a non-zero exit
 // is an error naming the command (with what it wrote to stderr).
-func runPipe(kind string, vars map[string]any, command string) (string, error) {
+func runPipe(vars map[string]any, command string) (string, error) {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Dir = baseDir(vars)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := fmt.Sprintf("%s(%s) failed: %v", kind, command, err)
+		msg := fmt.Sprintf("command %q failed: %v", command, err)
 		if ee, ok := err.(*exec.ExitError); ok && ee.Exited() {
-			msg = fmt.Sprintf("%s(%s) returned %d", kind, command, ee.ExitCode())
+			msg = fmt.Sprintf("command %q returned %d", command, ee.ExitCode())
 		}
 		if e := strings.TrimSpace(stderr.String()); e != "" {
 			msg += ": " + lastLines(e, 5)
@@ -45,7 +45,7 @@ func lastLines(s string, n int) string {
 func lookupPipe(lc *lookupCall) ([]any, error) {
 	out := make([]any, 0, len(lc.terms))
 	for _, t := range lc.terms {
-		s, err := runPipe("pipe", lc.vars, str(t))
+		s, err := runPipe(lc.vars, str(t))
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +58,7 @@ func lookupPipe(lc *lookupCall) ([]any, error) {
 func lookupLines(lc *lookupCall) ([]any, error) {
 	out := []any{}
 	for _, t := range lc.terms {
-		s, err := runPipe("lines", lc.vars, str(t))
+		s, err := runPipe(lc.vars, str(t))
 		if err != nil {
 			return nil, err
 		}
