@@ -3,8 +3,9 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -90,7 +91,7 @@ func checkLookup(name string, keywords []string) error {
 		return fmt.Errorf("lookup %q is not supported (supported: %s)", name, strings.Join(LookupNames(), ", "))
 	}
 	for _, k := range keywords {
-		if !containsString(p.opts, k) {
+		if !slices.Contains(p.opts, k) {
 			takes := "no options"
 			if len(p.opts) > 0 {
 				takes = strings.Join(p.opts, ", ")
@@ -102,14 +103,7 @@ func checkLookup(name string, keywords []string) error {
 }
 
 // LookupNames lists the supported lookups, sorted.
-func LookupNames() []string {
-	names := make([]string, 0, len(lookupPlugins))
-	for n := range lookupPlugins {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func LookupNames() []string { return slices.Sorted(maps.Keys(lookupPlugins)) }
 
 // IsLookup reports whether name (with or without ansible.builtin.) is a
 // supported lookup: with_<name> loops over it.
@@ -210,59 +204,47 @@ func (lc *lookupCall) option(name string, def any) any {
 	return def
 }
 
-// stringTerm requires term i to be a string.
-func (lc *lookupCall) stringTerm(i int) (string, error) {
-	s, ok := lc.terms[i].(string)
-	if !ok {
-		return "", fmt.Errorf("term %d must be a string, got %s", i+1, typeName(lc.terms[i]))
-	}
-	return s, nil
-}
-
-func lookupEnv(lc *lookupCall) ([]any, error) {
+// eachTerm runs fn on every term, which must be a string, and joins the
+// values it gives.
+func (lc *lookupCall) eachTerm(fn func(term string) ([]any, error)) ([]any, error) {
 	out := make([]any, 0, len(lc.terms))
-	for i := range lc.terms {
-		name, err := lc.stringTerm(i)
+	for i, t := range lc.terms {
+		s, ok := t.(string)
+		if !ok {
+			return nil, fmt.Errorf("term %d must be a string, got %s", i+1, typeName(t))
+		}
+		vs, err := fn(s)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
+
+func lookupEnv(lc *lookupCall) ([]any, error) {
+	return lc.eachTerm(func(name string) ([]any, error) {
 		v, ok := os.LookupEnv(name)
 		if !ok {
 			v = str(lc.option("default", ""))
 		}
-		out = append(out, v)
-	}
-	return out, nil
+		return []any{v}, nil
+	})
 }
 
 // errNoVar is a vars lookup of an undefined variable without default=.
 var errNoVar = errors.New("no variable")
 
 func lookupVars(lc *lookupCall) ([]any, error) {
-	out := make([]any, 0, len(lc.terms))
-	for i := range lc.terms {
-		name, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
+	return lc.eachTerm(func(name string) ([]any, error) {
 		v, ok := lc.vars[name]
 		if !ok {
 			if v, ok = lc.opts["default"]; !ok {
 				return nil, fmt.Errorf("%w %q", errNoVar, name)
 			}
 		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+		return []any{v}, nil
+	})
 }
 
 // flattenOne flattens nested lists one level, as with_items and the items

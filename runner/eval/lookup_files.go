@@ -72,30 +72,33 @@ func findFile(vars map[string]any, sub, name string) (string, error) {
 // lookupFileRun reads files: whitespace stripped at the end (rstrip=false
 // keeps it), and at the start with lstrip=true.
 func lookupFileRun(lc *lookupCall) ([]any, error) {
-	out := make([]any, 0, len(lc.terms))
-	for i := range lc.terms {
-		name, err := lc.stringTerm(i)
+	return lc.eachTerm(func(name string) ([]any, error) {
+		_, s, err := readFound(lc.vars, "files", name, "could not locate file in lookup")
 		if err != nil {
 			return nil, err
 		}
-		p, err := findFile(lc.vars, "files", name)
-		if err != nil {
-			return nil, fmt.Errorf("could not locate file in lookup: %s (%w)", name, err)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("could not read %s: %w", p, err)
-		}
-		s := string(data)
 		if Truthy(lc.option("lstrip", false)) {
 			s = strings.TrimLeftFunc(s, unicode.IsSpace)
 		}
 		if Truthy(lc.option("rstrip", true)) {
 			s = strings.TrimRightFunc(s, unicode.IsSpace)
 		}
-		out = append(out, s)
+		return []any{s}, nil
+	})
+}
+
+// readFound finds a file (findFile) and reads it; notFound starts the
+// error when it is not there.
+func readFound(vars map[string]any, sub, name, notFound string) (path, text string, err error) {
+	p, err := findFile(vars, sub, name)
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %s (%w)", notFound, name, err)
 	}
-	return out, nil
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return "", "", fmt.Errorf("could not read %s: %w", p, err)
+	}
+	return p, string(data), nil
 }
 
 // firstFoundSubdir is where first_found looks (files/; the with_first_found
@@ -199,12 +202,7 @@ func splitNames(v any, seps string) ([]string, error) {
 // it; a bare one in each search directory's files/, then the directory,
 // stopping at the first that matches. Sorted (Ansible: directory order).
 func lookupFileglob(lc *lookupCall) ([]any, error) {
-	out := []any{}
-	for i := range lc.terms {
-		term, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
+	return lc.eachTerm(func(term string) ([]any, error) {
 		var dirs []string
 		base := filepath.Base(term)
 		if dir := filepath.Dir(term); base != term {
@@ -228,12 +226,11 @@ func lookupFileglob(lc *lookupCall) ([]any, error) {
 				}
 			}
 			if len(files) > 0 {
-				out = append(out, files...)
-				break
+				return files, nil
 			}
 		}
-	}
-	return out, nil
+		return nil, nil
+	})
 }
 
 // lookupTemplate renders template files (looked for under templates/) with
@@ -254,30 +251,20 @@ func lookupTemplate(lc *lookupCall) ([]any, error) {
 			vars[k] = v
 		}
 	}
-	out := make([]any, 0, len(lc.terms))
-	for i := range lc.terms {
-		name, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
-		p, err := findFile(lc.vars, "templates", name)
-		if err != nil {
-			return nil, fmt.Errorf("the template file %s could not be found for the lookup (%w)", name, err)
-		}
-		text, err := os.ReadFile(p)
+	return lc.eachTerm(func(name string) ([]any, error) {
+		p, text, err := readFound(lc.vars, "templates", name, "could not find the template file for the lookup")
 		if err != nil {
 			return nil, err
 		}
 		var s string
 		if strings.HasSuffix(p, ".j2") {
-			s, err = modules.RenderJinja2(p, string(text), vars)
+			s, err = modules.RenderJinja2(p, text, vars)
 		} else {
-			s, err = RenderTemplate(p, string(text), vars)
+			s, err = RenderTemplate(p, text, vars)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rendering %s: %w", p, err)
 		}
-		out = append(out, s)
-	}
-	return out, nil
+		return []any{s}, nil
+	})
 }

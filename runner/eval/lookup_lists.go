@@ -208,24 +208,20 @@ func withoutKey(m map[string]any, path []string, key string) map[string]any {
 // lookupVarnames gives the names of the variables matching the regular
 // expressions (searched anywhere in the name), sorted.
 func lookupVarnames(lc *lookupCall) ([]any, error) {
-	var out []any
 	names := sortedKeys(lc.vars)
-	for i := range lc.terms {
-		pat, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
+	return lc.eachTerm(func(pat string) ([]any, error) {
 		re, err := regexp.Compile(pat)
 		if err != nil {
 			return nil, fmt.Errorf("unable to use %q as a search parameter: %w", pat, err)
 		}
+		var out []any
 		for _, n := range names {
 			if !strings.HasPrefix(n, "$") && re.MatchString(n) {
 				out = append(out, n)
 			}
 		}
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 // lookupInventoryHostnames gives the hosts a host pattern selects, from

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,12 +38,7 @@ var passwordCharsets = map[string]string{
 var passwordMu sync.Mutex
 
 func lookupPassword(lc *lookupCall) ([]any, error) {
-	out := make([]any, 0, len(lc.terms))
-	for i := range lc.terms {
-		term, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
+	return lc.eachTerm(func(term string) ([]any, error) {
 		rel, params, err := passwordTerm(term, lc.opts)
 		if err != nil {
 			return nil, err
@@ -56,9 +52,8 @@ func lookupPassword(lc *lookupCall) ([]any, error) {
 			return nil, err
 		}
 		reportSecret(pw)
-		out = append(out, pw)
-	}
-	return out, nil
+		return []any{pw}, nil
+	})
 }
 
 // passwordTerm splits "path key=value …" and merges the keyword options
@@ -82,7 +77,7 @@ func passwordTerm(term string, opts map[string]any) (string, map[string]any, err
 		if !ok {
 			return "", nil, fmt.Errorf("unrecognized value %q after key=value parameters", f)
 		}
-		if !containsString(passwordParams, k) {
+		if !slices.Contains(passwordParams, k) {
 			return "", nil, fmt.Errorf("unrecognized parameter %q (it takes %s)", k, strings.Join(passwordParams, ", "))
 		}
 		params[k] = v

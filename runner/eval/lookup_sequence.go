@@ -28,19 +28,7 @@ type sequenceSpec struct {
 // lookupSequence runs every term; keyword options are ignored, as Ansible
 // does (they only apply to a term's own key=value pairs).
 func lookupSequence(lc *lookupCall) ([]any, error) {
-	out := []any{}
-	for i := range lc.terms {
-		term, err := lc.stringTerm(i)
-		if err != nil {
-			return nil, err
-		}
-		items, err := Sequence(term)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
+	return lc.eachTerm(Sequence)
 }
 
 // Sequence gives the items of one sequence term as strings, as Ansible's

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -159,7 +160,7 @@ func TestLookupErrors(t *testing.T) {
 		"lookup('file', 'missing')":                            "file: could not locate file in lookup: missing",
 		"lookup('first_found', ['nope', 'nope2'])":             "first_found: no file was found when using first_found (tried nope, nope2)",
 		"lookup('first_found', files=['a.conf'])":              "no file was found", // Ansible: options alone search nothing
-		"lookup('template', 'nope.j2')":                        "the template file nope.j2 could not be found for the lookup",
+		"lookup('template', 'nope.j2')":                        "template: could not find the template file for the lookup: nope.j2",
 		"query('sequence', 'start=5 end=1')":                   "to count backwards make stride negative",
 		"query('sequence', 'start=1 end=5 stride=-1')":         "to count forward don't make stride negative",
 		"query('sequence', 'end=3 count=2')":                   "give end= or count=, not both",
@@ -255,7 +256,7 @@ func TestLookupPassword(t *testing.T) {
 		t.Errorf("chars=,, gave %q, want ,,,", got)
 	}
 	for _, want := range []string{pw, "s3cret", a.(string), b.(string)} {
-		if !containsString(secrets, want) {
+		if !slices.Contains(secrets, want) {
 			t.Errorf("OnSecret did not receive %q (got %q)", want, secrets)
 		}
 	}
