@@ -131,7 +131,9 @@ func (p *jparser) lookup(t token, args []arg) jn {
 		case "":
 			pos = append(pos, a.val.code)
 		case "wantlist":
-			list = a.val.code
+			if t.text == "lookup" { // query() always gives a list, as in Ansible
+				list = a.val.code
+			}
 		case "errors":
 			errorsMode = a.val.code
 		default:

@@ -73,6 +73,7 @@ func TestLookupResults(t *testing.T) {
 		{"query('env', 'RUNBOOK_LOOKUP_UNSET')", []any{""}},
 		{"lookup('env', 'RUNBOOK_LOOKUP_TEST', wantlist=True)", []any{"from-env"}},
 		{"lookup('env')", []any{}}, // an empty result stays a list
+		{"query('env', 'RUNBOOK_LOOKUP_TEST', wantlist=False)", []any{"from-env"}},
 		{"lookup('list', [1, 2])", []any{1, 2}},
 		{"query('list', [1, 2])", []any{[]any{1, 2}}},
 		{"lookup('list', 'a', 'b')", "a,b"},
