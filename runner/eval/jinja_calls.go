@@ -124,8 +124,15 @@ func (p *jparser) lookup(t token, args []arg) jn {
 	if t.text != "lookup" {
 		list = "true"
 	}
+	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
+		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
+	}
+	name := *args[0].val.str
+	if err := checkLookup(name, nil); err != nil {
+		p.fail(refusedAt(args[0].pos, "%v", err))
+	}
 	errorsMode := `""`
-	var pos, opts, names []string
+	var pos, opts []string
 	for _, a := range args {
 		switch a.name {
 		case "":
@@ -137,15 +144,11 @@ func (p *jparser) lookup(t token, args []arg) jn {
 		case "errors":
 			errorsMode = a.val.code
 		default:
+			if err := checkLookup(name, []string{a.name}); err != nil {
+				p.fail(refusedAt(a.pos, "%v", err))
+			}
 			opts = append(opts, strconv.Quote(a.name)+": "+a.val.code)
-			names = append(names, a.name)
 		}
-	}
-	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
-		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
-	}
-	if err := checkLookup(*args[0].val.str, names); err != nil {
-		p.fail(refusedAt(args[0].pos, "%v", err))
 	}
 	return callCode(lookupFunc, append([]string{"$env", list, errorsMode, "{" + strings.Join(opts, ", ") + "}"}, pos...)...)
 }

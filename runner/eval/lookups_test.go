@@ -285,3 +285,13 @@ func TestLookupForLoops(t *testing.T) {
 		t.Error("IsLookup")
 	}
 }
+
+// TestLookupOptionErrorColumn: an option a lookup does not have is
+// reported at its own column.
+func TestLookupOptionErrorColumn(t *testing.T) {
+	err := Validate("lookup('file', 'x', rstrip=true, bogus=1)")
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(err.Error(), "column 34") {
+		t.Errorf("Validate = %v, want the error at column 34 (bogus=)", err)
+	}
+}
