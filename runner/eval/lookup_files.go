@@ -215,15 +215,9 @@ func lookupFileglob(lc *lookupCall) ([]any, error) {
 			}
 		}
 		for _, dir := range dirs {
-			matches, err := filepath.Glob(filepath.Join(dir, base))
+			files, err := globFiles(dir, base)
 			if err != nil {
 				return nil, fmt.Errorf("%q: %w", term, err)
-			}
-			var files []any
-			for _, m := range matches { // Glob gives them sorted
-				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-					files = append(files, m)
-				}
 			}
 			if len(files) > 0 {
 				return files, nil
@@ -231,6 +225,36 @@ func lookupFileglob(lc *lookupCall) ([]any, error) {
 		}
 		return nil, nil
 	})
+}
+
+// globFiles gives the regular files in dir whose names match pattern as
+// Python's glob matches them: [!a] negates, and a name starting with a
+// dot only matches a pattern starting with one. Sorted (Python: the
+// directory's order).
+func globFiles(dir, pattern string) ([]any, error) {
+	pattern = strings.ReplaceAll(pattern, "[!", "[^")
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil // no such directory: no match
+	}
+	var out []any
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") && !strings.HasPrefix(pattern, ".") {
+			continue
+		}
+		if ok, _ := filepath.Match(pattern, name); !ok {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // lookupTemplate renders template files (looked for under templates/) with
