@@ -14,6 +14,7 @@ import (
 	"github.com/runbook-dev/runbook/inventory"
 	"github.com/runbook-dev/runbook/module"
 	_ "github.com/runbook-dev/runbook/modules" // the built-in modules the engine runs
+	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/runner/playbook"
 	"github.com/runbook-dev/runbook/runner/report"
 	"github.com/runbook-dev/runbook/transport"
@@ -198,6 +199,8 @@ func Run(ctx context.Context, pb *playbook.Playbook, opt Options) (*Outcome, err
 	}
 	defer e.conns.closeAll()
 	defer e.jobs.stop() // before the connections close
+	// The passwords lookups generate are secrets of this run.
+	defer eval.OnSecret(opt.Redactor.Add)()
 	e.refreshGroups()
 	opt.Redactor.Add(collectSecrets(opt.ExtraVars, nil)...)
 	if err := e.loadVarsDirs(); err != nil {

@@ -105,7 +105,7 @@ func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error)
 		return nil, fmt.Errorf("%s: %w", loopKeyword(t), err)
 	}
 	if t.LoopKind != "" && t.LoopKind != "loop" && t.LoopKind != "with_items" {
-		return withItems(t.LoopKind, v, e.playbookDir())
+		return withItems(t, v, vars)
 	}
 	var items []any
 	switch x := v.(type) {
@@ -124,8 +124,8 @@ func (e *engine) loopItems(t *playbook.Task, vars map[string]any) ([]any, error)
 	default:
 		return nil, fmt.Errorf("loop: expected a list, got %v (%s)", v, valueKind(v))
 	}
-	if t.FlattenLoop {
-		items = flattenOnce(items)
+	if t.FlattenLoop { // the items lookup flattens one level
+		return eval.Lookup("items", items, vars, t.Module)
 	}
 	return items, nil
 }
@@ -214,6 +214,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 		magic["role_name"] = sc.role.Name
 		magic["role_path"] = sc.role.Path
 	}
+	magic["ansible_search_path"] = sc.searchPath()
 	l := varLayers{
 		inventory:  e.inventoryVars(h.name),
 		facts:      h.facts,

@@ -29,7 +29,7 @@ func TestWithLoops(t *testing.T) {
       register: r_se
     - {name: sequence, debug: {msg: x}, with_sequence: "start=0 end={{ seq_end }} stride=2", register: r_sq}
     - {name: count, debug: {msg: x}, with_sequence: "count=3 format=host%02x", register: r_ct}
-    - {name: short, debug: {msg: x}, with_sequence: "10-6/-2", register: r_sh}
+    - {name: short, debug: {msg: x}, with_sequence: "start=10 end=6 stride=-2", register: r_sh}
     - {name: glob, debug: {msg: x}, with_fileglob: "*.conf", register: r_fg}
     - name: show
       debug:

@@ -15,7 +15,7 @@ var jinjaHelpers = []helper{
 	{name: catFunc, fn: fnCat, min: 2, max: 2, side: exprOnly},
 	{name: floorDivFunc, fn: fnFloorDiv, min: 2, max: 2, side: exprOnly},
 	{name: isFunc, fn: fnIs, min: 2, max: -1, side: exprOnly},
-	{name: lookupFunc, fn: fnLookup, min: 4, max: -1, side: exprOnly},
+	{name: lookupFunc, fn: fnLookup, min: 5, max: -1, side: exprOnly},
 	{name: "$map", fn: fnMap, min: 3, max: -1, side: exprOnly},
 	{name: "$select", fn: selectFn(false, false), min: 1, max: -1, side: exprOnly},
 	{name: "$reject", fn: selectFn(true, false), min: 1, max: -1, side: exprOnly},

@@ -115,37 +115,42 @@ func (p *jparser) call(t token, args []arg) jn {
 	return callCode(t.text, p.positional(t.text+"()", args)...)
 }
 
-// lookupKinds are the lookups supported; the rest are refused by name.
-var lookupKinds = map[string]bool{"env": true, "file": true, "vars": true, "list": true, "items": true}
-
-// lookup: lookup('env', 'HOME'), query('file', p), q(…), with
-// errors='ignore' and wantlist=true; the kind must be a literal.
+// lookup: lookup('env', 'HOME'), query('file', p), q(…), with errors=,
+// wantlist= and the lookup's own keyword options; the name must be a
+// literal, so that an unsupported lookup or option is refused when the
+// playbook is validated.
 func (p *jparser) lookup(t token, args []arg) jn {
 	list := "false"
 	if t.text != "lookup" {
 		list = "true"
 	}
-	opts := `""`
-	var pos []string
+	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
+		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
+	}
+	name := *args[0].val.str
+	if err := checkLookup(name, nil); err != nil {
+		p.fail(refusedAt(args[0].pos, "%v", err))
+	}
+	errorsMode := `""`
+	var pos, opts []string
 	for _, a := range args {
 		switch a.name {
 		case "":
 			pos = append(pos, a.val.code)
 		case "wantlist":
-			list = a.val.code
+			if t.text == "lookup" { // query() always gives a list, as in Ansible
+				list = a.val.code
+			}
 		case "errors":
-			opts = a.val.code
+			errorsMode = a.val.code
 		default:
-			p.fail(refusedAt(a.pos, "%s(): keyword %q is not supported (only errors= and wantlist=)", t.text, a.name))
+			if err := checkLookup(name, []string{a.name}); err != nil {
+				p.fail(refusedAt(a.pos, "%v", err))
+			}
+			opts = append(opts, strconv.Quote(a.name)+": "+a.val.code)
 		}
 	}
-	if len(args) == 0 || args[0].name != "" || args[0].val.str == nil {
-		p.fail(refusedAt(t.pos, "%s() needs the lookup's name as a quoted string first, e.g. %s('env', 'HOME')", t.text, t.text))
-	}
-	if kind := *args[0].val.str; !lookupKinds[kind] {
-		p.fail(refusedAt(args[0].pos, "lookup %q is not supported (supported: env, file, vars, list, items)", kind))
-	}
-	return callCode(lookupFunc, append([]string{"$env", list, opts}, pos...)...)
+	return callCode(lookupFunc, append([]string{"$env", list, errorsMode, "{" + strings.Join(opts, ", ") + "}"}, pos...)...)
 }
 
 // method translates Python string and dict methods: x.split(','),

@@ -1,7 +1,6 @@
 package playbook
 
 import (
-	"fmt"
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -24,6 +23,14 @@ var loopShapes = map[string]string{
 	"with_fileglob":      "a pattern or a list of patterns",
 	"with_dict":          "a mapping or a {{ }} expression that gives one",
 	"with_sequence":      "a string such as \"start=1 end=5\", \"count=3\" or \"1-10/2\"",
+}
+
+// loopShape says what a loop keyword's value must be.
+func loopShape(key string) string {
+	if s, ok := loopShapes[key]; ok {
+		return s
+	}
+	return "a list, a string or a {{ }} expression (the terms of the lookup " + strings.TrimPrefix(key, "with_") + ")"
 }
 
 // loop reads one loop keyword.
@@ -49,148 +56,19 @@ func (d *decoder) loop(t *Task, kv pair) error {
 		ok = kv.key == "with_dict" || kv.key == "with_sequence"
 	}
 	if !ok {
-		return errAt(d.pos(v), "%q must be %s", kv.key, loopShapes[kv.key])
+		return errAt(d.pos(v), "%q must be %s", kv.key, loopShape(kv.key))
 	}
 	if s, isStr := val.(string); isStr && kv.key == "with_sequence" && !eval.HasTemplate(s) {
-		if _, err := ParseSequence(s); err != nil {
+		if _, err := eval.Sequence(s); err != nil {
 			return &Error{Pos: d.pos(v), Msg: "with_sequence", Err: err}
 		}
 	}
 	if l, isList := val.([]any); isList && kv.key == "with_subelements" && (len(l) < 2 || len(l) > 3) {
-		return errAt(d.pos(v), "%q must be %s", kv.key, loopShapes[kv.key])
+		return errAt(d.pos(v), "%q must be %s", kv.key, loopShape(kv.key))
 	}
 	t.Loop, t.HasLoop, t.LoopKind = val, true, kv.key
 	t.FlattenLoop = kv.key == "with_items"
 	return nil
-}
-
-// Sequence is a parsed with_sequence: the numbers Start, Start+Stride, …
-// up to End (included), each printed with Format.
-type Sequence struct {
-	Start, End, Stride int
-	Format             string
-}
-
-// maxSequence bounds how many items with_sequence may produce.
-const maxSequence = 1_000_000
-
-// ParseSequence reads with_sequence's "start=1 end=10 stride=2 format=x%02d",
-// "count=5" (end = start + count - 1) or the short form "[start-]end[/stride][:format]".
-func ParseSequence(s string) (Sequence, error) {
-	seq := Sequence{Start: 1, Stride: 1, Format: "%d"}
-	fields := strings.Fields(s)
-	if len(fields) == 1 && !strings.Contains(s, "=") {
-		return parseShortSequence(strings.TrimSpace(s))
-	}
-	haveEnd, count := false, -1
-	for _, f := range fields {
-		k, v, found := strings.Cut(f, "=")
-		if !found {
-			return seq, fmt.Errorf("%q is not key=value (start=, end=, count=, stride=, format=)", f)
-		}
-		var n int
-		var err error
-		if k != "format" {
-			if n, err = parseSeqNumber(v); err != nil {
-				return seq, fmt.Errorf("%s: %w", k, err)
-			}
-		}
-		switch k {
-		case "start":
-			seq.Start = n
-		case "end":
-			seq.End, haveEnd = n, true
-		case "count":
-			count = n
-		case "stride":
-			seq.Stride = n
-		case "format":
-			seq.Format = v
-		default:
-			return seq, fmt.Errorf("unknown key %q (start, end, count, stride, format)", k)
-		}
-	}
-	switch {
-	case count >= 0 && haveEnd:
-		return seq, fmt.Errorf("give end= or count=, not both")
-	case count >= 0:
-		if count == 0 {
-			seq.End = seq.Start - seq.Stride // no items
-		} else {
-			seq.End = seq.Start + (count-1)*seq.Stride
-		}
-	case !haveEnd:
-		return seq, fmt.Errorf("end= or count= is required")
-	}
-	return seq, seq.check()
-}
-
-// parseShortSequence reads "[start-]end[/stride][:format]".
-func parseShortSequence(s string) (Sequence, error) {
-	seq := Sequence{Start: 1, Stride: 1, Format: "%d"}
-	if body, format, found := strings.Cut(s, ":"); found {
-		s, seq.Format = body, format
-	}
-	if body, stride, found := strings.Cut(s, "/"); found {
-		n, err := parseSeqNumber(stride)
-		if err != nil {
-			return seq, fmt.Errorf("stride: %w", err)
-		}
-		s, seq.Stride = body, n
-	}
-	if start, end, found := strings.Cut(s, "-"); found && start != "" {
-		n, err := parseSeqNumber(start)
-		if err != nil {
-			return seq, fmt.Errorf("start: %w", err)
-		}
-		seq.Start, s = n, end
-	}
-	n, err := parseSeqNumber(s)
-	if err != nil {
-		return seq, fmt.Errorf("end: %w", err)
-	}
-	seq.End = n
-	return seq, seq.check()
-}
-
-func parseSeqNumber(s string) (int, error) {
-	var n int
-	var rest string
-	base := 10
-	switch {
-	case strings.HasPrefix(s, "0x"):
-		s, base = s[2:], 16
-	case strings.HasPrefix(s, "0o"):
-		s, base = s[2:], 8
-	}
-	format := map[int]string{10: "%d%s", 16: "%x%s", 8: "%o%s"}[base]
-	if c, _ := fmt.Sscanf(s, format, &n, &rest); c != 1 || s == "" {
-		return 0, fmt.Errorf("%q is not a whole number", s)
-	}
-	return n, nil
-}
-
-func (s Sequence) check() error {
-	if s.Stride == 0 {
-		return fmt.Errorf("stride must not be 0")
-	}
-	if (s.End-s.Start)/s.Stride+1 > maxSequence {
-		return fmt.Errorf("more than %d items", maxSequence)
-	}
-	if strings.Count(strings.ReplaceAll(s.Format, "%%", ""), "%") != 1 {
-		return fmt.Errorf("format %q must hold exactly one %% verb (such as %%d or %%02x)", s.Format)
-	}
-	return nil
-}
-
-// Items returns the sequence's items as strings, as Ansible gives them.
-func (s Sequence) Items() []any {
-	format := strings.ReplaceAll(s.Format, "%s", "%d") // Python's "%s" % 1 is "1"
-	out := []any{}
-	for i := s.Start; (s.Stride > 0 && i <= s.End) || (s.Stride < 0 && i >= s.End); i += s.Stride {
-		out = append(out, fmt.Sprintf(format, i))
-	}
-	return out
 }
 
 // loopControl reads loop_control: loop_var, index_var, label, extended and

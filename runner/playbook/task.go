@@ -235,6 +235,9 @@ func canonicalAction(key string) string {
 }
 
 func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler bool) error {
+	if isWithLookup(kv.key) {
+		return d.loop(t, kv)
+	}
 	v := kv.value
 	var err error
 	switch kv.key {
@@ -251,8 +254,7 @@ func (p *parser) taskKeyword(d *decoder, t *Task, kv pair, dir string, handler b
 		t.ChangedWhen, err = d.conditions(v, kv.key)
 	case "until":
 		t.Until, err = d.conditions(v, kv.key)
-	case "loop", "with_items", "with_list", "with_dict", "with_indexed_items", "with_together",
-		"with_subelements", "with_sequence", "with_fileglob":
+	case "loop":
 		err = d.loop(t, kv)
 	case "loop_control":
 		err = d.loopControl(t, v)

@@ -81,7 +81,7 @@ var taskKeywordSchemas = map[string]func(handler bool) *Schema{
 		return loopSchema("[items, 'subkey'] (and optionally {skip_missing: true}): one [item, element] pair per element of each item's subkey list.")
 	},
 	"with_fileglob": func(bool) *Schema {
-		return loopSchema("Controller files matching the pattern(s), under playbook_dir/files or playbook_dir when relative.")
+		return loopSchema("Controller files matching the pattern(s); a relative one is looked for as the file lookup does (role, task directory, playbook_dir).")
 	},
 	"with_dict": func(bool) *Schema {
 		return &Schema{Description: "Run once per key of this mapping: item.key and item.value, sorted by key.", Type: []string{"object", "string"}}
