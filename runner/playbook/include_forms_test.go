@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/module"
+	_ "github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/runner/playbook"
 )
 
@@ -52,6 +54,24 @@ func TestIncludeTasksForms(t *testing.T) {
 		_, err := playbook.Load(filepath.Join(dir, "site.yml"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.task, err, tc.want)
+		}
+	}
+}
+
+// TestMissingBuiltinSaysWhatInstead: an ansible.builtin module runbook does
+// not have stops the playbook at its line with what to write instead, under
+// its short name and its FQCN; no name in the list is a built-in module.
+func TestMissingBuiltinSaysWhatInstead(t *testing.T) {
+	for _, task := range []string{"apt_repository: {repo: x}", "ansible.builtin.apt_repository: {repo: x}", "ansible.legacy.git: {repo: x, dest: /d}"} {
+		dir := writeFiles(t, map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - " + task + "\n"})
+		_, err := playbook.Load(filepath.Join(dir, "site.yml"))
+		if err == nil || !strings.Contains(err.Error(), "site.yml:3:7: module ") || !strings.Contains(err.Error(), "is not built into runbook: ") {
+			t.Errorf("%s: %v", task, err)
+		}
+	}
+	for _, name := range playbook.MissingBuiltinNames() {
+		if _, ok := module.Lookup(name); ok {
+			t.Errorf("%s is built in now: drop it from missingBuiltins", name)
 		}
 	}
 }

@@ -186,6 +186,9 @@ func isTaskKeyword(k string) bool {
 }
 
 func unknownTaskKey(pos Pos, key string) *Error {
+	if instead := missingBuiltin(key); instead != "" {
+		return errAt(pos, "module %q (ansible.builtin) is not built into runbook: %s", key, instead)
+	}
 	known := append(append(append([]string{}, taskKeywords...), extraTaskKeywords...), module.Names()...)
 	msg := fmt.Sprintf("unknown task keyword or module %q", key)
 	short, s := key, closest.Name(key, known)
