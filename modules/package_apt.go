@@ -35,6 +35,14 @@ var aptParams = []Param{
 		Doc: "(apt) Allow a pinned version lower than the installed one (apt-get --allow-downgrades)."},
 	{Name: "lock_timeout", Type: TypeInt, Default: 60,
 		Doc: "Seconds to wait for another package manager's lock (dpkg's, rpm's) before failing."},
+	{Name: "default_release", Type: TypeString, Aliases: []string{"default-release"},
+		Doc: "(apt) Install from this release (apt-get -t), such as bookworm-backports."},
+	{Name: "only_upgrade", Type: TypeBool, Default: false, Doc: "(apt) Only upgrade packages that are installed (apt-get --only-upgrade)."},
+	{Name: "allow_unauthenticated", Type: TypeBool, Default: false, Aliases: []string{"allow-unauthenticated"},
+		Doc: "(apt) Install packages that cannot be authenticated (apt-get --allow-unauthenticated)."},
+	{Name: "dpkg_options", Type: TypeString, Default: "force-confdef,force-confold",
+		Doc: "(apt) Comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION."},
+	{Name: "force_apt_get", Type: TypeBool, Default: false, Doc: "(apt) Accepted for compatibility: runbook always uses apt-get."},
 }
 
 var aptReturns = []Return{
@@ -179,9 +187,21 @@ func aptLockHeld(msg string) bool {
 
 // command is an apt-get command line; mode is -s (simulate) or -y.
 func (a *apt) command(mode, verb string, targets []string) []string {
-	c := []string{"apt-get", mode, "-q",
-		"-o", "DPkg::Lock::Timeout=" + strconv.Itoa(a.args.Int("lock_timeout")),
-		"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}
+	c := []string{"apt-get", mode, "-q", "-o", "DPkg::Lock::Timeout=" + strconv.Itoa(a.args.Int("lock_timeout"))}
+	for _, o := range strings.Split(a.args.String("dpkg_options"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c = append(c, "-o", "Dpkg::Options::=--"+o)
+		}
+	}
+	if r := a.args.String("default_release"); r != "" && verb == "install" {
+		c = append(c, "-t", r)
+	}
+	if a.args.Bool("only_upgrade") && verb == "install" {
+		c = append(c, "--only-upgrade")
+	}
+	if a.args.Bool("allow_unauthenticated") && verb == "install" {
+		c = append(c, "--allow-unauthenticated")
+	}
 	if a.args.Has("install_recommends") && verb == "install" {
 		c = append(c, "-o", "APT::Install-Recommends="+strconv.FormatBool(a.args.Bool("install_recommends")))
 	}

@@ -90,6 +90,8 @@ func TestAptGivesOnlyWhatDiffers(t *testing.T) {
 		{map[string]any{"name": []any{"foo=1.1"}}, true, []string{"-s -q install -- foo=1.1"}},
 		{map[string]any{"name": []any{"foo", "bar", "baz"}, "state": "absent"}, false, []string{"-s -q remove -- foo", "-y -q remove -- foo"}},
 		{map[string]any{"name": []any{"foo", "bar", "baz"}, "state": "absent", "purge": true, "autoremove": true}, true, []string{"-s -q --purge --auto-remove remove -- foo bar"}},
+		{map[string]any{"name": "baz", "default_release": "bookworm-backports", "only_upgrade": true, "allow_unauthenticated": true, "force_apt_get": true}, true,
+			[]string{"-s -q -t bookworm-backports --only-upgrade --allow-unauthenticated install -- baz"}},
 	}
 	for _, c := range cases {
 		h := &aptHost{}

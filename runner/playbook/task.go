@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -187,7 +188,9 @@ func isTaskKeyword(k string) bool {
 
 func unknownTaskKey(pos Pos, key string) *Error {
 	if instead := missingBuiltin(key); instead != "" {
-		return errAt(pos, "module %q (ansible.builtin) is not built into runbook: %s", key, instead)
+		e := errAt(pos, "module %q (ansible.builtin) is not built into runbook: %s", key, instead)
+		e.unavailable = true
+		return e
 	}
 	known := append(append(append([]string{}, taskKeywords...), extraTaskKeywords...), module.Names()...)
 	msg := fmt.Sprintf("unknown task keyword or module %q", key)
@@ -207,6 +210,9 @@ func unknownTaskKey(pos Pos, key string) *Error {
 		msg += fmt.Sprintf(" (only ansible.builtin and ansible.legacy names are built in: did you mean %q?)", s)
 	case short != key:
 		msg += " (only ansible.builtin and ansible.legacy modules are built in; collections are not supported)"
+		e := errAt(pos, "%s", msg)
+		e.unavailable = true
+		return e
 	case s != "":
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
@@ -436,7 +442,25 @@ func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) err
 		return &Error{Pos: pos, Msg: "include_tasks", Err: err}
 	}
 	_, err = p.taskFile(display(abs), abs, data)
+	if unavailableModule(err) {
+		// Ansible reads an included file only when the include runs: a
+		// file that uses a module runbook lacks, included only on other
+		// systems (setup-{{ os }}.yml, when: …), must not stop the run.
+		// The include fails the host if it does run.
+		return nil
+	}
 	return err
+}
+
+// unavailableModule reports whether err is (or wraps) a module runbook
+// does not have.
+func unavailableModule(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if pe, ok := err.(*Error); ok && pe.unavailable {
+			return true
+		}
+	}
+	return false
 }
 
 // moduleArgs reads the module's arguments (a mapping, a free-form string,

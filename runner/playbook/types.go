@@ -37,6 +37,9 @@ type Error struct {
 	Pos Pos
 	Msg string
 	Err error // cause, if any
+	// unavailable: the error is a module runbook does not have (an
+	// ansible.builtin one it lacks, or a collection's), not a mistake.
+	unavailable bool
 }
 
 // ExitCode is exitcode.Invalid: the playbook (or a file it names) is wrong.
