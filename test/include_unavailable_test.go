@@ -11,10 +11,11 @@ import (
 // instead. A typo in an included file still stops the playbook at load.
 func TestIncludeOfUnavailableModule(t *testing.T) {
 	dir := workdir(t, map[string]string{
-		"hosts.ini":        "h1 ansible_connection=local os=Debian\nh2 ansible_connection=local os=Ubuntu\n",
-		"setup-Ubuntu.yml": "- apt_repository: {repo: 'ppa:nginx/stable'}\n",
-		"setup-Debian.yml": "- debug: {msg: debian setup}\n",
-		"typo.yml":         "- debug: {msg: x}\n  whne: true\n",
+		"hosts.ini":         "h1 ansible_connection=local os=Debian\nh2 ansible_connection=local os=Ubuntu\n",
+		"setup-Ubuntu.yml":  "- apt_repository: {repo: 'ppa:nginx/stable'}\n",
+		"setup-Debian.yml":  "- debug: {msg: debian setup}\n",
+		"setup-FreeBSD.yml": "- pkgng: {name: nginx}\n", // a collection module's short name
+		"typo.yml":          "- debug: {msg: x}\n  whne: true\n",
 		"site.yml": `
 - hosts: all
   gather_facts: false
@@ -23,6 +24,8 @@ func TestIncludeOfUnavailableModule(t *testing.T) {
       when: os == 'Ubuntu'
     - include_tasks: setup-Debian.yml
       when: os == 'Debian'
+    - include_tasks: setup-FreeBSD.yml
+      when: os == 'FreeBSD'
 `,
 		"typo-site.yml": "- hosts: all\n  tasks:\n    - include_tasks: typo.yml\n      when: false\n",
 	})

@@ -118,7 +118,14 @@ func (p *parser) task(d *decoder, n *yaml.Node, dir string, handler bool) (*Task
 				moduleKeys = append(moduleKeys, kv)
 				continue
 			}
-			return nil, unknownTaskKey(d.pos(kv.keyN), kv.key)
+			e := unknownTaskKey(d.pos(kv.keyN), kv.key)
+			if !hasAction(ps) {
+				// The task's only candidate action: a module runbook does
+				// not have (a collection's short name such as pkgng), not
+				// a misspelt keyword next to a known action.
+				e.unavailable = true
+			}
+			return nil, e
 		}
 		if err := p.taskKeyword(d, t, kv, dir, handler); err != nil {
 			return nil, err
@@ -450,6 +457,22 @@ func (p *parser) includeTasks(d *decoder, t *Task, v *yaml.Node, dir string) err
 		return nil
 	}
 	return err
+}
+
+// hasAction reports whether a task's keys include a module runbook has or
+// an action keyword.
+func hasAction(ps []pair) bool {
+	for _, kv := range ps {
+		key := canonicalAction(kv.key)
+		if _, ok := module.Lookup(key); ok && !isTaskKeyword(key) {
+			return true
+		}
+		switch key {
+		case "block", "include_tasks", "import_tasks", "include_role", "import_role", "meta", "local_action", "action":
+			return true
+		}
+	}
+	return false
 }
 
 // unavailableModule reports whether err is (or wraps) a module runbook
