@@ -16,8 +16,8 @@ type Host struct {
 	// variables; see Inventory.HostVars for the merged view.
 	Vars map[string]any
 	// Groups lists the groups the host is a direct member of, sorted. "all"
-	// is left out; a host in no other group is in "ungrouped". This is
-	// Ansible's group_names.
+	// is left out; a host in no other group is in "ungrouped". Ansible's
+	// group_names also has the parents of these: see HostGroupNames.
 	Groups []string
 }
 
@@ -338,6 +338,23 @@ func (inv *Inventory) HostVars(name string) map[string]any {
 	for k, v := range h.Vars {
 		out[k] = deepCopy(v)
 	}
+	return out
+}
+
+// HostGroupNames is Ansible's group_names for a host: every group it
+// belongs to, directly or through a child group, except "all", sorted. It
+// returns nil for an unknown host.
+func (inv *Inventory) HostGroupNames(host string) []string {
+	if _, ok := inv.hosts[host]; !ok {
+		return nil
+	}
+	var out []string
+	for _, g := range inv.hostGroupChain(host) {
+		if g != groupAll {
+			out = append(out, g)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -203,12 +203,8 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 	}
 	magic["inventory_hostname"] = h.name
 	magic["inventory_hostname_short"] = strings.SplitN(h.name, ".", 2)[0]
-	if ih, ok := e.inv.Host(h.name); ok {
-		names := make([]any, len(ih.Groups))
-		for i, g := range ih.Groups {
-			names[i] = g
-		}
-		magic["group_names"] = names
+	if _, ok := e.inv.Host(h.name); ok {
+		magic["group_names"] = stringsToAny(e.inv.HostGroupNames(h.name))
 	}
 	if sc.role != nil {
 		magic["role_name"] = sc.role.Name
@@ -240,6 +236,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 			vars = l.merge()
 		}
 	}
+	connectionVars(h.name, vars)
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars
 }

@@ -38,3 +38,25 @@ func (e *engine) inventorySource() (any, any) {
 	}
 	return src, filepath.Dir(src)
 }
+
+// connectionVars fills in, as Ansible's play context does for every task,
+// the connection variables the inventory left unset: ansible_host (the
+// inventory name), ansible_connection (local for the local host, else
+// ssh) and ansible_user when it is spelt ansible_ssh_user or
+// ansible_remote_user. Values the inventory or vars set are kept.
+func connectionVars(host string, vars map[string]any) {
+	if _, ok := vars["ansible_host"]; !ok {
+		vars["ansible_host"] = host
+	}
+	if _, ok := vars["ansible_connection"]; !ok {
+		vars["ansible_connection"] = "ssh"
+		if isLocalhost(host, vars) {
+			vars["ansible_connection"] = "local"
+		}
+	}
+	if _, ok := vars["ansible_user"]; !ok {
+		if u := loginUser(vars); u != "" {
+			vars["ansible_user"] = u
+		}
+	}
+}

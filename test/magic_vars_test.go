@@ -45,3 +45,33 @@ func TestMagicVariablesAsAnsible(t *testing.T) {
 		t.Errorf("--tags t1: %v", r)
 	}
 }
+
+// TestGroupNamesAndConnectionVars: group_names has the parent groups of a
+// host's groups (a YAML inventory's children), and the connection
+// variables Ansible's play context sets are there: ansible_host (the
+// inventory name when unset), ansible_connection, and ansible_user from
+// its ansible_ssh_user spelling.
+func TestGroupNamesAndConnectionVars(t *testing.T) {
+	dir := workdir(t, map[string]string{
+		"inv.yml": `all:
+  children:
+    web:
+      hosts:
+        w1: {ansible_connection: local, ansible_ssh_user: deploy}
+    prod:
+      children:
+        web:
+`,
+		"site.yml": `
+- hosts: prod
+  gather_facts: false
+  tasks:
+    - debug:
+        msg: "groups={{ group_names | join(',') }} host={{ ansible_host }} conn={{ ansible_connection }} user={{ ansible_user }}"
+`,
+	})
+	r := runbook(t, dir, "play", "site.yml", "-i", "inv.yml")
+	if want := "groups=prod,web host=w1 conn=local user=deploy"; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("want %q: %v", want, r)
+	}
+}
