@@ -106,6 +106,11 @@ func (jinjaCompat) Visit(node *ast.Node) {
 				return // numbers or strings: expr's own + is right and faster
 			}
 			ast.Patch(node, callNode(addFunc, n.Left, n.Right))
+		case "-":
+			if isScalarLiteral(n.Left) || isScalarLiteral(n.Right) {
+				return
+			}
+			ast.Patch(node, callNode(subFunc, n.Left, n.Right)) // dates (jinja_filters_txt.go)
 		}
 	}
 }

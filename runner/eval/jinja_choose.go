@@ -24,7 +24,13 @@ func jinjaReading(root ast.Node) bool {
 			if m, ok := c.Callee.(*ast.MemberNode); ok && m.Method {
 				found = true
 			}
+			if overArity(c) {
+				found = true
+			}
 		case *ast.BuiltinNode:
+			if jinjaShadowsBuiltin[c.Name] {
+				found = true
+			}
 			if len(c.Arguments) == 2 && isPredicateBuiltin(c.Name) {
 				pred := c.Arguments[1]
 				if p, ok := pred.(*ast.PredicateNode); ok {
