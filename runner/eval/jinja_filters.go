@@ -231,7 +231,7 @@ func (p *jparser) bind(what string, t token, spec filterSpec, args []arg) []stri
 		}
 	}
 	if spec.params != nil && len(vals) > len(spec.params) && spec.defaults != nil {
-		p.fail(errAtTok(t, "%s takes at most %d arguments, got %d", what, len(spec.params), len(vals)))
+		p.fail(refusedAt(t.pos, "%s takes at most %d arguments, got %d", what, len(spec.params), len(vals)))
 	}
 	for i, d := range spec.defaults {
 		if i >= len(vals) {

@@ -125,7 +125,7 @@ func (p *jparser) regexSearchFilter(t token, x jn, args []arg) jn {
 		}
 	}
 	if len(pos) == 0 {
-		p.fail(errAtTok(t, "filter regex_search needs a pattern"))
+		p.fail(refusedAt(t.pos, "filter regex_search needs a pattern"))
 	}
 	emit := regexEmit("regex_search")
 	if len(pos) > 1 {
