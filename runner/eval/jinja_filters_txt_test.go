@@ -294,3 +294,25 @@ func TestFilterTextRendering(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestFloatRendering: a float in text reads as Python's str() gives it, as
+// in Ansible: round's whole result keeps its ".0".
+func TestFloatRendering(t *testing.T) {
+	vars := map[string]any{"n": 7, "x": 3.7}
+	for tmpl, want := range map[string]string{
+		"{{ x | round }} / {{ 3 | round }}": "4.0 / 3",
+		"v={{ n / 2 }} {{ n * 1.0 }}":       "v=3.5 7.0",
+		"{{ 1e16 * 1.0 }} {{ 0.0001 }}":     "1e+16 0.0001",
+		"{{ 0.00001 }} {{ -0.5 | round }}":  "1e-05 -0.0",
+		"{{ [1.0, 2] | join(',') }}":        "1.0,2",
+	} {
+		got, err := Render(tmpl, vars)
+		if err != nil {
+			t.Errorf("Render(%q): %v", tmpl, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("Render(%q) = %q, want %q", tmpl, got, want)
+		}
+	}
+}
