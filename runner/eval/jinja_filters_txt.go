@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/expr-lang/expr/ast"
@@ -186,4 +187,76 @@ func overArity(c *ast.CallNode) bool {
 	_, isFilter := jinjaFilters[id.Value]
 	h := helperByName[id.Value]
 	return isFilter && h != nil && h.max >= 0 && len(c.Arguments) > h.max
+}
+
+// TextFilterNames are the filters CallTextFilter runs: this file's set and
+// regex_search.
+func TextFilterNames() []string {
+	names := make([]string, 0, len(textFilters)+1)
+	for name := range textFilters {
+		names = append(names, name)
+	}
+	names = append(names, "regex_search")
+	sort.Strings(names)
+	return names
+}
+
+// CallTextFilter runs one of TextFilterNames for another template engine
+// (the template module's Jinja2 renderer), so that both compute it the
+// same way: value | name(args…, kwargs…), keyword arguments by Jinja's and
+// Ansible's parameter names.
+func CallTextFilter(name string, value any, args []any, kwargs map[string]any) (any, error) {
+	if name == "regex_search" {
+		return callRegexSearch(value, args, kwargs)
+	}
+	spec, ok := textFilters[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown filter %q", name)
+	}
+	if len(args) > len(spec.params) || spec.positional > 0 && len(args) > spec.positional {
+		return nil, fmt.Errorf("filter %s takes at most %d positional arguments, got %d", name, max(spec.positional, len(spec.params)), len(args))
+	}
+	full := make([]any, 1+len(spec.params))
+	full[0] = value
+	copy(full[1:], args)
+	for k, v := range kwargs {
+		i := indexOf(spec.params, k)
+		if i < 0 {
+			return nil, fmt.Errorf("filter %s has no parameter %q (it takes %s)", name, k, paramList(spec.params))
+		}
+		full[1+i] = v
+	}
+	return helperByName["$"+name].call(full)
+}
+
+// callRegexSearch is regex_search(pattern, groups…, ignorecase=,
+// multiline=) with Go values.
+func callRegexSearch(value any, args []any, kwargs map[string]any) (any, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("filter regex_search needs a pattern")
+	}
+	flags := ""
+	for k, v := range kwargs {
+		switch k {
+		case "ignorecase":
+			if Truthy(v) {
+				flags += "i"
+			}
+		case "multiline":
+			if Truthy(v) {
+				flags += "m"
+			}
+		default:
+			return nil, fmt.Errorf("filter regex_search has no parameter %q (it takes pattern, groups, ignorecase, multiline)", k)
+		}
+	}
+	pattern := str(args[0])
+	if flags != "" {
+		pattern = "(?" + flags + ")" + pattern
+	}
+	all := append([]any{value, pattern}, args[1:]...)
+	if len(args) == 1 {
+		return helperByName["regex_search"].call(all)
+	}
+	return helperByName["$regex_search_groups"].call(all)
 }
