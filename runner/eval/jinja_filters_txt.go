@@ -59,6 +59,7 @@ var textHelpers = []helper{
 // helper reads as "not given" (so map('truncate', 10) works too).
 func optional(helper string, params ...string) filterSpec {
 	f := simple(helper, params...)
+	f.params = append([]string{}, params...) // not nil: extra arguments are refused
 	f.defaults = make([]string, len(params))
 	for i := range f.defaults {
 		f.defaults[i] = "nil"

@@ -235,6 +235,7 @@ func TestFilterBadArguments(t *testing.T) {
 		{"x | regex_search(ignorecase=true)", "filter regex_search needs a pattern"},
 		{"x | win_basename", `filter "win_basename" is not supported: runbook's controller and hosts are POSIX`},
 		{"now(local=true)", `now() has no parameter "local" (it takes utc, fmt)`},
+		{"x | type_debug(1)", "filter type_debug takes at most 0 arguments, got 1"},
 	}
 	for _, tc := range syntax {
 		err := Validate(tc.expr)
