@@ -139,6 +139,8 @@ func fnDateSub(args ...any) (any, error) {
 	return nil, fmt.Errorf("unsupported operand types for -: %s and %s", pyTypeName(args[0]), pyTypeName(args[1]))
 }
 
+var gmt = time.FixedZone("GMT", 0)
+
 // timeNow is the clock now() reads (tests set it).
 var timeNow = time.Now
 
@@ -169,7 +171,7 @@ func fnStrftime(args ...any) (any, error) {
 		t = time.Unix(0, 0).Add(time.Duration(f * 1e9))
 	}
 	if Truthy(argOr(args, 2)) {
-		t = t.UTC()
+		t = t.In(gmt) // time.gmtime's zone is named GMT
 	} else {
 		t = t.Local()
 	}

@@ -277,32 +277,74 @@ func fnWordwrap(args ...any) (any, error) {
 // isWrapSpace is textwrap's whitespace: ASCII only.
 func isWrapSpace(r rune) bool { return strings.ContainsRune("\t\n\v\f\r ", r) }
 
-// wrapChunks splits a line as textwrap does: runs of whitespace, and words,
-// hyphenated words broken after a hyphen between letters.
+// wrapChunks splits a line as textwrap's wordsep_re does: runs of
+// whitespace; a run of two or more hyphens between words (an em-dash);
+// words, a hyphenated word broken after each hyphen between letters.
+// Without hyphens, only whitespace separates.
 func wrapChunks(line string, hyphens bool) [][]rune {
 	var chunks [][]rune
 	rs := []rune(line)
 	for i := 0; i < len(rs); {
-		j := i
-		space := isWrapSpace(rs[i])
-		for j < len(rs) && isWrapSpace(rs[j]) == space {
-			j++
-			if !space && hyphens && rs[j-1] == '-' && hyphenBreak(rs, j-1) {
-				break
+		start := i
+		switch {
+		case isWrapSpace(rs[i]):
+			for i < len(rs) && isWrapSpace(rs[i]) {
+				i++
 			}
+		case hyphens && emDashAt(rs, i):
+			for i < len(rs) && rs[i] == '-' {
+				i++
+			}
+		default:
+			i = wordEnd(rs, i, hyphens)
 		}
-		chunks = append(chunks, rs[i:j])
-		i = j
+		chunks = append(chunks, rs[start:i])
 	}
 	return chunks
 }
 
+// wordEnd is where the word starting at start ends: the first place after
+// at least one character that is whitespace or the end, follows a hyphen
+// textwrap breaks at, or starts an em-dash.
+func wordEnd(rs []rune, start int, hyphens bool) int {
+	for i := start + 1; i < len(rs); i++ {
+		switch {
+		case isWrapSpace(rs[i]):
+			return i
+		case !hyphens:
+		case rs[i] == '-' && hyphenBreak(rs, i):
+			return i + 1
+		case emDashAt(rs, i):
+			return i
+		}
+	}
+	return len(rs)
+}
+
+// isWordRune is \w; isLetterRune is textwrap's letter, \w but digits;
+// isWordPunct is its word_punct, \w and !"'&.,?.
+func isWordRune(r rune) bool   { return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' }
+func isLetterRune(r rune) bool { return isWordRune(r) && !unicode.IsDigit(r) }
+func isWordPunct(r rune) bool  { return isWordRune(r) || strings.ContainsRune(`!"'&.,?`, r) }
+
+// emDashAt reports whether two or more hyphens start at i, after a word
+// character or punctuation and before a word character.
+func emDashAt(rs []rune, i int) bool {
+	if i == 0 || !isWordPunct(rs[i-1]) || i+1 >= len(rs) || rs[i] != '-' || rs[i+1] != '-' {
+		return false
+	}
+	j := i
+	for j < len(rs) && rs[j] == '-' {
+		j++
+	}
+	return j < len(rs) && isWordRune(rs[j])
+}
+
 // hyphenBreak reports whether textwrap breaks after the hyphen at i: it
 // follows two letters (or letter-hyphen-letter) and two letters (maybe
-// with a hyphen between) follow it. Letters are \w but digits, as in
-// textwrap's pattern.
+// with a hyphen between) follow it.
 func hyphenBreak(rs []rune, i int) bool {
-	letter := func(k int) bool { return k >= 0 && k < len(rs) && (unicode.IsLetter(rs[k]) || rs[k] == '_') }
+	letter := func(k int) bool { return k >= 0 && k < len(rs) && isLetterRune(rs[k]) }
 	before := letter(i-1) && (letter(i-2) || (i >= 3 && rs[i-2] == '-' && letter(i-3)))
 	after := letter(i+1) && (letter(i+2) || (i+3 < len(rs) && rs[i+2] == '-' && letter(i+3)))
 	return before && after
