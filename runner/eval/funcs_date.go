@@ -3,6 +3,7 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -167,6 +168,9 @@ func fnStrftime(args ...any) (any, error) {
 		f, err := toFloat(sec)
 		if err != nil {
 			return nil, fmt.Errorf("invalid value for epoch value (%s)", str(sec))
+		}
+		if math.IsNaN(f) || math.Abs(f) > 1e11 { // about 3000 years: a bound, not a date
+			return nil, fmt.Errorf("epoch value %s is out of range", str(sec))
 		}
 		t = time.Unix(0, 0).Add(time.Duration(f * 1e9))
 	}

@@ -57,28 +57,36 @@ func fnRound(args ...any) (any, error) {
 	if m := argOr(args, 2); m != nil {
 		method = str(m)
 	}
+	if method != "common" && method != "ceil" && method != "floor" {
+		return nil, fmt.Errorf("method must be common, ceil or floor, got %q", method)
+	}
 	f, _ := toFloat(v)
-	scale := math.Pow(10, float64(prec))
-	switch method {
-	case "common":
-		if i, isInt := v.(int); isInt {
-			if prec >= 0 {
-				return i, nil
-			}
-			return int(math.RoundToEven(f/scale) * scale), nil
+	i, isInt := v.(int)
+	switch {
+	case method == "common" && isInt && prec >= 0:
+		return i, nil
+	case prec > 400: // more digits than a float has: unchanged, as in Python
+		return f, nil
+	case prec < -400:
+		return 0.0, nil
+	case prec < 0:
+		// Whole tens, hundreds…: divide by the exact power of ten.
+		p := math.Pow(10, float64(-prec))
+		r := map[string]func(float64) float64{"common": math.RoundToEven, "ceil": math.Ceil, "floor": math.Floor}[method](f/p) * p
+		if isInt && method == "common" {
+			return floatToInt(r)
 		}
-		if prec < 0 {
-			return math.RoundToEven(f*scale) / scale, nil
-		}
+		return mathResult(r)
+	case method == "common":
 		// FormatFloat rounds the exact binary value half to even, as
 		// Python's round does (0.125 → 0.12, 2.675 → 2.67).
 		return strconv.ParseFloat(strconv.FormatFloat(f, 'f', prec, 64), 64)
-	case "ceil":
-		return math.Ceil(f*scale) / scale, nil
-	case "floor":
-		return math.Floor(f*scale) / scale, nil
 	}
-	return nil, fmt.Errorf("method must be common, ceil or floor, got %q", method)
+	scale := math.Pow(10, float64(prec))
+	if method == "ceil" {
+		return mathResult(math.Ceil(f*scale) / scale)
+	}
+	return mathResult(math.Floor(f*scale) / scale)
 }
 
 // mathResult turns NaN and infinities into Python's errors.

@@ -13,6 +13,23 @@ import (
 // truncate, wordwrap and striptags, and Ansible's comment, with Python's
 // string semantics (lengths count characters, not bytes).
 
+// maxPadding bounds what center, indent and comment repeat (a width or
+// count of billions is a mistake, not a layout).
+const maxPadding = 1 << 20
+
+// repeat is strings.Repeat for a count from a filter argument.
+func repeat(s string, n int, what string) (string, error) {
+	if n <= 0 {
+		return "", nil
+	}
+	if n > maxPadding || len(s)*n > maxPadding {
+		return "", fmt.Errorf("%s %d is too large", what, n)
+	}
+	return strings.Repeat(s, n), nil
+}
+
+// fnCapitalize is Python's str.capitalize: the first character upper case
+// (title case), the rest lower case.
 func fnCapitalize(args ...any) (any, error) {
 	s := str(args[0])
 	r, n := utf8.DecodeRuneInString(s)
@@ -86,7 +103,9 @@ func fnIndent(args ...any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		indent = strings.Repeat(" ", max(n, 0))
+		if indent, err = repeat(" ", n, "width"); err != nil {
+			return nil, err
+		}
 	}
 	lines := splitLines(str(args[0]) + "\n")
 	var out string
@@ -118,6 +137,9 @@ func fnCenter(args ...any) (any, error) {
 	margin := width - utf8.RuneCountInString(s)
 	if margin <= 0 {
 		return s, nil
+	}
+	if margin > maxPadding {
+		return nil, fmt.Errorf("width %d is too large", width)
 	}
 	left := margin/2 + (margin & width & 1)
 	return strings.Repeat(" ", left) + s + strings.Repeat(" ", margin-left), nil
@@ -240,11 +262,19 @@ func fnComment(args ...any) (any, error) {
 		if prefix == newline {
 			line = newline
 		}
-		b.WriteString(strings.Repeat(line, max(prefixCount, 0)))
+		lines, err := repeat(line, prefixCount, "prefix_count")
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(lines)
 	}
 	text := decoration + strings.ReplaceAll(str(args[0]), newline, newline+decoration)
 	b.WriteString(strings.ReplaceAll(text, decoration+newline, strings.TrimRight(decoration, " \t\n\r\v\f")+newline))
-	b.WriteString(strings.Repeat(newline+postfix, max(postfixCount, 0)))
+	lines, err := repeat(newline+postfix, postfixCount, "postfix_count")
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(lines)
 	if end != "" {
 		b.WriteString(newline + end)
 	}

@@ -56,6 +56,9 @@ func TestNumberFilters(t *testing.T) {
 		{"2.5 | round", 2.0}, // half to even, as Python
 		{"0.125 | round(2)", 0.12},
 		{"1234.5678 | round(-2)", 1200.0},
+		{"1250 | round(-2)", 1200},
+		{"1251 | round(-1, 'ceil')", 1260.0},
+		{"1.5 | round(999)", 1.5},
 		{"3 | round", 3},
 		{"seven | round(0, 'ceil')", 7.0},
 		{"3.7 | round | int", 4},
@@ -279,6 +282,11 @@ func TestFilterBadArguments(t *testing.T) {
 		{"('2024-01-02' | to_datetime('%Y-%m-%d')) - x", "unsupported operand types for -: datetime and str"},
 		{"x.total_seconds()", "total_seconds(): needs a timedelta"},
 		{"x.strftime('%Y')", ".strftime() needs a datetime"},
+		{"'x' | center(1000000000000)", "center(): width 1000000000000 is too large"},
+		{"'x' | indent(1000000000000)", "indent(): width 1000000000000 is too large"},
+		{"'x' | comment(prefix_count=1000000000000)", "comment(): prefix_count 1000000000000 is too large"},
+		{"'%Y' | strftime(1e300)", "strftime(): epoch value 1e+300 is out of range"},
+		{"1.5 | round(999999999, 'bad')", "round(): method must be common, ceil or floor"},
 	}
 	for _, tc := range runtime {
 		_, err := Eval(tc.expr, vars)
@@ -321,4 +329,18 @@ func TestFloatRendering(t *testing.T) {
 			t.Errorf("Render(%q) = %q, want %q", tmpl, got, want)
 		}
 	}
+}
+
+func init() {
+	// The fuzz targets start from these too.
+	fuzzSeeds = append(fuzzSeeds,
+		"{{ s | truncate(2, leeway=0) }}{{ s | wordwrap(1) }}{{ s | center(n) }}{{ s | indent(n, true) }}",
+		"{{ s | comment('cblock', prefix_count=n) }}{{ s | title }}{{ s | striptags }}{{ s | urlencode }}",
+		"{{ f | round(n, 'ceil') }}{{ f | log(2) }}{{ n | pow(f) }}{{ f | root(3) }}{{ n | human_readable }}",
+		"{{ s | human_to_bytes }}{{ n | filesizeformat(true) }}{{ s | to_uuid }}{{ l | type_debug }}",
+		"{{ 'http://u:p@h:1/p?q#f' | urlsplit }}{{ s | regex_search('(s)(t)', '\\2', '\\g<1>') }}",
+		"{{ s | splitext }}{{ l | path_join }}{{ s | expandvars }}{{ s | relpath('/') }}",
+		"{{ ('2024-01-02' | to_datetime('%Y-%m-%d') - now()).days }}{{ '%c %j %U' | strftime(n) }}",
+		"{{ now(utc=true, fmt='%Y %-d %_m %z') }}{{ (s | to_datetime('%b')).strftime('%A') }}",
+	)
 }
