@@ -27,6 +27,10 @@ func jinjaReading(root ast.Node) bool {
 			if overArity(c) {
 				found = true
 			}
+		case *ast.UnaryNode:
+			if (c.Operator == "-" || c.Operator == "+") && isPipe(c.Node) {
+				found = true // -3 | abs: Jinja filters -3, expr 3
+			}
 		case *ast.BuiltinNode:
 			if jinjaShadowsBuiltin[c.Name] {
 				found = true

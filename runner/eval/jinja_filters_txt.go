@@ -261,3 +261,18 @@ func callRegexSearch(value any, args []any, kwargs map[string]any) (any, error) 
 	}
 	return helperByName["$regex_search_groups"].call(all)
 }
+
+// isPipe reports whether n is a call written as a pipe (x | f(a)): expr
+// places the call at the function's name, after its first argument.
+func isPipe(n ast.Node) bool {
+	var args []ast.Node
+	switch c := n.(type) {
+	case *ast.CallNode:
+		args = c.Arguments
+	case *ast.BuiltinNode:
+		args = c.Arguments
+	default:
+		return false
+	}
+	return len(args) > 0 && args[0].Location().From < n.Location().From
+}

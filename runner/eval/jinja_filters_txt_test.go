@@ -344,3 +344,21 @@ func init() {
 		"{{ now(utc=true, fmt='%Y %-d %_m %z') }}{{ (s | to_datetime('%b')).strftime('%A') }}",
 	)
 }
+
+// TestSignBeforeFilter: a filter after a signed value filters the signed
+// value, as in Jinja, also where the expression reads as expr.
+func TestSignBeforeFilter(t *testing.T) {
+	runFilterCases(t, map[string]any{"x": 5}, []filterCase{
+		{"-3 | abs", 3},
+		{"-x | abs", 5},
+		{"- -3 | abs", 3},
+		{"-x | string | length", 2},
+		{"1 - 3 | abs", -2},
+		{"-(3 | abs)", -3},
+		{"-abs(3)", -3},
+		{"-x is number", true},
+	})
+	if _, err := Eval("-4 | root", nil); err == nil || !strings.Contains(err.Error(), "root(): math domain error") {
+		t.Errorf("-4 | root: got %v, want the domain error of root(-4)", err)
+	}
+}
