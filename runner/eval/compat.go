@@ -111,6 +111,13 @@ func (jinjaCompat) Visit(node *ast.Node) {
 				return
 			}
 			ast.Patch(node, callNode(subFunc, n.Left, n.Right)) // dates (jinja_filters_txt.go)
+		case "<", ">", "<=", ">=":
+			if isScalarLiteral(n.Left) || isScalarLiteral(n.Right) {
+				return
+			}
+			op := &ast.StringNode{Value: n.Operator}
+			op.SetLocation(n.Location())
+			ast.Patch(node, callNode(compareFunc, op, n.Left, n.Right)) // dates too
 		}
 	}
 }

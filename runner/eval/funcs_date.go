@@ -1,11 +1,14 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
 // Python's datetime.datetime and datetime.timedelta as expression values:
@@ -141,6 +144,67 @@ func fnDateSub(args ...any) (any, error) {
 }
 
 var gmt = time.FixedZone("GMT", 0)
+
+// fnCompare is a < b, a > b, a <= b or a >= b (the first argument names
+// the operator): datetimes and time differences compare in time order,
+// everything else as expr compares it.
+func fnCompare(args ...any) (out any, err error) {
+	op, a, b := str(args[0]), args[1], args[2]
+	c, dated, err := compareDates(op, a, b)
+	if err != nil {
+		return nil, err
+	}
+	if dated {
+		switch op {
+		case "<":
+			return c < 0, nil
+		case ">":
+			return c > 0, nil
+		case "<=":
+			return c <= 0, nil
+		}
+		return c >= 0, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	switch op {
+	case "<":
+		return runtime.Less(a, b), nil
+	case ">":
+		return runtime.More(a, b), nil
+	case "<=":
+		return runtime.LessOrEqual(a, b), nil
+	}
+	return runtime.MoreOrEqual(a, b), nil
+}
+
+// compareDates compares two datetimes or two time differences (-1, 0, 1);
+// dated is false when neither side is one.
+func compareDates(op string, a, b any) (c int, dated bool, err error) {
+	switch x := a.(type) {
+	case DateTime:
+		if y, ok := b.(DateTime); ok {
+			if x.aware != y.aware {
+				return 0, true, fmt.Errorf("can't compare offset-naive and offset-aware datetimes")
+			}
+			return x.t.Compare(y.t), true, nil
+		}
+	case Timedelta:
+		if y, ok := b.(Timedelta); ok {
+			return cmp.Compare(x.d, y.d), true, nil
+		}
+	default:
+		switch b.(type) {
+		case DateTime, Timedelta:
+		default:
+			return 0, false, nil
+		}
+	}
+	return 0, true, fmt.Errorf("'%s' not supported between %s and %s", op, pyTypeName(a), pyTypeName(b))
+}
 
 // timeNow is the clock now() reads (tests set it).
 var timeNow = time.Now

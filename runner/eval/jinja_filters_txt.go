@@ -15,6 +15,7 @@ import (
 
 const (
 	subFunc        = "$sub"
+	compareFunc    = "$compare"
 	nowFunc        = "$now"
 	dateMethodFunc = "$date_method"
 )
@@ -53,6 +54,7 @@ var textHelpers = []helper{
 	{name: dateMethodFunc, fn: fnDateMethod, min: 2, max: -1, side: exprOnly},
 	{name: "$total_seconds", fn: fnTotalSeconds, min: 1, max: 1, side: exprOnly},
 	{name: subFunc, fn: fnSub, min: 2, max: 2, side: exprOnly},
+	{name: compareFunc, fn: fnCompare, min: 3, max: 3, side: exprOnly},
 }
 
 // optional is a filter whose parameters all default to nil, which the
@@ -103,6 +105,7 @@ var textFilters = map[string]filterSpec{
 }
 
 func init() {
+	boolFuncs[compareFunc] = true
 	for _, name := range []string{"win_basename", "win_dirname", "win_splitdrive"} {
 		refusedFilters[name] = "runbook's controller and hosts are POSIX systems; use basename, dirname or regex_replace"
 	}

@@ -362,3 +362,26 @@ func TestSignBeforeFilter(t *testing.T) {
 		t.Errorf("-4 | root: got %v, want the domain error of root(-4)", err)
 	}
 }
+
+// TestDateComparisons: datetimes and time differences compare in time
+// order; other comparisons of two values are as before.
+func TestDateComparisons(t *testing.T) {
+	vars := map[string]any{"a": "2024-01-05", "b": "2024-01-02", "n": 3, "m": 4.5, "s": "abc", "u": "abd"}
+	runFilterCases(t, vars, []filterCase{
+		{"(a | to_datetime('%Y-%m-%d')) > (b | to_datetime('%Y-%m-%d'))", true},
+		{"(a | to_datetime('%Y-%m-%d')) <= (b | to_datetime('%Y-%m-%d'))", false},
+		{"(b | to_datetime('%Y-%m-%d')) < now()", true},
+		{"((a | to_datetime('%Y-%m-%d')) - (b | to_datetime('%Y-%m-%d'))) >= ((a | to_datetime('%Y-%m-%d')) - (a | to_datetime('%Y-%m-%d')))", true},
+		{"n < m", true},
+		{"m >= n", true},
+		{"s < u", true},
+		{"n > m or s > u", false},
+	})
+	_, err := Eval("(a | to_datetime('%Y-%m-%d')) < s", vars)
+	if err == nil || !strings.Contains(err.Error(), "'<' not supported between datetime and str") {
+		t.Errorf("comparing a date with a string: got %v", err)
+	}
+	if _, err := Eval("n < s", vars); err == nil {
+		t.Error("comparing a number with a string must stay an error")
+	}
+}
