@@ -506,6 +506,10 @@ func typeName(v any) string {
 		return "list"
 	case map[string]any:
 		return "map"
+	case DateTime:
+		return "datetime"
+	case Timedelta:
+		return "timedelta"
 	}
 	if isNumber(v) {
 		return "number"

@@ -385,3 +385,11 @@ func TestDateComparisons(t *testing.T) {
 		t.Error("comparing a number with a string must stay an error")
 	}
 }
+
+// TestDateTypeNames: errors name a date as Python does, not by its Go type.
+func TestDateTypeNames(t *testing.T) {
+	_, err := Eval("now() | length", nil)
+	if err == nil || !strings.Contains(err.Error(), "datetime") || strings.Contains(err.Error(), "eval.") {
+		t.Errorf("got %v, want an error naming a datetime", err)
+	}
+}
