@@ -106,6 +106,18 @@ func (jinjaCompat) Visit(node *ast.Node) {
 				return // numbers or strings: expr's own + is right and faster
 			}
 			ast.Patch(node, callNode(addFunc, n.Left, n.Right))
+		case "-":
+			if isScalarLiteral(n.Left) || isScalarLiteral(n.Right) {
+				return
+			}
+			ast.Patch(node, callNode(subFunc, n.Left, n.Right)) // dates (jinja_filters_txt.go)
+		case "<", ">", "<=", ">=":
+			if isScalarLiteral(n.Left) || isScalarLiteral(n.Right) {
+				return
+			}
+			op := &ast.StringNode{Value: n.Operator}
+			op.SetLocation(n.Location())
+			ast.Patch(node, callNode(compareFunc, op, n.Left, n.Right)) // dates too
 		}
 	}
 }

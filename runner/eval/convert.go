@@ -136,14 +136,28 @@ func toString(v any) (string, error) {
 	return fmt.Sprint(v), nil
 }
 
-// formatFloat prints whole numbers without a fraction (YAML loaders that go
-// through JSON turn every number into float64, and "8080" must stay "8080").
+// formatFloat prints a float as Python's str() does, which is what Ansible
+// renders: a whole number keeps its ".0" (3.7 | round is "4.0"), and very
+// large or small ones use an exponent ("1e+16", "1e-05"). Whole numbers
+// read from YAML or JSON are ints (decodeJSON), so "8080" stays "8080".
 func formatFloat(f float64) string {
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	if exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:]); exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
+	}
+	return s
 }
 
 // toJSON encodes v as JSON without HTML escaping (rendered strings often end
@@ -492,6 +506,10 @@ func typeName(v any) string {
 		return "list"
 	case map[string]any:
 		return "map"
+	case DateTime:
+		return "datetime"
+	case Timedelta:
+		return "timedelta"
 	}
 	if isNumber(v) {
 		return "number"

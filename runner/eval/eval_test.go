@@ -15,7 +15,7 @@ func testVars() map[string]any {
 	return map[string]any{
 		"n":       3,
 		"f":       2.5,
-		"whole":   8080.0, // YAML-via-JSON loaders give float64 for every number
+		"whole":   8080.0, // a float that is a whole number (16 / 2, 3.7 | round)
 		"s":       "hello",
 		"empty":   "",
 		"yes":     "yes",

@@ -45,7 +45,7 @@ const (
 // split (returns a list of any; no separator splits on whitespace), keys and
 // values (sorted by key, so output is stable), flatten (optional depth),
 // int and float (accept "12.5", bools), string (maps and lists as JSON).
-var helpers = slices.Concat(coreHelpers, jinjaHelpers)
+var helpers = slices.Concat(coreHelpers, jinjaHelpers, textHelpers)
 
 // coreHelpers are the helpers with names playbooks call directly.
 var coreHelpers = []helper{

@@ -146,6 +146,9 @@ func mapFilterHelper(name string) string {
 	case "count":
 		return "length"
 	}
+	if _, ok := textFilters[name]; ok {
+		return "$" + name // funcs_num.go, funcs_textfmt.go, …
+	}
 	return name
 }
 

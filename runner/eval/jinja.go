@@ -263,17 +263,26 @@ func (p *jparser) pow() jn {
 }
 
 // unary: -x, +x, !x, then a primary with its postfixes, filters and tests.
-func (p *jparser) unary() jn {
+func (p *jparser) unary() jn { return p.unaryOf(true) }
+
+// unaryOf reads a unary expression; the operand of - and + takes no
+// filters of its own, as in Jinja: -3 | abs is abs(-3).
+func (p *jparser) unaryOf(filtered bool) jn {
+	filters := func(n jn) jn {
+		if filtered {
+			return p.filters(n)
+		}
+		return n
+	}
 	switch {
 	case p.accept("-"):
-		return p.filters(wrap("-@", p.unary().code))
+		return filters(wrap("-@", p.unaryOf(false).code))
 	case p.accept("+"):
-		return p.filters(p.unary())
+		return filters(p.unaryOf(false))
 	case p.accept("!"):
 		return wrap("!@", p.unary().code)
 	}
-	n := p.postfix(p.primary())
-	n = p.filters(n)
+	n := filters(p.postfix(p.primary()))
 	for p.accept("??") {
 		n = wrap("@ ?? @", n.code, p.filters(p.postfix(p.primary())).code)
 	}

@@ -99,6 +99,8 @@ func (p *jparser) call(t token, args []arg) jn {
 	switch t.text {
 	case "lookup", "query", "q":
 		return p.lookup(t, args)
+	case "now":
+		return p.nowCall(t, args)
 	case "dict":
 		var pairs []string
 		for _, a := range args {
@@ -185,6 +187,9 @@ func (p *jparser) method(x jn, t token, args []arg) jn {
 			p.fail(errAtTok(t, ".join() takes 1 argument, got %d", len(a)))
 		}
 		return callCode("join", a[0], x.code)
+	}
+	if out, ok := dateMethod(x, t.text, a); ok {
+		return out
 	}
 	p.fail(refusedAt(t.pos, "method .%s() is not supported: use a filter (x | name)", t.text))
 	return jn{}

@@ -24,7 +24,17 @@ func jinjaReading(root ast.Node) bool {
 			if m, ok := c.Callee.(*ast.MemberNode); ok && m.Method {
 				found = true
 			}
+			if overArity(c) {
+				found = true
+			}
+		case *ast.UnaryNode:
+			if (c.Operator == "-" || c.Operator == "+") && isPipe(c.Node) {
+				found = true // -3 | abs: Jinja filters -3, expr 3
+			}
 		case *ast.BuiltinNode:
+			if jinjaShadowsBuiltin[c.Name] {
+				found = true
+			}
 			if len(c.Arguments) == 2 && isPredicateBuiltin(c.Name) {
 				pred := c.Arguments[1]
 				if p, ok := pred.(*ast.PredicateNode); ok {

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +72,7 @@ func init() {
 		"items2dict":    withDefaults("items2dict", []string{"key_name", "value_name"}, []string{`"key"`, `"value"`}),
 		"combine":       {emit: nil}, // see combineFilter
 		"regex_replace": {params: []string{"pattern", "replacement", "ignorecase", "multiline"}, defaults: []string{"", `""`, "false", "false"}, positional: 2, emit: regexEmit("regex_replace")},
-		"regex_search":  {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, positional: 1, emit: regexEmit("regex_search")},
+		"regex_search":  {emit: nil}, // see regexSearchFilter
 		"regex_findall": {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, positional: 1, emit: regexEmit("regex_findall")},
 		"regex_escape":  simple("regex_escape"),
 		"to_json":       simple("to_json"),
@@ -125,6 +126,7 @@ func init() {
 		"endswith":      simple("endswith"),
 	}
 	jinjaFilters["d"] = jinjaFilters["default"]
+	maps.Copy(jinjaFilters, textFilters)
 }
 
 // regexEmit adds Python's ignorecase/multiline flags to the pattern.
@@ -176,6 +178,8 @@ func (p *jparser) filter(x jn) jn {
 		return p.mapFilter(t, x, args)
 	case "combine":
 		return p.combineFilter(x, args)
+	case "regex_search":
+		return p.regexSearchFilter(t, x, args)
 	}
 	spec, ok := jinjaFilters[t.text]
 	if !ok {
@@ -223,11 +227,11 @@ func (p *jparser) bind(what string, t token, spec filterSpec, args []arg) []stri
 			}
 		}
 		if n > spec.positional {
-			p.fail(refusedAt(args[spec.positional].pos, "%s takes %d positional argument(s) (group arguments are not supported: use regex_replace or regex_findall)", what, spec.positional))
+			p.fail(refusedAt(args[spec.positional].pos, "%s takes %d positional argument(s); give the others by name (%s)", what, spec.positional, paramList(spec.params[spec.positional:])))
 		}
 	}
 	if spec.params != nil && len(vals) > len(spec.params) && spec.defaults != nil {
-		p.fail(errAtTok(t, "%s takes at most %d arguments, got %d", what, len(spec.params), len(vals)))
+		p.fail(refusedAt(t.pos, "%s takes at most %d arguments, got %d", what, len(spec.params), len(vals)))
 	}
 	for i, d := range spec.defaults {
 		if i >= len(vals) {

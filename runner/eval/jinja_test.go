@@ -223,7 +223,7 @@ func TestJinjaRefused(t *testing.T) {
 		{"x.format(1)", "method .format() is not supported"},
 		{"cycler(1, 2)", "unknown function cycler()"},
 		{"x // ", "invalid expression"},
-		{"x | regex_search('(a)', '\\1', ignorecase=true)", "filter regex_search takes 1 positional argument(s)"},
+		{"x | regex_findall('(a)', 'b')", "filter regex_findall takes 1 positional argument(s); give the others by name (ignorecase, multiline)"},
 	}
 	for _, tc := range tests {
 		err := Validate(tc.expr)

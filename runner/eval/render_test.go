@@ -61,8 +61,8 @@ func TestRenderMixed(t *testing.T) {
 		{"n={{ n }}", "n=3"},
 		{"{{ n }}{{ n }}", "33"},
 		{"{{ n }} {{ s }}", "3 hello"},
-		{"f={{ f }} whole={{ whole }}", "f=2.5 whole=8080"},
-		{"big={{ big }} small={{ small }}", "big=1e+21 small=0.000001"},
+		{"f={{ f }} whole={{ whole }}", "f=2.5 whole=8080.0"}, // Python's str() of floats
+		{"big={{ big }} small={{ small }}", "big=1e+21 small=1e-06"},
 		{"t={{ t }} no={{ !t }}", "t=true no=false"},
 		{"[{{ nothing }}]", "[]"},
 		{"l={{ l }}", `l=[1,"a",true]`},
