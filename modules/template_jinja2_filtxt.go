@@ -11,23 +11,30 @@ import (
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/exec"
-
-	"github.com/runbook-dev/runbook/runner/eval"
 )
 
-func init() {
-	for _, name := range eval.TextFilterNames() {
+// ExpressionFilter runs one of the playbook expressions' filters on plain
+// Go values: the runner's runner/eval.CallTextFilter.
+type ExpressionFilter func(name string, in any, args []any, kwargs map[string]any) (any, error)
+
+// RegisterExpressionFilters makes the named filters of playbook
+// expressions available to .j2 templates, where neither gonja nor this
+// package has one of that name. The runner calls it once, before any
+// template is rendered (the modules sit below the expression engine and
+// do not import it).
+func RegisterExpressionFilters(names []string, call ExpressionFilter) {
+	for _, name := range names {
 		if builtins.Filters.Exists(name) {
 			continue
 		}
 		if _, taken := ansibleJinjaFilters[name]; !taken {
-			ansibleJinjaFilters[name] = evalFilter(name)
+			ansibleJinjaFilters[name] = evalFilter(name, call)
 		}
 	}
 }
 
 // evalFilter runs eval's filter name on gonja's values.
-func evalFilter(name string) exec.FilterFunction {
+func evalFilter(name string, call ExpressionFilter) exec.FilterFunction {
 	return func(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
 		if in.IsError() {
 			return in
@@ -40,7 +47,7 @@ func evalFilter(name string) exec.FilterFunction {
 		for k, v := range params.KwArgs {
 			kwargs[k] = plainValue(v)
 		}
-		out, err := eval.CallTextFilter(name, plainValue(in), args, kwargs)
+		out, err := call(name, plainValue(in), args, kwargs)
 		if err != nil {
 			return exec.ValueError(err)
 		}

@@ -1,8 +1,18 @@
 package runner
 
 import (
+	"github.com/runbook-dev/runbook/modules"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
+
+// The expression engine and the modules do not import each other; the
+// runner, above both, connects them: the template lookup renders .j2 with
+// the template module's renderer, and .j2 templates get the expressions'
+// Ansible filters.
+func init() {
+	eval.RenderJinja2 = modules.RenderJinja2
+	modules.RegisterExpressionFilters(eval.TextFilterNames(), eval.CallTextFilter)
+}
 
 // searchPath is the magic variable ansible_search_path: where lookups
 // (file, template, first_found, fileglob) look for a relative name before

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/runbook-dev/runbook/modules"
 )
 
 // The lookups that read controller files: file, first_found, fileglob and
@@ -282,7 +281,10 @@ func lookupTemplate(lc *lookupCall) ([]any, error) {
 		}
 		var s string
 		if strings.HasSuffix(p, ".j2") {
-			s, err = modules.RenderJinja2(p, text, vars)
+			if RenderJinja2 == nil {
+				return nil, fmt.Errorf("rendering %s: no Jinja2 renderer (the runner sets eval.RenderJinja2)", p)
+			}
+			s, err = RenderJinja2(p, text, vars)
 		} else {
 			s, err = RenderTemplate(p, text, vars)
 		}
@@ -292,3 +294,8 @@ func lookupTemplate(lc *lookupCall) ([]any, error) {
 		return []any{s}, nil
 	})
 }
+
+// RenderJinja2 renders a .j2 file for the template lookup exactly as the
+// template module does. The runner sets it to the module's renderer: eval
+// sits below the modules and does not import them.
+var RenderJinja2 func(path, text string, vars map[string]any) (string, error)
