@@ -211,12 +211,8 @@ func (s *initService) act(action string, crashed bool, sleep int) (*transport.Re
 	if err != nil {
 		return nil, err
 	}
-	if sleep > 0 {
-		select {
-		case <-time.After(time.Duration(sleep) * time.Second):
-		case <-s.ctx.Done():
-			return nil, s.ctx.Err()
-		}
+	if err := sleepCtx(s.ctx, time.Duration(sleep)*time.Second); err != nil {
+		return nil, err
 	}
 	start, err := s.run(true, s.command("start")...)
 	if err != nil {
