@@ -211,8 +211,8 @@ func (s *initService) act(action string, crashed bool, sleep int) (*transport.Re
 	if err != nil {
 		return nil, err
 	}
-	if err := sleepCtx(s.ctx, time.Duration(sleep)*time.Second); err != nil {
-		return nil, err
+	if !waitForSleep(s.ctx, time.Duration(sleep)*time.Second) {
+		return nil, s.ctx.Err()
 	}
 	start, err := s.run(true, s.command("start")...)
 	if err != nil {

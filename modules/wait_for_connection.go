@@ -63,8 +63,8 @@ func (waitForConnectionModule) Run(ctx context.Context, mc *Context, a Args) (*R
 	}
 	start := time.Now()
 	elapsed := func() map[string]any { return map[string]any{"elapsed": int(time.Since(start).Seconds())} }
-	if err := sleepCtx(ctx, time.Duration(a.Int("delay"))*time.Second); err != nil {
-		return nil, err
+	if !waitForSleep(ctx, time.Duration(a.Int("delay"))*time.Second) {
+		return nil, ctx.Err()
 	}
 	pause := max(time.Duration(a.Int("sleep"))*time.Second, minPause)
 	timeout := time.Duration(a.Int("timeout")) * time.Second
@@ -81,8 +81,8 @@ func (waitForConnectionModule) Run(ctx context.Context, mc *Context, a Args) (*R
 			return nil, ctx.Err()
 		}
 		mc.Log("wait_for_connection: %v; retrying in %s", last, pause)
-		if err := sleepCtx(ctx, min(pause, time.Until(end))); err != nil {
-			return nil, err
+		if !waitForSleep(ctx, min(pause, time.Until(end))) {
+			return nil, ctx.Err()
 		}
 	}
 	if last == nil {
@@ -106,19 +106,4 @@ func tryConnection(ctx context.Context, mc *Context, a Args, left time.Duration)
 	pc.Conn = conn
 	_, err = pingModule{}.Run(rctx, &pc, Args{"data": "pong"})
 	return err
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
