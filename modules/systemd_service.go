@@ -12,7 +12,7 @@ func init() { Register(systemdServiceModule{}) }
 func (systemdServiceModule) Spec() *Spec {
 	s := systemdModule{}.Spec()
 	s.Name = "systemd_service"
-	s.Short = "The systemd module under its other name: " + s.Short
+	s.Short = "The systemd module, under the name Ansible 2.14 gives it"
 	s.Doc = "The same module as systemd, registered under the name Ansible 2.14 gives it.\n\n" + s.Doc
 	s.Example = strings.Replace(s.Example, "\n  systemd:\n", "\n  systemd_service:\n", 1)
 	return s
