@@ -63,6 +63,13 @@ type Context struct {
 	// kubeconfig only root may read, reached by a non-root ssh.user. Nil
 	// when that host asks for none. Nil-safe to call through BecomeFor.
 	BecomeOn func(host string) *transport.Become
+	// Reconnect drops the run's connections to the host the task runs on
+	// (the delegate, if any) and dials it again: one attempt, bounded by
+	// ctx. The new connection is the one later tasks use. Set for every
+	// module that reaches a host; a module whose Spec says DialsItself gets
+	// no Conn and must call it (wait_for_connection, whose host may not
+	// answer yet).
+	Reconnect func(ctx context.Context) (transport.Transport, error)
 	// Predicted remembers, per host and run, the paths that earlier tasks
 	// would have written in check mode, so a later task can predict instead
 	// of failing (a unit file a copy would install). Nil-safe.

@@ -76,6 +76,11 @@ type Spec struct {
 	AnyParams bool
 	// RunsOnController marks modules that never touch the host (debug, set_fact, assert, fail).
 	RunsOnController bool
+	// DialsItself marks a module that opens the host's connection itself
+	// with Context.Reconnect: the engine dials nothing before Run, so a
+	// host that does not answer yet is the module's to wait for
+	// (wait_for_connection) instead of an UNREACHABLE task.
+	DialsItself bool
 	// Prints marks a module whose result is its output (debug): a task
 	// whose "verbosity" argument is above the run's -v level is skipped.
 	Prints bool

@@ -45,3 +45,22 @@ func TestSystemdMissingUnitFailsClearly(t *testing.T) {
 		}
 	})
 }
+
+// systemd_service is systemd: the same parameters and the same run.
+func TestSystemdServiceIsSystemd(t *testing.T) {
+	m, ok := modules.Lookup("systemd_service")
+	if !ok {
+		t.Fatal("systemd_service is not registered")
+	}
+	if !strings.Contains(m.Spec().Example, "systemd_service:") {
+		t.Errorf("example: %s", m.Spec().Example)
+	}
+	if _, err := m.Spec().Bind(map[string]any{"state": "started"}, true); err == nil || !strings.Contains(err.Error(), "name is required") {
+		t.Errorf("systemd's validation: %v", err)
+	}
+	mc := helperContext(t, nil)
+	_, err := helperRun(t, mc, "systemd_service", map[string]any{"name": "runbook-no-such-unit", "state": "started"})
+	if err == nil || !strings.Contains(err.Error(), "runbook-no-such-unit.service") {
+		t.Errorf("runs systemd: %v", err)
+	}
+}

@@ -291,6 +291,13 @@ func (ht *hostTask) moduleContext(ctx context.Context, vars map[string]any, spec
 	if err != nil {
 		return nil, err
 	}
+	mc.Reconnect = func(ctx context.Context) (transport.Transport, error) {
+		ht.e.conns.reset(target)
+		return ht.e.conns.get(ctx, target, targetVars, ht.noLog)
+	}
+	if spec.DialsItself {
+		return mc, nil
+	}
 	conn, err := ht.e.conns.get(ctx, target, targetVars, ht.noLog)
 	if err != nil {
 		return nil, err
