@@ -348,11 +348,16 @@ func (w *copyWriter) file(ctx context.Context, s copySource, dest, base string) 
 		dir := path.Dir(target)
 		dfi, err := hostStat(ctx, w.mc, dir)
 		switch {
-		case err == nil && !dfi.Exists:
-			// In check mode an earlier task may have made it (file: state=directory).
-			if !w.mc.Check || !w.mc.Predicted.Has(dir) {
-				err = fmt.Errorf("destination directory %s: %w", dir, fs.ErrNotExist)
+		case err == nil && !dfi.Exists && w.mc.Check:
+			// In check mode an earlier task may have made it: a file task
+			// (predicted), or a package that ships it, which check mode
+			// cannot know. As Ansible, predict the write; say why it
+			// may still fail.
+			if !w.mc.Predicted.Has(dir) {
+				w.res.Msg = fmt.Sprintf("check mode: the destination directory %s does not exist yet; a real run fails unless an earlier task (a package, a file task) creates it", dir)
 			}
+		case err == nil && !dfi.Exists:
+			err = fmt.Errorf("destination directory %s: %w", dir, fs.ErrNotExist)
 		case err == nil && !dfi.IsDir():
 			err = fmt.Errorf("%s is not a directory", dir)
 		}

@@ -109,3 +109,24 @@ func copySymlinkDest(t *testing.T, c testConn, become bool) {
 		t.Fatal("follow: true did not copy into the linked directory")
 	}
 }
+
+// TestCopyCheckModeMissingDirectory: in check mode a file whose directory
+// does not exist yet (a package an earlier task installs would create it)
+// is predicted changed, as Ansible does, with a message saying a real run
+// needs that directory; a real run fails naming it.
+func TestCopyCheckModeMissingDirectory(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "etc", "nginx", "nginx.conf")
+	mc := helperContext(t, nil)
+	mc.Check = true
+	r := helperMustRun(t, mc, "copy", map[string]any{"content": "x\n", "dest": dest})
+	if !r.Changed || r.Failed || !strings.Contains(r.Msg, "does not exist yet") {
+		t.Fatalf("check mode: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Dir(dest)); !os.IsNotExist(err) {
+		t.Fatalf("check mode created the directory: %v", err)
+	}
+	mc.Check = false
+	if _, err := helperRun(t, mc, "copy", map[string]any{"content": "x\n", "dest": dest}); err == nil || !strings.Contains(err.Error(), "destination directory") {
+		t.Fatalf("a real run must fail naming the directory: %v", err)
+	}
+}
