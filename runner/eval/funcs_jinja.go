@@ -85,6 +85,10 @@ func fnFloorDiv(args ...any) (any, error) {
 // attr follows a dotted attribute path ("a.b") through maps and lists.
 func attr(v any, path string) (any, bool) {
 	for part := range strings.SplitSeq(path, ".") {
+		if f, ok := pairField(v, part); ok { // groupby's .grouper, .list
+			v = f
+			continue
+		}
 		if m, ok := asMap(v); ok && m != nil {
 			if v, ok = m[part]; !ok {
 				return nil, false
@@ -237,7 +241,12 @@ func fnList(args ...any) (any, error) {
 		return []any{}, nil
 	}
 	if m, ok := asMap(args[0]); ok {
-		return fnKeys(m)
+		keys := yamlOrderedKeys(m) // a dict's keys in its order, as in Python
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
 	}
 	l, err := listArg(args[0])
 	if err != nil {
