@@ -145,6 +145,7 @@ func buildExprOptions() []expr.Option {
 		expr.Patch(notPrecedence{}),
 		expr.Patch(nilTolerance{}),
 		expr.Patch(jinjaCompat{}),
+		expr.Patch(groupFields{}),
 		expr.Function(safeIndexFunc, safeIndex),
 		expr.Function(inFunc, in),
 		expr.Function(truthFunc, fnTruth),

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/expr-lang/expr/ast"
 )
 
 // Jinja's collection filters that expr lacks (dictsort, items, batch,
@@ -243,6 +245,28 @@ func fnMember(args ...any) (any, error) {
 		return v, nil
 	}
 	return safeIndex(args[0], name)
+}
+
+// groupFields is the expr patch that reads x.grouper and x.list through
+// fnMember, so that they reach a groupby pair's fields (expr cannot look a
+// name up in a list) and are a mapping's keys otherwise.
+type groupFields struct{}
+
+func (groupFields) Visit(node *ast.Node) {
+	isField := func(n ast.Node) bool {
+		s, ok := n.(*ast.StringNode)
+		return ok && (s.Value == "grouper" || s.Value == "list")
+	}
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if env, ok := n.Node.(*ast.IdentifierNode); (!ok || env.Value != "$env") && !n.Method && isField(n.Property) {
+			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "$member"}, Arguments: []ast.Node{n.Node, n.Property}})
+		}
+	case *ast.CallNode: // a member access nilTolerance made nil-safe
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == safeIndexFunc && len(n.Arguments) == 2 && isField(n.Arguments[1]) {
+			n.Callee = &ast.IdentifierNode{Value: "$member"}
+		}
+	}
 }
 
 // fnUniqueJinja is unique(l, case_sensitive, attribute) as Ansible's

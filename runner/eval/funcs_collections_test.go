@@ -207,3 +207,19 @@ func TestCollectionFilterErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupbyInForLoop: {% for grouper, items in l | groupby(...) %}
+// unpacks each group as Jinja's named tuple does.
+func TestGroupbyInForLoop(t *testing.T) {
+	got, err := Render("{% for city, people in users | groupby('city') %}{{ city }}: {{ people | map(attribute='name') | join(',') }};{% endfor %}"+
+		"{% for g in users | groupby('city') %} {{ g.grouper }}={{ g.list | length }}{% endfor %}", map[string]any{
+		"users": []any{
+			map[string]any{"name": "ann", "city": "NY"},
+			map[string]any{"name": "bob", "city": "CA"},
+			map[string]any{"name": "cy", "city": "ny"},
+		},
+	})
+	if want := "CA: bob;NY: ann,cy; CA=1 NY=2"; err != nil || got != want {
+		t.Errorf("Render = %q, %v; want %q", got, err, want)
+	}
+}

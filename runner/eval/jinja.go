@@ -406,14 +406,6 @@ func (p *jparser) postfix(n jn) jn {
 					n = p.method(n, t, p.args())
 					continue
 				}
-				if t.text == "grouper" || t.text == "list" { // a groupby pair's field, or the key
-					path := ""
-					if n.path != "" {
-						path = n.path + "." + t.text
-					}
-					n = jn{code: callCode("$member", n.code, strconv.Quote(t.text)).code, path: path}
-					continue
-				}
 				path := ""
 				if n.path != "" {
 					path = n.path + "." + t.text
