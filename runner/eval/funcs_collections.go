@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -29,8 +28,8 @@ var collectionHelpers = []helper{
 	{name: "$zip_longest", fn: fnZipLongest, min: 2, max: -1, side: exprOnly},
 	{name: "$permutations", fn: fnPermutations, min: 2, max: 2, side: exprOnly},
 	{name: "$combinations", fn: fnCombinations, min: 2, max: 2, side: exprOnly},
-	{name: "$product_repeat", fn: fnProductRepeat, min: 2, max: -1, side: exprOnly},
-	{name: "$combine_merge", fn: fnCombineMerge, min: 3, max: -1, side: exprOnly},
+	{name: "$product", fn: fnProductRepeat, min: 2, max: -1, side: exprOnly},
+	{name: "$combine", fn: fnCombineMerge, min: 3, max: -1, side: exprOnly},
 	{name: "from_yaml_all", fn: fnFromYAMLAll, min: 1, max: 1},
 	{name: "$random", fn: fnRandom, min: 4, max: 4, side: exprOnly},
 	{name: "$shuffle", fn: fnShuffle, min: 2, max: 2, side: exprOnly},
@@ -70,27 +69,21 @@ func fnDictsort(args ...any) (any, error) {
 	default:
 		return nil, fmt.Errorf("by must be 'key' or 'value', got %q", by)
 	}
-	pairs := make([][]any, 0, len(m))
-	for _, k := range yamlOrderedKeys(m) {
-		pairs = append(pairs, []any{k, m[k]})
-	}
-	var cmpErr error
-	sort.SliceStable(pairs, func(i, j int) bool {
-		c, err := compareValues(foldCase(pairs[i][pos], cs), foldCase(pairs[j][pos], cs), true)
-		if err != nil && cmpErr == nil {
-			cmpErr = err
+	names := yamlOrderedKeys(m)
+	keys := make([]any, len(names))
+	for i, k := range names {
+		keys[i] = k
+		if pos == 1 {
+			keys[i] = m[k]
 		}
-		if reverse {
-			return c > 0
-		}
-		return c < 0
-	})
-	if cmpErr != nil {
-		return nil, cmpErr
 	}
-	out := make([]any, len(pairs))
-	for i, p := range pairs {
-		out[i] = p
+	idx, err := sortedOrder(keys, cs, reverse)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(idx))
+	for i, j := range idx {
+		out[i] = []any{names[j], m[names[j]]}
 	}
 	return out, nil
 }
@@ -184,20 +177,9 @@ func fnGroupby(args ...any) (any, error) {
 		}
 		keys[i] = v
 	}
-	idx := make([]int, len(l))
-	for i := range idx {
-		idx[i] = i
-	}
-	var cmpErr error
-	sort.SliceStable(idx, func(i, j int) bool {
-		c, err := compareValues(foldCase(keys[idx[i]], cs), foldCase(keys[idx[j]], cs), true)
-		if err != nil && cmpErr == nil {
-			cmpErr = err
-		}
-		return c < 0
-	})
-	if cmpErr != nil {
-		return nil, cmpErr
+	idx, err := sortedOrder(keys, cs, false)
+	if err != nil {
+		return nil, err
 	}
 	out := []any{}
 	var cur groupPair

@@ -177,35 +177,28 @@ func TestCollectionFilterErrors(t *testing.T) {
 			t.Errorf("Validate(%q) = %v, want a syntax error containing %q", tc.expr, err, tc.want)
 		}
 	}
-	run := []struct{ expr, want string }{
-		{"{'b': 1} | dictsort(by='x')", "dictsort(): by must be 'key' or 'value', got \"x\""},
-		{"[1, 2] | dictsort", "dictsort(): expected a map, got list"},
-		{"[1] | batch(0)", "batch(): linecount must be at least 1, got 0"},
-		{"[1] | slice('a')", "slice(): slices must be a number, got string"},
-		{"[{'k': 1}, {'v': 2}] | groupby('k')", `groupby(): item 1 has no attribute "k" (give groupby a default=)`},
-		{"[{'k': 1}, {'k': 'a'}] | groupby('k')", "groupby(): cannot compare"},
-		{"{'a': 1} | attr('a')", `attr(): map has no attribute "a" (attr reads attributes, not keys`},
-		{"[1, 2] | select('nosuchtest') | list", `select(): unknown test "nosuchtest"`},
-		{"[[1], 'a', 'A'] | unique(case_sensitive=false)", "unique(): cannot compare list items"},
-		{"'q' | extract({'a': 1})", `extract(): map has no key "q"`},
-		{"5 | extract([1, 2])", "extract(): list index 5 out of range"},
-		{"[{'n': 'x', 'g': [1, 2]}, {'n': 'y'}] | subelements('g')", `subelements(): could not find "g" in an item (skip_missing=true skips it)`},
-		{"[{'n': 'x', 'g': 5}] | subelements('g')", `subelements(): the key "g" should point to a list, got number`},
-		{"'x' | subelements('g')", "subelements(): expected a list of mappings or a mapping, got string"},
-		{"[1] | permutations(-1)", "permutations(): r must not be negative"},
-		{"[1] | product(repeat='x')", "product_repeat(): repeat must be a number, got string"},
-		{"[1] | flatten(levels='x')", "flatten(): levels must be a number, got string"},
-		{"{'a': 1} | combine({'a': 2}, list_merge=mode)", `combine_merge(): list_merge must be replace, keep, append, prepend, append_rp or prepend_rp, got "deep"`},
-		{"[{'key': 'a', 'value': 1}, {'key': 'b'}] | items2dict", `items2dict(): item 1 has no "key" or no "value"`},
-		{"'a: [' | from_yaml_all", "from_yaml_all(): "},
-	}
-	vars := map[string]any{"mode": "deep"}
-	for _, tc := range run {
-		_, err := Eval(tc.expr, vars)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Eval(%q) = %v, want an error containing %q", tc.expr, err, tc.want)
-		}
-	}
+	checkEvalErrors(t, map[string]any{"mode": "deep"}, map[string]string{
+		"{'b': 1} | dictsort(by='x')":                              "dictsort(): by must be 'key' or 'value', got \"x\"",
+		"[1, 2] | dictsort":                                        "dictsort(): expected a map, got list",
+		"[1] | batch(0)":                                           "batch(): linecount must be at least 1, got 0",
+		"[1] | slice('a')":                                         "slice(): slices must be a number, got string",
+		"[{'k': 1}, {'v': 2}] | groupby('k')":                      `groupby(): item 1 has no attribute "k" (give groupby a default=)`,
+		"[{'k': 1}, {'k': 'a'}] | groupby('k')":                    "groupby(): cannot compare",
+		"{'a': 1} | attr('a')":                                     `attr(): map has no attribute "a" (attr reads attributes, not keys`,
+		"[1, 2] | select('nosuchtest') | list":                     `select(): unknown test "nosuchtest"`,
+		"[[1], 'a', 'A'] | unique(case_sensitive=false)":           "unique(): cannot compare list items",
+		"'q' | extract({'a': 1})":                                  `extract(): map has no key "q"`,
+		"5 | extract([1, 2])":                                      "extract(): list index 5 out of range",
+		"[{'n': 'x', 'g': [1, 2]}, {'n': 'y'}] | subelements('g')": `subelements(): could not find "g" in an item (skip_missing=true skips it)`,
+		"[{'n': 'x', 'g': 5}] | subelements('g')":                  `subelements(): the key "g" should point to a list, got number`,
+		"'x' | subelements('g')":                                   "subelements(): expected a list of mappings or a mapping, got string",
+		"[1] | permutations(-1)":                                   "permutations(): r must not be negative",
+		"[1] | product(repeat='x')":                                "product(): repeat must be a number, got string",
+		"[1] | flatten(levels='x')":                                "flatten(): levels must be a number, got string",
+		"{'a': 1} | combine({'a': 2}, list_merge=mode)":            `combine(): list_merge must be replace, keep, append, prepend, append_rp or prepend_rp, got "deep"`,
+		"[{'key': 'a', 'value': 1}, {'key': 'b'}] | items2dict":    `items2dict(): item 1 has no "key" or no "value"`,
+		"'a: [' | from_yaml_all":                                   "from_yaml_all(): ",
+	})
 }
 
 // TestGroupbyInForLoop: {% for grouper, items in l | groupby(...) %}

@@ -194,7 +194,13 @@ func shaCrypt(h func() hash.Hash, pw, salt []byte, rounds int) []byte {
 	for range 16 + int(c[0]) {
 		ds.Write(salt)
 	}
-	s := repeatTo(ds.Sum(nil), len(salt))
+	return cryptRounds(h, c, p, repeatTo(ds.Sum(nil), len(salt)), rounds)
+}
+
+// cryptRounds is the loop both crypts share: each round hashes the last
+// digest c with the password p and the salt s in an order set by the
+// round's number.
+func cryptRounds(h func() hash.Hash, c, p, s []byte, rounds int) []byte {
 	for i := range rounds {
 		r := h()
 		if i&1 != 0 {
@@ -233,28 +239,7 @@ func md5Crypt(pw, salt []byte) []byte {
 			a.Write(pw[:1])
 		}
 	}
-	c := a.Sum(nil)
-	for i := range 1000 {
-		r := md5.New()
-		if i&1 != 0 {
-			r.Write(pw)
-		} else {
-			r.Write(c)
-		}
-		if i%3 != 0 {
-			r.Write(salt)
-		}
-		if i%7 != 0 {
-			r.Write(pw)
-		}
-		if i&1 != 0 {
-			r.Write(c)
-		} else {
-			r.Write(pw)
-		}
-		c = r.Sum(c[:0])
-	}
-	return c
+	return cryptRounds(md5.New, a.Sum(nil), pw, salt, 1000)
 }
 
 // madeSecrets are the passwords password_hash was given and the hashes it

@@ -88,7 +88,7 @@ func TestUnseededRandom(t *testing.T) {
 
 // TestRandomErrors: what Python's randrange and choice refuse.
 func TestRandomErrors(t *testing.T) {
-	for expr, want := range map[string]string{
+	checkEvalErrors(t, nil, map[string]string{
 		"10 | random(20, seed='x')": "random(): empty range for random (start 20, end 10, step 1)",
 		"10 | random(step=-1)":      "random(): empty range",
 		"['a'] | random(start=1)":   "random(): start and step can only be used with integer values",
@@ -97,12 +97,7 @@ func TestRandomErrors(t *testing.T) {
 		"10 | random(seed=[1])":     "random(): seed must be a string or a number, got list",
 		"10 | random(start=1.5)":    "random(): start must be a whole number, got number",
 		"none | shuffle":            "shuffle(): expected a list, got none",
-	} {
-		_, err := Eval(expr, nil)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("Eval(%q) = %v, want an error containing %q", expr, err, want)
-		}
-	}
+	})
 }
 
 // TestPasswordHashIsAnsibles: with a salt the hash is exactly what
@@ -149,15 +144,22 @@ func TestPasswordHashIsAnsibles(t *testing.T) {
 
 // TestPasswordHashErrors: passlib's refusals, as errors naming the filter.
 func TestPasswordHashErrors(t *testing.T) {
-	for expr, want := range map[string]string{
+	checkEvalErrors(t, nil, map[string]string{
 		"'s' | password_hash('sha512', 'sa!t')":              "password_hash(): invalid characters in the salt",
 		"'s' | password_hash('sha512', 'saltsaltsaltsaltx')": "password_hash(): the salt is too long (sha512 takes at most 16 characters)",
 		"'s' | password_hash('md5', 'salt', rounds=1000)":    "password_hash(): md5 takes no rounds",
 		"'s' | password_hash('sha512', 'salt', rounds=10)":   "password_hash(): rounds must be between 1000 and 999999999, got 10",
 		"'s' | password_hash('blowfish')":                    `password_hash(): hash type "blowfish" is not supported (supported: sha512, sha256, md5)`,
 		"'s' | password_hash('md5', salt_size=9)":            "password_hash(): salt_size must be between 0 and 8, got 9",
-	} {
-		_, err := Eval(expr, nil)
+	})
+}
+
+// checkEvalErrors evaluates each expression, wanting an error containing
+// the text given for it.
+func checkEvalErrors(t *testing.T, vars map[string]any, tests map[string]string) {
+	t.Helper()
+	for expr, want := range tests {
+		_, err := Eval(expr, vars)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Eval(%q) = %v, want an error containing %q", expr, err, want)
 		}

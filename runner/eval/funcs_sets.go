@@ -159,18 +159,7 @@ func fnZipLongest(args ...any) (any, error) {
 	for _, l := range lists {
 		n = max(n, len(l))
 	}
-	out := make([]any, n)
-	for i := range out {
-		row := make([]any, len(lists))
-		for j, l := range lists {
-			row[j] = args[0]
-			if i < len(l) {
-				row[j] = l[i]
-			}
-		}
-		out[i] = row
-	}
-	return out, nil
+	return zipRows(lists, n, args[0]), nil
 }
 
 // sizeArg reads r of permutations and combinations (nil: the list's length).

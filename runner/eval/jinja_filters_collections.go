@@ -39,8 +39,8 @@ func init() {
 		"shuffle":              bound("$shuffle", []string{"seed"}, "nil"),
 		"password_hash":        bound("$password_hash", []string{"hashtype", "salt", "salt_size", "rounds", "ident"}, `"sha512"`, "nil", "nil", "nil", "nil"),
 		"zip_longest":          variadic("$zip_longest", []string{"fillvalue"}, "nil"),
-		"product":              variadic("$product_repeat", []string{"repeat"}, "1"),
-		"combine":              variadic("$combine_merge", []string{"recursive", "list_merge"}, "false", `"replace"`),
+		"product":              variadic("$product", []string{"repeat"}, "1"),
+		"combine":              variadic("$combine", []string{"recursive", "list_merge"}, "false", `"replace"`),
 	}
 }
 
