@@ -73,6 +73,7 @@ func (ht *hostTask) runItem(ctx context.Context, vars map[string]any) itemResult
 // module's declared parameters; values that render to omit are dropped.
 func (e *engine) bindArgs(spec *module.Spec, t *playbook.Task, vars map[string]any) (module.Args, error) {
 	rendered, err := renderDeep(t.Args, vars)
+	e.opt.Redactor.Add(eval.ProducedSecrets()...) // a password_hash's password and hash, whatever the variable
 	if err != nil {
 		return nil, fmt.Errorf("arguments: %w", err)
 	}

@@ -45,7 +45,7 @@ const (
 // split (returns a list of any; no separator splits on whitespace), keys and
 // values (sorted by key, so output is stable), flatten (optional depth),
 // int and float (accept "12.5", bools), string (maps and lists as JSON).
-var helpers = slices.Concat(coreHelpers, jinjaHelpers, textHelpers)
+var helpers = slices.Concat(coreHelpers, jinjaHelpers, textHelpers, collectionHelpers)
 
 // coreHelpers are the helpers with names playbooks call directly.
 var coreHelpers = []helper{
@@ -93,7 +93,7 @@ var coreHelpers = []helper{
 	{name: "keys", fn: fnKeys, min: 1, max: 1},
 	{name: "values", fn: fnValues, min: 1, max: 1},
 	{name: "unique", fn: fnUnique, min: 1, max: 1},
-	{name: "flatten", fn: fnFlatten, min: 1, max: 2, pipeLast: true},
+	{name: "flatten", fn: fnFlatten, min: 1, max: 3, pipeLast: true},
 	{name: "union", fn: fnUnion, min: 2, max: 2, pipeLast: true},
 	{name: "difference", fn: fnDifference, min: 2, max: 2, pipeLast: true},
 	{name: "intersect", fn: fnIntersect, min: 2, max: 2, pipeLast: true},
@@ -145,6 +145,7 @@ func buildExprOptions() []expr.Option {
 		expr.Patch(notPrecedence{}),
 		expr.Patch(nilTolerance{}),
 		expr.Patch(jinjaCompat{}),
+		expr.Patch(groupFields{}),
 		expr.Function(safeIndexFunc, safeIndex),
 		expr.Function(inFunc, in),
 		expr.Function(truthFunc, fnTruth),

@@ -219,38 +219,13 @@ func fnUnique(args ...any) (any, error) {
 	return newSet(l).list(), nil
 }
 
-// fnFlatten flattens nested lists: fully, or levels deep when given.
+// fnFlatten is Ansible's flatten(list[, levels[, skip_nulls]]): nested
+// lists opened up, fully or levels deep; none, 'None' and 'null' are left
+// out unless skip_nulls is false.
 func fnFlatten(args ...any) (any, error) {
-	l, err := listArg(args[0])
-	if err != nil {
-		return nil, err
-	}
-	levels := -1
-	if len(args) > 1 && args[1] != nil {
-		if levels, err = toInt(args[1]); err != nil {
-			return nil, fmt.Errorf("levels: %w", err)
-		}
-	}
-	return flattenInto(make([]any, 0, len(l)), l, levels, 0), nil
-}
-
-func flattenInto(out, l []any, levels, depth int) []any {
-	for _, x := range l {
-		if levels >= 0 && depth >= levels {
-			out = append(out, x)
-			continue
-		}
-		if inner, ok := asList(x); ok && x != nil {
-			if depth > 100 {
-				out = append(out, x)
-				continue
-			}
-			out = flattenInto(out, inner, levels, depth+1)
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
+	full := []any{args[0], nil, true}
+	copy(full, args)
+	return fnFlattenJinja(full...)
 }
 
 func twoLists(args []any) ([]any, []any, error) {
@@ -346,27 +321,19 @@ func fnItems2Dict(args ...any) (any, error) {
 			return nil, fmt.Errorf("item %d is %s, not a map", i, typeName(x))
 		}
 		k, ok := item[keyName]
-		if !ok {
-			return nil, fmt.Errorf("item %d has no %q", i, keyName)
+		v, vok := item[valueName]
+		if !ok || !vok {
+			return nil, fmt.Errorf("item %d has no %q or no %q", i, keyName, valueName)
 		}
-		out[str(k)] = item[valueName]
+		out[str(k)] = v
 	}
 	return out, nil
 }
 
-// fnCombine merges maps, later ones winning (shallow); nil counts as empty.
+// fnCombine merges maps, later ones winning (shallow); nil counts as
+// empty, and an argument may be a list of maps, as in Ansible.
 func fnCombine(args ...any) (any, error) {
-	out := map[string]any{}
-	for i, a := range args {
-		m, ok := asMap(a)
-		if !ok {
-			return nil, fmt.Errorf("argument %d: expected a map, got %s", i+1, typeName(a))
-		}
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out, nil
+	return fnCombineMerge(append([]any{false, "replace"}, args...)...)
 }
 
 func intArgs(args []any) ([]int, error) {

@@ -21,14 +21,12 @@ var jinjaHelpers = []helper{
 	{name: "$reject", fn: selectFn(true, false), min: 1, max: -1, side: exprOnly},
 	{name: "$selectattr", fn: selectFn(false, true), min: 2, max: -1, side: exprOnly},
 	{name: "$rejectattr", fn: selectFn(true, true), min: 2, max: -1, side: exprOnly},
-	{name: "$combine", fn: fnCombineJinja, min: 2, max: -1, side: exprOnly},
 	{name: "$list", fn: fnList, min: 1, max: 1, side: exprOnly},
 	{name: "$sort", fn: fnSort, min: 4, max: 4, side: exprOnly},
 	{name: "$min", fn: extremeFn(-1), min: 3, max: 3, side: exprOnly},
 	{name: "$max", fn: extremeFn(1), min: 3, max: 3, side: exprOnly},
 	{name: "$sum", fn: fnSum, min: 3, max: 3, side: exprOnly},
 	{name: "$zip", fn: fnZip, min: 1, max: -1, side: exprOnly},
-	{name: "$product", fn: fnProduct, min: 1, max: -1, side: exprOnly},
 	{name: "$first", fn: endFn(true), min: 1, max: 1, side: exprOnly},
 	{name: "$last", fn: endFn(false), min: 1, max: 1, side: exprOnly},
 	{name: "$lower", fn: fnLower, min: 1, max: 1, side: exprOnly},
@@ -85,6 +83,10 @@ func fnFloorDiv(args ...any) (any, error) {
 // attr follows a dotted attribute path ("a.b") through maps and lists.
 func attr(v any, path string) (any, bool) {
 	for part := range strings.SplitSeq(path, ".") {
+		if f, ok := pairField(v, part); ok { // groupby's .grouper, .list
+			v = f
+			continue
+		}
 		if m, ok := asMap(v); ok && m != nil {
 			if v, ok = m[part]; !ok {
 				return nil, false
@@ -194,38 +196,6 @@ func selectFn(reject, byAttr bool) func(args ...any) (any, error) {
 	}
 }
 
-// fnCombineJinja is combine(recursive, maps…): later maps win; recursive
-// merges nested maps instead of replacing them.
-func fnCombineJinja(args ...any) (any, error) {
-	recursive := Truthy(args[0])
-	out := map[string]any{}
-	for i, a := range args[1:] {
-		m, ok := asMap(a)
-		if !ok {
-			return nil, fmt.Errorf("argument %d: expected a map, got %s", i+1, typeName(a))
-		}
-		mergeInto(out, m, recursive, 0)
-	}
-	return out, nil
-}
-
-func mergeInto(dst, src map[string]any, recursive bool, depth int) {
-	for k, v := range src {
-		if recursive && depth < maxDepth {
-			if sm, ok := v.(map[string]any); ok {
-				if dm, ok := dst[k].(map[string]any); ok {
-					merged := make(map[string]any, len(dm)+len(sm))
-					mergeInto(merged, dm, false, depth+1)
-					mergeInto(merged, sm, true, depth+1)
-					dst[k] = merged
-					continue
-				}
-			}
-		}
-		dst[k] = v
-	}
-}
-
 // fnList: a list as a copy, a string as its characters, a map as its
 // sorted keys.
 func fnList(args ...any) (any, error) {
@@ -240,7 +210,12 @@ func fnList(args ...any) (any, error) {
 		return []any{}, nil
 	}
 	if m, ok := asMap(args[0]); ok {
-		return fnKeys(m)
+		keys := yamlOrderedKeys(m) // a dict's keys in its order, as in Python
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
 	}
 	l, err := listArg(args[0])
 	if err != nil {

@@ -70,14 +70,26 @@ func fnSort(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := make([]int, len(l))
+	idx, err := sortedOrder(keys, Truthy(args[2]), Truthy(args[1]))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(l))
+	for i, k := range idx {
+		out[i] = l[k]
+	}
+	return out, nil
+}
+
+// sortedOrder returns the indexes of keys in their stable sorted order.
+func sortedOrder(keys []any, caseSensitive, reverse bool) ([]int, error) {
+	idx := make([]int, len(keys))
 	for i := range idx {
 		idx[i] = i
 	}
-	reverse, cs := Truthy(args[1]), Truthy(args[2])
 	var cmpErr error
 	sort.SliceStable(idx, func(i, j int) bool {
-		c, err := compareValues(keys[idx[i]], keys[idx[j]], cs)
+		c, err := compareValues(keys[idx[i]], keys[idx[j]], caseSensitive)
 		if err != nil && cmpErr == nil {
 			cmpErr = err
 		}
@@ -86,14 +98,7 @@ func fnSort(args ...any) (any, error) {
 		}
 		return c < 0
 	})
-	if cmpErr != nil {
-		return nil, cmpErr
-	}
-	out := make([]any, len(l))
-	for i, k := range idx {
-		out[i] = l[k]
-	}
-	return out, nil
+	return idx, cmpErr
 }
 
 // extremeFn builds min (sign -1) and max (sign 1): (list, case_sensitive,
@@ -162,15 +167,24 @@ func fnZip(args ...any) (any, error) {
 	for _, l := range lists {
 		n = min(n, len(l))
 	}
+	return zipRows(lists, n, nil), nil
+}
+
+// zipRows returns n rows of the lists' items side by side, fill where a
+// list has ended.
+func zipRows(lists [][]any, n int, fill any) []any {
 	out := make([]any, n)
 	for i := range out {
 		row := make([]any, len(lists))
 		for j, l := range lists {
-			row[j] = l[i]
+			row[j] = fill
+			if i < len(l) {
+				row[j] = l[i]
+			}
 		}
 		out[i] = row
 	}
-	return out, nil
+	return out
 }
 
 // fnProduct is the cartesian product of lists.

@@ -24,6 +24,7 @@ var fuzzSeeds = []string{
 	"{{ filter(l, # != nil) | join(',') }}", "{{ let x = n; x * 2 }}", "{{ n ? 1 : 2 }}",
 	"{{ a.b.c != nil && a.b.c > 1 }}", "{{ x is defined }}", "{{ seq(-5) }}", "{{ 1..1000000000 }}",
 	"{{ combine(m, {'k': 2}).k }}", "{{ l[99] }}", "{{ m.k.z }}", "{{ int(s) }}", "{{ $env }}",
+	"{{-A}}0", "{{ nope }}-}}", // an error from rendering statements comes without a value
 }
 
 func FuzzRender(f *testing.F) {

@@ -70,7 +70,6 @@ func init() {
 		"reject":        simple("$reject"),
 		"dict2items":    withDefaults("dict2items", []string{"key_name", "value_name"}, []string{`"key"`, `"value"`}),
 		"items2dict":    withDefaults("items2dict", []string{"key_name", "value_name"}, []string{`"key"`, `"value"`}),
-		"combine":       {emit: nil}, // see combineFilter
 		"regex_replace": {params: []string{"pattern", "replacement", "ignorecase", "multiline"}, defaults: []string{"", `""`, "false", "false"}, positional: 2, emit: regexEmit("regex_replace")},
 		"regex_search":  {emit: nil}, // see regexSearchFilter
 		"regex_findall": {params: []string{"pattern", "ignorecase", "multiline"}, defaults: []string{"", "false", "false"}, positional: 1, emit: regexEmit("regex_findall")},
@@ -89,13 +88,11 @@ func init() {
 		"bool":          simple("bool"),
 		"string":        simple("string"),
 		"list":          simple("$list"),
-		"unique":        simple("unique"),
 		"sort":          withDefaults("$sort", []string{"reverse", "case_sensitive", "attribute"}, []string{"false", "false", "nil"}),
 		"min":           withDefaults("$min", []string{"case_sensitive", "attribute"}, []string{"false", "nil"}),
 		"max":           withDefaults("$max", []string{"case_sensitive", "attribute"}, []string{"false", "nil"}),
 		"sum":           withDefaults("$sum", []string{"attribute", "start"}, []string{"nil", "0"}),
 		"zip":           simple("$zip"),
-		"product":       simple("$product"),
 		"length":        simple("length"),
 		"count":         simple("length"),
 		"lower":         simple("$lower"),
@@ -105,7 +102,6 @@ func init() {
 		"trim":          simple("$trim"),
 		"replace":       simple("$replace", "old", "new"),
 		"split":         simple("split", "sep"),
-		"flatten":       simple("flatten", "levels"),
 		"union":         simple("union"),
 		"difference":    simple("difference"),
 		"intersect":     simple("intersect"),
@@ -152,15 +148,10 @@ func regexEmit(helper string) func(x string, a []string) string {
 // refusedFilters name filters people use that runbook does not have, with
 // what to write instead.
 var refusedFilters = map[string]string{
-	"password_hash": "hash a password on the controller and pass the result in a variable",
-	"ipaddr":        "the ansible.utils IP filters are not available; compare strings or use regex_search",
-	"ipv4":          "the ansible.utils IP filters are not available; compare strings or use regex_search",
-	"ipv6":          "the ansible.utils IP filters are not available; compare strings or use regex_search",
-	"random":        "expressions are deterministic; pick an item with an index",
-	"shuffle":       "expressions are deterministic",
-	"format":        "join with ~ ('a' ~ x ~ 'b')",
-	"dictsort":      "use dict2items | sort(attribute='key')",
-	"groupby":       "use expr's groupBy(list, .key)",
+	"ipaddr": "the ansible.utils IP filters are not available; compare strings or use regex_search",
+	"ipv4":   "the ansible.utils IP filters are not available; compare strings or use regex_search",
+	"ipv6":   "the ansible.utils IP filters are not available; compare strings or use regex_search",
+	"format": "join with ~ ('a' ~ x ~ 'b')",
 }
 
 // filter translates "| name" or "| name(args)" applied to x.
@@ -173,11 +164,12 @@ func (p *jparser) filter(x jn) jn {
 	if p.accept("(") {
 		args = p.args()
 	}
+	if f, ok := customFilters[t.text]; ok {
+		return f(p, t, x, args)
+	}
 	switch t.text {
 	case "map":
 		return p.mapFilter(t, x, args)
-	case "combine":
-		return p.combineFilter(x, args)
 	case "regex_search":
 		return p.regexSearchFilter(t, x, args)
 	}
@@ -293,33 +285,13 @@ func (p *jparser) mapFilter(t token, x jn, args []arg) jn {
 	return callCode("$map", append([]string{x.code, `"filter"`}, pos...)...)
 }
 
-// combineFilter: combine(d1, d2, …, recursive=false, list_merge='replace').
-func (p *jparser) combineFilter(x jn, args []arg) jn {
-	recursive := "false"
-	maps := []string{x.code}
-	for _, a := range args {
-		switch a.name {
-		case "recursive":
-			recursive = a.val.code
-		case "list_merge":
-			if a.val.str == nil || *a.val.str != "replace" {
-				p.fail(refusedAt(a.pos, "combine: only list_merge='replace' (the default) is supported"))
-			}
-		case "":
-			maps = append(maps, a.val.code)
-		default:
-			p.fail(refusedAt(a.pos, "filter combine has no parameter %q (it takes recursive, list_merge)", a.name))
-		}
-	}
-	return callCode("$combine", append([]string{recursive}, maps...)...)
-}
-
 func filterNames() []string {
 	names := make([]string, 0, len(jinjaFilters)+1)
 	for n := range jinjaFilters {
 		names = append(names, n)
 	}
-	names = append(names, "map", "combine")
+	names = append(names, "map")
+	names = append(names, customFilterNames()...)
 	sort.Strings(names)
 	return names
 }

@@ -53,6 +53,7 @@ func TestJinjaExpressions(t *testing.T) {
 		{"s is string", true},
 		{"n is number", true},
 		{"flag is number", false},
+		{"true is number", true}, // a bool is a number in Python
 		{"m is mapping", true},
 		{"items is sequence", true},
 		{"s is iterable", true},
@@ -210,7 +211,7 @@ func TestJinjaInTemplates(t *testing.T) {
 func TestJinjaRefused(t *testing.T) {
 	tests := []struct{ expr, want string }{
 		{"x | lenght", `unknown filter "lenght" (did you mean "length"?)`},
-		{"x | password_hash('sha512')", `filter "password_hash" is not supported: hash a password on the controller`},
+		{"x | ipv4", `filter "ipv4" is not supported: the ansible.utils IP filters are not available`},
 		{"x | ipaddr", `filter "ipaddr" is not supported`},
 		{"x is frobbed", `unknown test "frobbed"`},
 		{"lookup('url', 'http://x')", `lookup "url" is not supported: it fetches over the network`},
@@ -218,7 +219,7 @@ func TestJinjaRefused(t *testing.T) {
 		{"'%s-%s' % (a, b)", "Python's % string formatting is not supported"},
 		{"{% if x %}y{% endif %}", "Jinja statements and comments"},
 		{"{x ~ 'a': 1}", "a map key must be a quoted string"},
-		{"x | combine(y, list_merge='append')", "only list_merge='replace'"},
+		{"x | combine(y, list_merge='append_all')", "list_merge must be replace, keep, append, prepend, append_rp or prepend_rp"},
 		{"x | join(sep=',')", `filter join has no parameter "sep" (it takes d, attribute)`},
 		{"x.format(1)", "method .format() is not supported"},
 		{"cycler(1, 2)", "unknown function cycler()"},

@@ -40,7 +40,11 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		return nil, t.err
 	}
 	if t.stmts != nil {
-		return t.stmts.render(vars)
+		out, err := t.stmts.render(vars)
+		if err != nil {
+			return nil, err // not "" and the error: callers test the value
+		}
+		return out, nil
 	}
 	if t.single != nil {
 		v, err := t.single.run(vars)

@@ -191,8 +191,8 @@ func bindTargets(scope map[string]any, targets []string, item any) error {
 		scope[targets[0]] = item
 		return nil
 	}
-	l, ok := item.([]any)
-	if !ok || len(l) != len(targets) {
+	l, ok := asList(item) // a list, or a groupby pair
+	if !ok || item == nil || len(l) != len(targets) {
 		return fmt.Errorf("cannot unpack %s into %d loop variables (%s)", typeName(item), len(targets), strings.Join(targets, ", "))
 	}
 	for i, name := range targets {
