@@ -21,11 +21,17 @@ type Connector interface {
 type DefaultConnector struct {
 	// SSH opens SSH connections; nil means SSH is not available.
 	SSH Connector
+	// Default is the connection of hosts that set no ansible_connection
+	// (-c): "local" or "ssh"; "" is ssh except for the local host.
+	Default string
 }
 
 // Connect implements Connector.
 func (c DefaultConnector) Connect(ctx context.Context, host string, vars map[string]any) (transport.Transport, error) {
 	conn, _ := vars["ansible_connection"].(string)
+	if conn == "" {
+		conn = c.Default
+	}
 	if conn == "" && isLocalhost(host, vars) {
 		conn = "local"
 	}

@@ -60,10 +60,15 @@ type Options struct {
 	// comes, a few times a second at most.
 	ProgressInterval time.Duration
 	// Become and BecomeUser are ansible.cfg's [privilege_escalation]
-	// become and become_user: the defaults below every play, block, task
-	// and ansible_become/ansible_become_user variable.
+	// become and become_user (or -b, --become-user): the defaults below
+	// every play, block, task and ansible_become/ansible_become_user
+	// variable.
 	Become     *bool
 	BecomeUser string
+	// Connection is -c: the connection of hosts whose variables set no
+	// ansible_connection ("local" or "ssh"; "" is ssh, and local for the
+	// local host). The Connector is expected to apply the same default.
+	Connection string
 }
 
 // Outcome summarises a run.

@@ -236,7 +236,7 @@ func (e *engine) taskVarsWith(pr *playRun, h *hostState, sc *scope, t *playbook.
 			vars = l.merge()
 		}
 	}
-	connectionVars(h.name, vars)
+	connectionVars(h.name, e.opt.Connection, vars)
 	e.opt.Redactor.Add(l.secretsOf(vars)...)
 	return vars
 }

@@ -41,18 +41,22 @@ func (e *engine) inventorySource() (any, any) {
 
 // connectionVars fills in, as Ansible's play context does for every task,
 // the connection variables the inventory left unset: ansible_host (the
-// inventory name), ansible_connection (local for the local host, else
-// ssh) and ansible_user when it is spelt ansible_ssh_user or
+// inventory name), ansible_connection (-c, else local for the local
+// host, else ssh) and ansible_user when it is spelt ansible_ssh_user or
 // ansible_remote_user. Values the inventory or vars set are kept.
-func connectionVars(host string, vars map[string]any) {
+func connectionVars(host, def string, vars map[string]any) {
+	if _, ok := vars["ansible_connection"]; !ok {
+		switch {
+		case def != "":
+			vars["ansible_connection"] = def
+		case isLocalhost(host, vars):
+			vars["ansible_connection"] = "local"
+		default:
+			vars["ansible_connection"] = "ssh"
+		}
+	}
 	if _, ok := vars["ansible_host"]; !ok {
 		vars["ansible_host"] = host
-	}
-	if _, ok := vars["ansible_connection"]; !ok {
-		vars["ansible_connection"] = "ssh"
-		if isLocalhost(host, vars) {
-			vars["ansible_connection"] = "local"
-		}
 	}
 	if _, ok := vars["ansible_user"]; !ok {
 		if u := loginUser(vars); u != "" {

@@ -23,6 +23,8 @@ type connFlags struct {
 	acceptNew     bool
 	insecureSkip  bool
 	askBecomePass bool
+	askPass       bool
+	connection    string
 
 	// What sshDefaults built, kept so -K asks once.
 	built    bool
@@ -39,6 +41,20 @@ func (f *connFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.acceptNew, "accept-new-host-keys", false, "record the keys of hosts not yet in known_hosts (a changed key is still refused)")
 	fl.BoolVar(&f.insecureSkip, "insecure-skip-host-key-check", false, "DANGEROUS: do not verify host keys at all")
 	fl.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the sudo password once, before the run")
+	fl.BoolVarP(&f.askPass, "ask-pass", "k", false, "ask for the SSH password once, before the run")
+	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts that set no ansible_connection: ssh or local (default ssh, local for localhost)")
+}
+
+// defaultConnection checks -c: ssh (smart and paramiko are SSH too, as
+// runbook has one SSH client) or local.
+func (f *connFlags) defaultConnection() (string, error) {
+	switch f.connection {
+	case "", "ssh", "local":
+		return f.connection, nil
+	case "smart", "paramiko", "paramiko_ssh":
+		return "ssh", nil
+	}
+	return "", fmt.Errorf("--connection must be ssh or local, got %q", f.connection)
 }
 
 // sshDefaults builds, once, the SSH settings the flags give: for every
@@ -71,6 +87,13 @@ func (f *connFlags) buildDefaults() (ssh.Config, error) {
 	if f.insecureSkip {
 		fmt.Fprintln(os.Stderr, "[WARNING]: --insecure-skip-host-key-check: host keys are NOT verified; anyone on the path can impersonate your hosts")
 	}
+	if f.askPass {
+		pw, err := readPassword("SSH password: ")
+		if err != nil {
+			return ssh.Config{}, err
+		}
+		def.Password = pw
+	}
 	if f.askBecomePass {
 		pw, err := readPassword("BECOME password: ")
 		if err != nil {
@@ -87,7 +110,11 @@ func (f *connFlags) connector() (runner.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runner.DefaultConnector{SSH: runner.SSHConnector{Defaults: def}}, nil
+	conn, err := f.defaultConnection()
+	if err != nil {
+		return nil, err
+	}
+	return runner.DefaultConnector{SSH: runner.SSHConnector{Defaults: def}, Default: conn}, nil
 }
 
 // readPassword reads a line without echo from the terminal (or a line from

@@ -35,6 +35,11 @@ type playFlags struct {
 	output      string
 	force       bool
 	timing      bool
+	// -b, --become-user, --become-method: ansible-playbook's spellings of
+	// the [privilege_escalation] defaults.
+	become       bool
+	becomeUser   string
+	becomeMethod string
 }
 
 func newPlayCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -70,6 +75,9 @@ usage; 130 interrupted.`,
 	fl.StringVar(&f.output, "output", outputFormats[0].name, outputFlagHelp())
 	fl.BoolVar(&f.force, "force-handlers", false, "run notified handlers even on hosts that failed")
 	fl.BoolVar(&f.timing, "timing", false, "after the recap, list the slowest tasks and hosts")
+	fl.BoolVarP(&f.become, "become", "b", false, "run every task with become (sudo), as if each play said become: true")
+	fl.StringVar(&f.becomeUser, "become-user", "", "the user become switches to (default root)")
+	fl.StringVar(&f.becomeMethod, "become-method", "sudo", "how to become the user: sudo (the only method runbook has)")
 	f.inv.register(c)
 	return c
 }
@@ -93,6 +101,19 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		}
 		playbook.ConfigRolesPath = cfg.RolesPath
 		become, becomeUser = cfg.Become, cfg.BecomeUser
+	}
+	if f.becomeMethod != "sudo" {
+		return withCode(exitUsage, fmt.Errorf("--become-method %q is not supported: runbook becomes another user with sudo only", f.becomeMethod))
+	}
+	if f.become {
+		become = &f.become
+	}
+	if f.becomeUser != "" {
+		becomeUser = f.becomeUser
+	}
+	connection, err := f.inv.conn.defaultConnection()
+	if err != nil {
+		return withCode(exitUsage, err)
 	}
 	path, cleanup, err := resolvePlaybook(path)
 	if err != nil {
@@ -141,7 +162,7 @@ func runPlay(ctx context.Context, path string, f *playFlags, stdout, stderr io.W
 		Inventory: inv, ExtraVars: extra, Check: f.check, Diff: f.diff, Limit: f.limit,
 		Tags: f.tags, SkipTags: f.skipTags, Forks: f.forks, StartAtTask: f.startAt,
 		Verbosity: f.verbosity, ForceHandlers: f.force, Reporter: rep, Redactor: redactor,
-		Connector: connector, Stop: stop, Become: become, BecomeUser: becomeUser,
+		Connector: connector, Stop: stop, Become: become, BecomeUser: becomeUser, Connection: connection,
 	})
 	if err != nil {
 		err = redactedError{err, redactor} // printed by main, outside the reporter

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
-
 )
 
 // The lookups that read controller files: file, first_found, fileglob and
