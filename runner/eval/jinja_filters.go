@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -125,6 +126,7 @@ func init() {
 		"endswith":      simple("endswith"),
 	}
 	jinjaFilters["d"] = jinjaFilters["default"]
+	maps.Copy(jinjaFilters, pystrFilters)
 }
 
 // regexEmit adds Python's ignorecase/multiline flags to the pattern.
@@ -156,7 +158,6 @@ var refusedFilters = map[string]string{
 	"ipv6":          "the ansible.utils IP filters are not available; compare strings or use regex_search",
 	"random":        "expressions are deterministic; pick an item with an index",
 	"shuffle":       "expressions are deterministic",
-	"format":        "join with ~ ('a' ~ x ~ 'b')",
 	"dictsort":      "use dict2items | sort(attribute='key')",
 	"groupby":       "use expr's groupBy(list, .key)",
 }
@@ -176,6 +177,8 @@ func (p *jparser) filter(x jn) jn {
 		return p.mapFilter(t, x, args)
 	case "combine":
 		return p.combineFilter(x, args)
+	case "format":
+		return p.formatFilter(x, args)
 	}
 	spec, ok := jinjaFilters[t.text]
 	if !ok {

@@ -47,6 +47,9 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		if err != nil {
 			return nil, renderError(s, true, err)
 		}
+		if tuple, ok := v.(pyTuple); ok { // Ansible's text of a tuple is not read back as a value
+			return t.pre + pyStr(tuple) + t.post, nil
+		}
 		return keepBlanks(t.pre, v, t.post), nil
 	}
 	// Evaluate first, then build the string at its exact size.
@@ -68,9 +71,8 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		case int:
 			str = strconv.Itoa(v)
 		default:
-			str, err = toString(v)
-			if err != nil {
-				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: "cannot render value: " + err.Error(), Err: err})
+			if str, err = pyText(v); err != nil {
+				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: err.Error(), Err: err})
 			}
 		}
 		parts = append(parts, str)
@@ -315,9 +317,7 @@ func keepBlanks(pre string, v any, post string) any {
 	case string:
 		return pre + v + post
 	case int, int64, uint64, float64:
-		if str, err := toString(v); err == nil {
-			return pre + str + post
-		}
+		return pre + pyStr(v) + post
 	}
 	return v
 }
