@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/runbook-dev/runbook/internal/maporder"
 )
 
 // fnPyMethod is x.name(args…) for the methods of pyMethods (jinja_pystr.go
@@ -21,7 +23,9 @@ func fnPyMethod(args ...any) (any, error) {
 		}
 	case "copy":
 		if m, ok := asMap(x); ok && x != nil {
-			return maps.Clone(m), nil
+			c := maps.Clone(m)
+			maporder.Inherit(c, m) // the copy keeps the YAML order, as a dict's copy does
+			return c, nil
 		}
 		if l, ok := asList(x); ok && x != nil {
 			return append([]any{}, l...), nil

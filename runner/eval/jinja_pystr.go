@@ -143,7 +143,7 @@ func (pyOps) Visit(node *ast.Node) {
 		if n.Operator != "%" && n.Operator != "*" {
 			return
 		}
-		if isNumberLiteral(n.Left) && isNumberLiteral(n.Right) {
+		if isNumberLiteral(n.Left, n.Operator) && isNumberLiteral(n.Right, n.Operator) {
 			return
 		}
 		name := "$py_mod"
@@ -162,10 +162,14 @@ func (pyOps) Visit(node *ast.Node) {
 	}
 }
 
-func isNumberLiteral(n ast.Node) bool {
+// isNumberLiteral reports whether expr's op gives Python's result for the
+// literal n (expr's % takes integers only).
+func isNumberLiteral(n ast.Node, op string) bool {
 	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode:
+	case *ast.IntegerNode:
 		return true
+	case *ast.FloatNode:
+		return op == "*"
 	}
 	return false
 }
