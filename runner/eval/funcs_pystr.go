@@ -305,13 +305,11 @@ func fnPyPercentFilter(args ...any) (any, error) {
 // Python string methods. Each takes the string first.
 
 func pyStrArg(v any, method string) (string, error) {
-	switch t := v.(type) {
-	case string:
-		return t, nil
-	case []byte:
-		return string(t), nil
+	s, err := strArg(v, "")
+	if err != nil {
+		return "", fmt.Errorf("%s has no method %s (it is a string method)", pyTypeName(v), method)
 	}
-	return "", fmt.Errorf("%s has no method %s (it is a string method)", pyTypeName(v), method)
+	return s, nil
 }
 
 // isCased reports whether every cased character of s passes upper (or

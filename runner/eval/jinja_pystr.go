@@ -61,15 +61,8 @@ var pyMethods = map[string]pyMethodSpec{
 // for the others.
 func (p *jparser) pyMethod(x jn, t token, args []arg) (jn, bool) {
 	if t.text == "format" {
-		var pos, kw []string
-		for _, a := range args {
-			if a.name == "" {
-				pos = append(pos, a.val.code)
-			} else {
-				kw = append(kw, strconv.Quote(a.name)+": "+a.val.code)
-			}
-		}
-		return callCode("$py_format", x.code, "["+strings.Join(pos, ", ")+"]", "{"+strings.Join(kw, ", ")+"}"), true
+		pos, kw := splitArgs(args)
+		return callCode("$py_format", x.code, "["+strings.Join(pos, ", ")+"]", kw), true
 	}
 	spec, ok := pyMethods[t.text]
 	if !ok {
@@ -118,18 +111,25 @@ var pystrFilters = map[string]filterSpec{
 
 // formatFilter: fmt | format(a, b) or fmt | format(name=v).
 func (p *jparser) formatFilter(x jn, args []arg) jn {
-	var pos, kw []string
+	pos, kw := splitArgs(args)
+	if kw != "{}" && len(pos) > 0 {
+		p.fail(refusedAt(args[0].pos, "filter format takes positional arguments or keyword ones, not both"))
+	}
+	return callCode("$py_percent", append([]string{x.code, kw}, pos...)...)
+}
+
+// splitArgs gives the codes of the positional arguments, and the keyword
+// ones as the code of a map.
+func splitArgs(args []arg) (pos []string, kw string) {
+	var pairs []string
 	for _, a := range args {
 		if a.name == "" {
 			pos = append(pos, a.val.code)
 		} else {
-			kw = append(kw, strconv.Quote(a.name)+": "+a.val.code)
+			pairs = append(pairs, strconv.Quote(a.name)+": "+a.val.code)
 		}
 	}
-	if len(kw) > 0 && len(pos) > 0 {
-		p.fail(refusedAt(args[0].pos, "filter format takes positional arguments or keyword ones, not both"))
-	}
-	return callCode("$py_percent", append([]string{x.code, "{" + strings.Join(kw, ", ") + "}"}, pos...)...)
+	return pos, "{" + strings.Join(pairs, ", ") + "}"
 }
 
 // pyOps is the expr patch for Python's operators: a % b formats when a is

@@ -58,16 +58,8 @@ func pyPercent(format string, args any) (string, error) {
 		var arg any
 		haveArg := false
 		if format[i] == '(' {
-			depth, j := 1, i+1
-			for ; j < len(format) && depth > 0; j++ {
-				switch format[j] {
-				case '(':
-					depth++
-				case ')':
-					depth--
-				}
-			}
-			if depth > 0 {
+			j := closing(format, i, '(', ')')
+			if j < 0 {
 				return "", fmt.Errorf("incomplete format key")
 			}
 			if !isMap {
@@ -171,6 +163,23 @@ func pyPercent(format string, args any) (string, error) {
 		return "", fmt.Errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
+}
+
+// closing gives the index after the bracket closing the one at s[i],
+// counting nested ones; -1 when it is not closed.
+func closing(s string, i int, open, close byte) int {
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case open:
+			depth++
+		case close:
+			if depth--; depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return -1
 }
 
 // percentOne formats one %-conversion of v.

@@ -38,16 +38,8 @@ func braceFormat(format string, args []any, kwargs map[string]any, depth int) (s
 			continue
 		}
 		// A field: find its closing brace (nested ones for the spec).
-		level, j := 1, i+1
-		for ; j < len(format) && level > 0; j++ {
-			switch format[j] {
-			case '{':
-				level++
-			case '}':
-				level--
-			}
-		}
-		if level > 0 {
+		j := closing(format, i, '{', '}')
+		if j < 0 {
 			return "", fmt.Errorf("expected '}' before end of string")
 		}
 		field := format[i+1 : j-1]

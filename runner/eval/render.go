@@ -22,9 +22,10 @@ func HasTemplate(s string) bool {
 //
 // A string that is exactly one {{ expr }} (surrounding whitespace allowed)
 // returns the expression's value with its type (list, map, number, bool,
-// nil). Otherwise the result is a string with each {{ }} replaced by its
-// value: strings as is, nil as "", numbers in decimal, maps and lists as
-// JSON. A string without "{{" is returned unchanged.
+// nil; a tuple is its text, as in Ansible). Otherwise the result is a
+// string with each {{ }} replaced by its value as Python's str() writes it
+// (True, 2.0, ['a', 1], {'k': None}), nil as "", as Ansible renders text.
+// A string without "{{" is returned unchanged.
 //
 // The expression inside {{ }} may itself contain braces and "}}" inside
 // string literals or map literals ({{ {"a": 1} }}, {{ "}}" }}); a literal
