@@ -129,7 +129,7 @@ func TestRegisterLoopGivesResults(t *testing.T) {
     - name: show flat
       debug: {msg: "{{ to_json(flat.results | map(#.item)) }}"}
 `}.do(t)
-	if got := msgOf(rec.result(t, "show", "h1")); got != `["a","b","c"] true true 3` {
+	if got := msgOf(rec.result(t, "show", "h1")); got != `['a', 'b', 'c'] True True 3` {
 		t.Errorf("registered loop = %q", got)
 	}
 	if s := rec.stats("h1"); s.Ignored != 1 {

@@ -78,7 +78,7 @@ func TestClusterfileVarsReachPlaybooks(t *testing.T) {
 	mustContain(t, r,
 		"127.0.0.2 tags=a+b one=1 hostv=x port=22 user=root groups=master,master0,registry",
 		"127.0.0.4 tags=a+b one=1 hostv=- port=2222 user=root groups=gpu,node",
-		"c1 /var/lib/sealer/data /var/lib/sealer/data/c1/rootfs reg.local:5001 u ha=false insecure=true registry=127.0.0.2 master0=127.0.0.2")
+		"c1 /var/lib/sealer/data /var/lib/sealer/data/c1/rootfs reg.local:5001 u ha=False insecure=True registry=127.0.0.2 master0=127.0.0.2")
 	if strings.Contains(r.stdout+r.stderr, "s3cret-pw") {
 		t.Errorf("the SSH password was printed:\n%s", r)
 	}

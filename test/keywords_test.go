@@ -157,9 +157,9 @@ func TestEveryTaskKeyword(t *testing.T) {
 	}
 	out := r.stdout
 	mustContain(t, r, "(item=L-a)", "(item=L-b)", "results=0:a,1:b items=a,b", "wi-1", "wi-2",
-		"fw.failed=true fw.changed=false rc=0", "FAILED - RETRYING: [h1]: until (4 retries left).",
+		"fw.failed=True fw.changed=False rc=0", "FAILED - RETRYING: [h1]: until (4 retries left).",
 		"attempts=3 stdout=3", "delegated=h1", "delegated=h2", "env=a1-hello", "who=nobody",
-		"tv=hello-task gv=group-web", "h2 groups=h1,h2 play_hosts=h1,h2 hv=group-web check=false",
+		"tv=hello-task gv=group-web", "h2 groups=h1,h2 play_hosts=h1,h2 hv=group-web check=False",
 		"always-ran", "imported-ran", "inc-i1", "inc-i2", "included: "+filepath.Join(dir, "inc.yaml")+" for h1, h2")
 	if s := section(t, out, "TASK [when list]"); !strings.Contains(s, "skipping: [h1]") || !strings.Contains(s, "when-ran") {
 		t.Errorf("when (a list is AND):\n%s", s)
@@ -246,7 +246,7 @@ func TestTaskSelectionFlags(t *testing.T) {
 		t.Errorf("--start-at-task into an imported file:\n%s", r)
 	}
 	r = runbook(t, dir, "play", "site.yaml", "-i", "hosts", "--check", "-l", "h2", "--start-at-task", "magic")
-	if r.code != 0 || !strings.Contains(r.stdout, "check=true") || strings.Contains(r.stdout, "[h1]") {
+	if r.code != 0 || !strings.Contains(r.stdout, "check=True") || strings.Contains(r.stdout, "[h1]") {
 		t.Errorf("--check -l h2:\n%s", r)
 	}
 	if s := section(t, r.stdout, "TASK [ignored] [CHECK MODE]"); !strings.Contains(s, "skipping: [h2]") {

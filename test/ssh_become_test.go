@@ -87,7 +87,7 @@ func TestBecomeReadsRootOnlyFiles(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
-	mustContain(t, r, fmt.Sprintf("so=%s/0600/0/root/true/true su=false/false/none sc=%s/true sl=%s same=false rewritten=true", want, want,
+	mustContain(t, r, fmt.Sprintf("so=%s/0600/0/root/True/True su=False/False/none sc=%s/True sl=%s same=False rewritten=True", want, want,
 		base64.StdEncoding.EncodeToString([]byte(content))))
 	if strings.Contains(r.stdout+r.stderr, u.Password) {
 		t.Errorf("the become password is in the -vvvv output:\n%s", r)

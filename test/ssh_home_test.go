@@ -56,7 +56,7 @@ func TestTildeIsTheTaskUsersHome(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
-	mustContain(t, r, fmt.Sprintf("st=true:%[1]s/c sl=%[2]s pwd=%[1]s root=/root/%[3]s", home,
+	mustContain(t, r, fmt.Sprintf("st=True:%[1]s/c sl=%[2]s pwd=%[1]s root=/root/%[3]s", home,
 		base64.StdEncoding.EncodeToString([]byte("templated\n")), sub))
 	for f, want := range map[string]string{"c": "copied\n", "t": "templated\n", "rc": "copied\n"} {
 		if got := readFile(t, filepath.Join(home, f)); got != want {

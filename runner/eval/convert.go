@@ -453,7 +453,7 @@ func sortedKeys(m map[string]any) []string {
 // map[string]any, the shapes YAML gives, so callers see one set of types.
 func normalizeResult(v any) any {
 	switch v.(type) {
-	case nil, string, bool, int, float64, []any, map[string]any:
+	case nil, string, bool, int, float64, []any, map[string]any, pyTuple:
 		return v
 	}
 	rv := reflect.ValueOf(v)

@@ -73,7 +73,11 @@ func Eval(expression string, vars map[string]any) (result any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.run(vars)
+	v, err := c.run(vars)
+	if t, ok := v.(pyTuple); ok {
+		return []any(t), err
+	}
+	return v, err
 }
 
 // Condition evaluates a list of bare expressions joined by AND (empty list →

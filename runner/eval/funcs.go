@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"text/template"
 
 	"github.com/expr-lang/expr"
@@ -45,7 +44,7 @@ const (
 // split (returns a list of any; no separator splits on whitespace), keys and
 // values (sorted by key, so output is stable), flatten (optional depth),
 // int and float (accept "12.5", bools), string (maps and lists as JSON).
-var helpers = slices.Concat(coreHelpers, jinjaHelpers, textHelpers, collectionHelpers)
+var helpers = slices.Concat(coreHelpers, jinjaHelpers, textHelpers, collectionHelpers, pystrHelpers)
 
 // coreHelpers are the helpers with names playbooks call directly.
 var coreHelpers = []helper{
@@ -108,7 +107,7 @@ var coreHelpers = []helper{
 // errors with its name.
 func (h *helper) call(args []any) (any, error) {
 	if len(args) < h.min || (h.max >= 0 && len(args) > h.max) {
-		return nil, fmt.Errorf("%s(): %s", strings.TrimPrefix(h.name, "$"), arityText(h.min, h.max, len(args)))
+		return nil, fmt.Errorf("%s: %s", helperLabel(h.name, args), arityText(h.min, h.max, len(args)))
 	}
 	out, err := h.fn(args...)
 	if err != nil {
@@ -116,7 +115,7 @@ func (h *helper) call(args []any) (any, error) {
 		if errors.As(err, &me) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s(): %w", strings.TrimPrefix(h.name, "$"), err)
+		return nil, fmt.Errorf("%s: %w", helperLabel(h.name, args), err)
 	}
 	return out, nil
 }
@@ -146,6 +145,7 @@ func buildExprOptions() []expr.Option {
 		expr.Patch(nilTolerance{}),
 		expr.Patch(jinjaCompat{}),
 		expr.Patch(groupFields{}),
+		expr.Patch(pyOps{}),
 		expr.Function(safeIndexFunc, safeIndex),
 		expr.Function(inFunc, in),
 		expr.Function(truthFunc, fnTruth),

@@ -84,7 +84,7 @@ func blank(v any) bool {
 	return v == nil || ok && strings.TrimSpace(s) == ""
 }
 
-func fnString(args ...any) (any, error) { return toString(args[0]) }
+func fnString(args ...any) (any, error) { return pyStr(args[0]), nil }
 
 // fnBool is Ansible's bool filter: a bool as is, nil as nil, the strings
 // yes/on/1/true (any case, spaces around ignored) and the number 1 true,

@@ -49,8 +49,8 @@ func init() {
 	}
 }
 
-// fnCat is a ~ b: both as strings.
-func fnCat(args ...any) (any, error) { return str(args[0]) + str(args[1]), nil }
+// fnCat is a ~ b: both as Python's str() writes them ('a' ~ none is aNone).
+func fnCat(args ...any) (any, error) { return pyStr(args[0]) + pyStr(args[1]), nil }
 
 // fnFloorDiv is Python's a // b: rounds towards minus infinity.
 func fnFloorDiv(args ...any) (any, error) {

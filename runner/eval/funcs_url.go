@@ -59,6 +59,7 @@ func fnToUUID(args ...any) (any, error) {
 // fnTypeDebug is Ansible's type_debug: the Python type name of the value.
 func fnTypeDebug(args ...any) (any, error) { return pyTypeName(args[0]), nil }
 
+// pyTypeName names v's type as Python does (type_debug, error messages).
 func pyTypeName(v any) string {
 	switch v.(type) {
 	case nil:
@@ -67,6 +68,8 @@ func pyTypeName(v any) string {
 		return "str"
 	case bool:
 		return "bool"
+	case pyTuple:
+		return "tuple"
 	case DateTime:
 		return "datetime"
 	case Timedelta:

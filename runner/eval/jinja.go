@@ -235,7 +235,6 @@ func (p *jparser) concat() jn {
 func (p *jparser) math2() jn {
 	n := p.pow()
 	for {
-		t := p.peek()
 		switch {
 		case p.accept("*"):
 			n = wrap("@ * @", n.code, p.pow().code)
@@ -244,9 +243,6 @@ func (p *jparser) math2() jn {
 		case p.accept("/"):
 			n = wrap("@ / @", n.code, p.pow().code)
 		case p.accept("%"):
-			if n.isString() {
-				p.fail(refusedAt(t.pos, "Python's %% string formatting is not supported: join with ~ ('a' ~ x) instead"))
-			}
 			n = wrap("@ % @", n.code, p.pow().code)
 		default:
 			return n
@@ -335,16 +331,19 @@ func (p *jparser) primary() jn {
 	case tokOp:
 		switch t.text {
 		case "(":
+			if p.accept(")") {
+				return callCode("$py_tuple")
+			}
 			first := p.condExpr()
 			if p.accept(")") {
 				return jn{code: "(" + first.code + ")"}
 			}
-			items := []string{first.code} // a tuple is a list
+			items := []string{first.code}
 			for p.accept(",") && !p.isOp(")") {
 				items = append(items, p.condExpr().code)
 			}
 			p.expect(")")
-			return jn{code: "[" + strings.Join(items, ", ") + "]"}
+			return callCode("$py_tuple", items...)
 		case "[":
 			var items []string
 			for !p.isOp("]") {
@@ -436,8 +435,14 @@ func (p *jparser) postfix(n jn) jn {
 				from = key.code
 			}
 			if p.accept(":") {
-				if !p.isOp("]") {
+				if !p.isOp("]") && !p.isOp(":") {
 					to = p.condExpr().code
+				}
+				if p.accept(":") && !p.isOp("]") { // x[a:b:step]
+					step := p.condExpr().code
+					p.expect("]")
+					n = callCode("$py_slice", n.code, orNil(from), orNil(to), step)
+					continue
 				}
 				p.expect("]")
 				n = jn{code: n.code + "[" + from + ":" + to + "]"}

@@ -158,6 +158,9 @@ func (p *jparser) lookup(t token, args []arg) jn {
 // method translates Python string and dict methods: x.split(','),
 // x.startswith('a'), d.get('k', 0), d.items(), ', '.join(l).
 func (p *jparser) method(x jn, t token, args []arg) jn {
+	if n, ok := p.pyMethod(x, t, args); ok {
+		return n
+	}
 	a := p.positional("."+t.text+"()", args)
 	with := func(helper string, min, max int) jn {
 		if len(a) < min || len(a) > max {
@@ -166,16 +169,8 @@ func (p *jparser) method(x jn, t token, args []arg) jn {
 		return callCode(helper, append([]string{x.code}, a...)...)
 	}
 	switch t.text {
-	case "split":
-		return with("split", 0, 1)
-	case "startswith", "endswith":
-		return with(t.text, 1, 1)
-	case "strip":
-		return with("$trim", 0, 1)
 	case "lower", "upper":
 		return with("$"+t.text, 0, 0)
-	case "replace":
-		return with("$replace", 2, 2)
 	case "keys", "values":
 		return with(t.text, 0, 0)
 	case "items":
@@ -191,7 +186,7 @@ func (p *jparser) method(x jn, t token, args []arg) jn {
 	if out, ok := dateMethod(x, t.text, a); ok {
 		return out
 	}
-	p.fail(refusedAt(t.pos, "method .%s() is not supported: use a filter (x | name)", t.text))
+	p.fail(refusedAt(t.pos, "method .%s() is not supported (the Python methods are %s): use a filter (x | name)", t.text, pyMethodNames()))
 	return jn{}
 }
 

@@ -123,6 +123,7 @@ func init() {
 	}
 	jinjaFilters["d"] = jinjaFilters["default"]
 	maps.Copy(jinjaFilters, textFilters)
+	maps.Copy(jinjaFilters, pystrFilters)
 }
 
 // regexEmit adds Python's ignorecase/multiline flags to the pattern.
@@ -151,7 +152,6 @@ var refusedFilters = map[string]string{
 	"ipaddr": "the ansible.utils IP filters are not available; compare strings or use regex_search",
 	"ipv4":   "the ansible.utils IP filters are not available; compare strings or use regex_search",
 	"ipv6":   "the ansible.utils IP filters are not available; compare strings or use regex_search",
-	"format": "join with ~ ('a' ~ x ~ 'b')",
 }
 
 // filter translates "| name" or "| name(args)" applied to x.
@@ -172,6 +172,8 @@ func (p *jparser) filter(x jn) jn {
 		return p.mapFilter(t, x, args)
 	case "regex_search":
 		return p.regexSearchFilter(t, x, args)
+	case "format":
+		return p.formatFilter(x, args)
 	}
 	spec, ok := jinjaFilters[t.text]
 	if !ok {

@@ -22,9 +22,10 @@ func HasTemplate(s string) bool {
 //
 // A string that is exactly one {{ expr }} (surrounding whitespace allowed)
 // returns the expression's value with its type (list, map, number, bool,
-// nil). Otherwise the result is a string with each {{ }} replaced by its
-// value: strings as is, nil as "", numbers in decimal, maps and lists as
-// JSON. A string without "{{" is returned unchanged.
+// nil; a tuple is its text, as in Ansible). Otherwise the result is a
+// string with each {{ }} replaced by its value as Python's str() writes it
+// (True, 2.0, ['a', 1], {'k': None}), nil as "", as Ansible renders text.
+// A string without "{{" is returned unchanged.
 //
 // The expression inside {{ }} may itself contain braces and "}}" inside
 // string literals or map literals ({{ {"a": 1} }}, {{ "}}" }}); a literal
@@ -51,6 +52,9 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		if err != nil {
 			return nil, renderError(s, true, err)
 		}
+		if tuple, ok := v.(pyTuple); ok { // Ansible's text of a tuple is not read back as a value
+			return t.pre + pyStr(tuple) + t.post, nil
+		}
 		return keepBlanks(t.pre, v, t.post), nil
 	}
 	// Evaluate first, then build the string at its exact size.
@@ -72,9 +76,8 @@ func Render(s string, vars map[string]any) (result any, err error) {
 		case int:
 			str = strconv.Itoa(v)
 		default:
-			str, err = toString(v)
-			if err != nil {
-				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: "cannot render value: " + err.Error(), Err: err})
+			if str, err = pyText(v); err != nil {
+				return nil, renderError(s, false, &Error{Expr: seg.expr.src, Msg: err.Error(), Err: err})
 			}
 		}
 		parts = append(parts, str)
@@ -319,9 +322,7 @@ func keepBlanks(pre string, v any, post string) any {
 	case string:
 		return pre + v + post
 	case int, int64, uint64, float64:
-		if str, err := toString(v); err == nil {
-			return pre + str + post
-		}
+		return pre + pyStr(v) + post
 	}
 	return v
 }

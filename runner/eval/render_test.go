@@ -61,13 +61,16 @@ func TestRenderMixed(t *testing.T) {
 		{"n={{ n }}", "n=3"},
 		{"{{ n }}{{ n }}", "33"},
 		{"{{ n }} {{ s }}", "3 hello"},
-		{"f={{ f }} whole={{ whole }}", "f=2.5 whole=8080.0"}, // Python's str() of floats
+		// Values inside text are written as Python's str() writes them, as
+		// Ansible does: floats keep their ".0", booleans are True/False,
+		// lists and dicts are Python literals; None is empty.
+		{"f={{ f }} whole={{ whole }}", "f=2.5 whole=8080.0"},
 		{"big={{ big }} small={{ small }}", "big=1e+21 small=1e-06"},
-		{"t={{ t }} no={{ !t }}", "t=true no=false"},
+		{"t={{ t }} no={{ !t }}", "t=True no=False"},
 		{"[{{ nothing }}]", "[]"},
-		{"l={{ l }}", `l=[1,"a",true]`},
-		{"m={{ m }}", `m={"inner":{"x":"deep"},"k":1}`},
-		{"echo '{{ {'k': html} }}'", `echo '{"k":"<a & b>"}'`},
+		{"l={{ l }}", `l=[1, 'a', True]`},
+		{"m={{ m }}", `m={'inner': {'x': 'deep'}, 'k': 1}`},
+		{"echo '{{ {'k': html} }}'", `echo '{'k': '<a & b>'}'`},
 		{"h={{ html }}", "h=<a & b>"},
 		{`json: {"a": {"b": 1}}`, `json: {"a": {"b": 1}}`}, // lone }} is text
 		{"}} {{ n }} }}", "}} 3 }}"},
@@ -318,7 +321,7 @@ func TestCyclicValues(t *testing.T) {
 	}
 	// Shared (but not cyclic) parts are fine.
 	shared := []any{1}
-	if got, err := Render("x {{ v }}", map[string]any{"v": map[any]any{"a": shared, "b": shared}}); err != nil || got != `x {"a":[1],"b":[1]}` {
+	if got, err := Render("x {{ v }}", map[string]any{"v": map[any]any{"a": shared, "b": shared}}); err != nil || got != `x {'a': [1], 'b': [1]}` {
 		t.Errorf("shared parts: %v, %v", got, err)
 	}
 	if got, err := RenderValue(map[string]any{"a": shared, "b": shared}, nil); err != nil || len(got.(map[string]any)) != 2 {

@@ -48,9 +48,9 @@ func (r *stmtRun) nodes(nodes []stmtNode, vars map[string]any, owned bool) error
 			if err != nil {
 				return err
 			}
-			s, err := toString(v)
+			s, err := pyText(v)
 			if err != nil {
-				return &RenderError{Text: r.src, Err: &Error{Expr: x.c.src, Msg: "cannot render value: " + err.Error(), Err: err}}
+				return &RenderError{Text: r.src, Err: &Error{Expr: x.c.src, Msg: err.Error(), Err: err}}
 			}
 			r.b.WriteString(s)
 		case *stmtSet:

@@ -455,7 +455,8 @@ func safeIndex(args ...any) (any, error) {
 			return nil, nil
 		}
 		if rv.Kind() == reflect.String {
-			return string(rv.String()[i]), nil
+			r, _ := runeAt(rv.String(), i)
+			return r, nil
 		}
 		return rv.Index(i).Interface(), nil
 	case reflect.Map:
