@@ -38,7 +38,7 @@ var findSpec = &Spec{
 			Doc: "Patterns the base name must match (one of them): globs, or regular expressions with use_regex; a list or a comma-separated string. Default: everything."},
 		{Name: "excludes", Type: TypeAny, Aliases: []string{"exclude"},
 			Doc: "Patterns (same kind as patterns) that drop a name patterns matched."},
-		{Name: "use_regex", Type: TypeBool, Default: false, Doc: "patterns and excludes are regular expressions (RE2 syntax, matched from the start of the name) instead of globs."},
+		{Name: "use_regex", Type: TypeBool, Default: false, Doc: "patterns and excludes are regular expressions (RE2 syntax, matched from the start of the name) instead of globs (contains, run on the host, is Perl-compatible instead)."},
 		{Name: "contains", Type: TypeString, Doc: "A regular expression (Perl-compatible, run by grep -P on the host) a regular file's content must match; only with file_type=file."},
 		{Name: "read_whole_file", Type: TypeBool, Default: false, Doc: "Search contains in the whole file instead of matching it at the start of each line."},
 		{Name: "file_type", Type: TypeString, Default: "file", Choices: []string{"file", "directory", "link", "any"}, Doc: "The type of entries to return."},
