@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/fnmatch"
 	"github.com/runbook-dev/runbook/transport"
 )
 
@@ -189,7 +190,7 @@ func findCompile(pats []string, regex bool, param string) ([]*regexp.Regexp, err
 	for _, p := range pats {
 		src := "^(?:" + p + ")"
 		if !regex {
-			src = fnmatchRegexp(p)
+			src = fnmatch.Translate(p)
 		}
 		re, err := regexp.Compile(src)
 		if err != nil {

@@ -3,7 +3,6 @@ package modules
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/runbook-dev/runbook/transport"
@@ -71,75 +70,4 @@ func (w *findWalk) inspect(ctx context.Context, mc *Context) error {
 		}
 	}
 	return nil
-}
-
-// fnmatchRegexp translates a shell glob as Python's fnmatch reads it:
-// * and ? match any characters (dots and newlines too), [...] is a set
-// ([!...] its complement, a reversed range matching nothing), a [ without
-// its ] is literal, and a backslash is an ordinary character.
-func fnmatchRegexp(pat string) string {
-	var b strings.Builder
-	b.WriteString(`(?s)^`)
-	rs := []rune(pat)
-	for i := 0; i < len(rs); {
-		c := rs[i]
-		i++
-		switch c {
-		case '*':
-			b.WriteString(`.*`)
-		case '?':
-			b.WriteString(`.`)
-		case '[':
-			j := i
-			if j < len(rs) && rs[j] == '!' {
-				j++
-			}
-			if j < len(rs) && rs[j] == ']' {
-				j++
-			}
-			for j < len(rs) && rs[j] != ']' {
-				j++
-			}
-			if j >= len(rs) {
-				b.WriteString(`\[`)
-				continue
-			}
-			b.WriteString(fnmatchSet(rs[i:j]))
-			i = j + 1
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString(`$`)
-	return b.String()
-}
-
-// fnmatchSet is a bracket expression's content as a Go character class,
-// every character written as \x{…} so none is special.
-func fnmatchSet(set []rune) string {
-	neg := len(set) > 0 && set[0] == '!'
-	if neg {
-		set = set[1:]
-	}
-	var b strings.Builder
-	for k := 0; k < len(set); {
-		if k+2 < len(set) && set[k+1] == '-' {
-			if set[k] <= set[k+2] {
-				fmt.Fprintf(&b, `\x{%x}-\x{%x}`, set[k], set[k+2])
-			}
-			k += 3
-			continue
-		}
-		fmt.Fprintf(&b, `\x{%x}`, set[k])
-		k++
-	}
-	switch {
-	case b.Len() == 0 && neg:
-		return `.`
-	case b.Len() == 0:
-		return `[^\x00-\x{10ffff}]` // matches nothing
-	case neg:
-		return `[^` + b.String() + `]`
-	}
-	return `[` + b.String() + `]`
 }
