@@ -279,8 +279,17 @@ func (w *findWalk) search(ctx context.Context, mc *Context, p string) error {
 		kids[parents[e.Depth-1]] = append(kids[parents[e.Depth-1]], i+1)
 		parents = append(parents, i+1)
 	}
-	w.walk(tree, kids, 0)
-	if len(tree.Errors) > 0 {
+	l := &findListing{tree: tree, kids: kids, unreadable: map[string]string{}}
+	for _, line := range tree.Errors {
+		if m := findErrLine.FindStringSubmatch(line); m != nil {
+			if _, seen := l.unreadable[m[1]]; !seen {
+				l.unreadable[m[1]] = fmt.Sprintf("[Errno %d] %s: '%s'", findErrnos[m[2]], m[2], m[1])
+			}
+		}
+	}
+	if why, stopped := w.walk(l, 0, p); stopped {
+		w.skip(p, why)
+	} else if len(tree.Errors) > 0 {
 		w.skip(p, strings.Join(tree.Errors, "; "))
 	}
 	return nil
@@ -291,30 +300,52 @@ func (w *findWalk) skip(p, why string) {
 	w.warnings = append(w.warnings, fmt.Sprintf("Skipped '%s' path due to this access issue: %s\n", p, why))
 }
 
+// findListing is one path's listing, arranged for walk.
+type findListing struct {
+	tree       transport.Tree
+	kids       [][]int           // each entry's children; [0] the root's
+	unreadable map[string]string // directories find could not read, with Python's error
+}
+
+// findErrLine is find's complaint about a directory it could not read;
+// findErrnos are the errno values Python's message gives for them.
+var (
+	findErrLine = regexp.MustCompile(`^find: '(.*)': (Permission denied|No such file or directory|Not a directory)$`)
+	findErrnos  = map[string]int{"Permission denied": 13, "No such file or directory": 2, "Not a directory": 20}
+)
+
 // walk is os.walk over the listing: a directory's files, then its
-// subdirectories, then each subdirectory's own entries.
-func (w *findWalk) walk(tree transport.Tree, kids [][]int, n int) {
+// subdirectories, then each subdirectory's own entries. Like os.walk with
+// Ansible's error handler, it stops the whole path at the first directory
+// that could not be read, returning Python's error for it.
+func (w *findWalk) walk(l *findListing, n int, dir string) (string, bool) {
+	if why, bad := l.unreadable[dir]; bad {
+		return why, true
+	}
 	var files, dirs []int
-	for _, k := range kids[n] {
-		if tree.Entries[k-1].Dir {
+	for _, k := range l.kids[n] {
+		if l.tree.Entries[k-1].Dir {
 			dirs = append(dirs, k)
 		} else {
 			files = append(files, k)
 		}
 	}
-	w.examined += len(kids[n])
+	w.examined += len(l.kids[n])
 	for _, k := range append(files, dirs...) {
-		e := &tree.Entries[k-1]
+		e := &l.tree.Entries[k-1]
 		if w.o.depth != 0 && e.Depth > w.o.depth {
-			return // too deep: os.walk goes no further here
+			return "", false // too deep: os.walk goes no further here
 		}
-		w.consider(tree.Now, e)
+		w.consider(l.tree.Now, e)
 	}
 	if w.o.recurse {
 		for _, k := range dirs {
-			w.walk(tree, kids, k)
+			if why, stopped := w.walk(l, k, l.tree.Entries[k-1].Path); stopped {
+				return why, true
+			}
 		}
 	}
+	return "", false
 }
 
 // consider applies the filters Ansible applies to one entry.

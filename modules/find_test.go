@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runbook-dev/runbook/transport"
 )
 
 // findTree builds a small tree: two levels of files, a hidden file and
@@ -164,4 +166,34 @@ func TestFindBadArguments(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+}
+
+// TestFindUnreadableDirectoryStopsThePath: as the become user, a directory
+// it may not read stops that path's walk with Python's error in
+// skipped_paths, as os.walk does in Ansible; what was found before stays.
+func TestFindUnreadableDirectoryStopsThePath(t *testing.T) {
+	requireRoot(t)
+	eachConn(t, func(t *testing.T, c testConn) {
+		dir := t.TempDir()
+		for _, d := range []string{dir, filepath.Dir(dir)} {
+			if err := os.Chmod(d, 0o755); err != nil { // the become user must reach dir
+				t.Fatal(err)
+			}
+		}
+		writeString(t, filepath.Join(dir, "a.txt"), "a\n", 0o644)
+		writeString(t, filepath.Join(dir, "locked", "x.txt"), "x\n", 0o644)
+		if err := os.Chmod(filepath.Join(dir, "locked"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		mc := connContext(t, c, nil)
+		mc.Become = &transport.Become{User: "nobody"}
+		r := helperMustRun(t, mc, "find", map[string]any{"paths": dir, "recurse": true})
+		files := r.Data["files"].([]any)
+		sk := r.Data["skipped_paths"].(map[string]any)
+		want := "[Errno 13] Permission denied: '" + filepath.Join(dir, "locked") + "'"
+		if len(files) != 1 || files[0].(map[string]any)["path"] != filepath.Join(dir, "a.txt") || sk[dir] != want ||
+			r.Msg != "Not all paths examined, check warnings for details" {
+			t.Errorf("files %v skipped %v msg %q", files, sk, r.Msg)
+		}
+	})
 }
