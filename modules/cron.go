@@ -67,17 +67,17 @@ var cronSpec = &Spec{
 		case a.Has("insertafter") && a.Has("insertbefore"):
 			return errors.New("parameters are mutually exclusive: insertafter|insertbefore")
 		case a.String("cron_file") == "/etc/crontab":
-			return errors.New("Will not manage /etc/crontab via cron_file, see documentation.")
+			return errors.New("will not manage /etc/crontab via cron_file, see the documentation")
 		case a.Has("special_time") && cronTimesGiven(a):
-			return errors.New("You must specify time and date fields or special time.")
+			return errors.New("you must specify time and date fields or special time")
 		case a.String("state") == "absent":
 			return nil
 		case a.Has("cron_file") && !a.Has("user"):
-			return errors.New("To use cron_file=... parameter you must specify user=... as well")
+			return errors.New("to use cron_file=... parameter you must specify user=... as well")
 		case !a.Has("job"):
-			return errors.New("You must specify 'job' to install a new cron job or variable")
+			return errors.New("you must specify 'job' to install a new cron job or variable")
 		case (a.Has("insertafter") || a.Has("insertbefore")) && !a.Bool("env"):
-			return errors.New("Insertafter and insertbefore parameters are valid only with env=yes")
+			return errors.New("insertafter and insertbefore parameters are valid only with env=yes")
 		}
 		return nil
 	},
@@ -122,8 +122,9 @@ func (cronModule) Run(ctx context.Context, mc *Context, args Args) (*Result, err
 	changed := false
 	switch {
 	case args.Bool("env"):
-		if changed, err = cronEnv(ct, args, present); err != nil {
-			return &Result{Failed: true, Msg: err.Error()}, nil
+		var fail string
+		if changed, fail = cronEnv(ct, args, present); fail != "" {
+			return &Result{Failed: true, Msg: fail}, nil
 		}
 	case present:
 		job := args.String("job")
@@ -198,11 +199,11 @@ func cronLine(args Args, user string, file bool) string {
 }
 
 // cronEnv sets or removes the variable NAME="job"; it reports whether the
-// crontab changed.
-func cronEnv(ct *cronTab, args Args, present bool) (bool, error) {
+// crontab changed, or Ansible's message for a failure.
+func cronEnv(ct *cronTab, args Args, present bool) (bool, string) {
 	name := args.String("name")
 	if strings.Contains(name, " ") {
-		return false, errors.New("Invalid name for environment variable")
+		return false, "Invalid name for environment variable"
 	}
 	decl := fmt.Sprintf(`%s="%s"`, name, args.String("job"))
 	at := ct.findEnv(name)
@@ -211,13 +212,13 @@ func cronEnv(ct *cronTab, args Args, present bool) (bool, error) {
 		if at >= 0 {
 			ct.setEnv(name, "", true)
 		}
-		return at >= 0, nil
+		return at >= 0, ""
 	case at >= 0:
 		if ct.lines[at] == decl {
-			return false, nil
+			return false, ""
 		}
 		ct.setEnv(name, decl, false)
-		return true, nil
+		return true, ""
 	}
 	other, after := args.String("insertbefore"), false
 	if args.Has("insertafter") {
@@ -225,15 +226,15 @@ func cronEnv(ct *cronTab, args Args, present bool) (bool, error) {
 	}
 	if other == "" {
 		ct.insert(0, decl)
-		return true, nil
+		return true, ""
 	}
 	i := ct.findEnv(other)
 	if i < 0 {
-		return false, fmt.Errorf("Variable named '%s' not found.", other)
+		return false, fmt.Sprintf("Variable named '%s' not found.", other)
 	}
 	if after {
 		i++
 	}
 	ct.insert(i, decl)
-	return true, nil
+	return true, ""
 }

@@ -159,9 +159,9 @@ func TestCronBadArguments(t *testing.T) {
 	}{
 		{map[string]any{"name": "x", "job": "y", "special_time": "daily", "hour": "1"}, "time and date fields or special time"},
 		{map[string]any{"name": "x", "job": "y", "cron_file": "/tmp/x"}, "must specify user"},
-		{map[string]any{"name": "x", "job": "y", "user": "root", "cron_file": "/etc/crontab"}, "Will not manage /etc/crontab"},
+		{map[string]any{"name": "x", "job": "y", "user": "root", "cron_file": "/etc/crontab"}, "will not manage /etc/crontab"},
 		{map[string]any{"name": "x", "job": "y", "insertafter": "A"}, "valid only with env"},
-		{map[string]any{"name": "x"}, "You must specify 'job'"},
+		{map[string]any{"name": "x"}, "must specify 'job'"},
 		{map[string]any{"name": "x", "job": "y", "special_time": "sometimes"}, "sometimes"},
 	} {
 		if _, err := helperRun(t, mc, "cron", tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
