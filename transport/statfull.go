@@ -51,15 +51,18 @@ type FullInfo struct {
 	AttrFlags, AttrVersion string
 }
 
+// statLineFormat is the stat(1) format parseStat reads.
+const statLineFormat = "%f %s %u %g %i %d %h %b %o %t %T %X %Y %Z|%x|%y|%z|%U|%G"
+
 // statFullScript describes $1 in one command: stat(1)'s fields, access(2)
 // for r, w and x, the link's target and real path, the digests $3 (a list
 // of programs), file(1) when $4 is 1 and lsattr(1) when $5 is 1, each
-// field followed by a NUL. $2 is 1 to follow a symbolic link. Exit status
+// field followed by a NUL; $6 is statLineFormat. $2 is 1 to follow a symbolic link. Exit status
 // 3 means the path does not exist.
 const statFullScript = `export LC_ALL=C
 p=$1 L=
 [ "$2" = 1 ] && L=-L
-s=$(stat $L -c '%f %s %u %g %i %d %h %b %o %t %T %X %Y %Z|%x|%y|%z|%U|%G' -- "$p" 2>&1) || {
+s=$(stat $L -c "$6" -- "$p" 2>&1) || {
   case $s in *"No such file"*) exit 3;; esac
   printf '%s\n' "$s" >&2; exit 1; }
 a=
@@ -92,7 +95,7 @@ func StatFull(ctx context.Context, t Transport, b *Become, p string, o StatOptio
 	}
 	flag := map[bool]string{true: "1", false: "0"}
 	res, err := t.Run(ctx, &Cmd{Args: []string{"/bin/sh", "-c", statFullScript, "runbook-stat", p,
-		flag[o.Follow], strings.Join(o.Digests, " "), flag[o.Mime], flag[o.Attributes]}, Become: b})
+		flag[o.Follow], strings.Join(o.Digests, " "), flag[o.Mime], flag[o.Attributes], statLineFormat}, Become: b})
 	switch {
 	case err != nil:
 		return fi, err

@@ -21,11 +21,16 @@ var pathSuffixes = []string{"_file", "_files", "_path", "_paths", "_dir", "_dirs
 // contains password, passwd, passphrase, secret, token, credential or
 // private_key, or it is pass or ends in _pass, or it ends in _key (but not
 // public_key). Names ending in _file, _path or _dir (or their plurals) hold
-// paths and are not secrets. Case does not matter.
+// paths and are not secrets, nor is getent_passwd (the getent module's
+// copy of the passwd database, which holds no password); getent_shadow and
+// getent_gshadow, which hold password hashes, are. Case does not matter.
 func IsName(name string) bool {
 	n := strings.ToLower(name)
-	if isPath(n) {
+	switch {
+	case isPath(n) || n == "getent_passwd": // getent's passwd database: names, ids, homes, shells; no password
 		return false
+	case n == "getent_shadow" || n == "getent_gshadow": // password hashes
+		return true
 	}
 	for _, w := range words {
 		if strings.Contains(n, w) {

@@ -12,6 +12,7 @@ func TestIsName(t *testing.T) {
 		"db_credentials": true, "my_secret": true, "ssh_passphrase": true, "access_key": true, "tls_private_key": true,
 		"ansible_ssh_private_key_file": false, "secret_files": false, "token_path": false, "key_dir": false,
 		"ssh_public_key": false, "passenger": false, "key": false, "host": false, "compass": false,
+		"getent_passwd": false, "getent_shadow": true,
 	} {
 		if got := IsName(name); got != want {
 			t.Errorf("IsName(%q) = %v, want %v", name, got, want)
