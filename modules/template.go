@@ -44,6 +44,12 @@ var templateSpec = &Spec{
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
 		{Name: "trim_blocks", Type: TypeBool, Default: true, Doc: "Jinja2 (.j2): remove the first newline after a block tag, as Ansible does by default."},
 		{Name: "lstrip_blocks", Type: TypeBool, Default: false, Doc: "Jinja2 (.j2): strip spaces and tabs from the start of a line up to a block tag."},
+		{Name: "block_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a block (default {%)."},
+		{Name: "block_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a block (default %})."},
+		{Name: "variable_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a print statement (default {{)."},
+		{Name: "variable_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a print statement (default }})."},
+		{Name: "comment_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a comment (default {#)."},
+		{Name: "comment_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a comment (default #})."},
 		copyParamMode, fileParamOwner, fileParamGroup, fileParamAttributes, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
@@ -77,7 +83,7 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	var out string
 	switch {
 	case isJinja2(src):
-		out, err = renderJinja2(where, string(text), mc.Vars, args.Bool("trim_blocks"), args.Bool("lstrip_blocks"))
+		out, err = renderJinja2(where, string(text), mc.Vars, jinjaTaskOptions(mc, args))
 	case mc.Render == nil:
 		return nil, w.fail(src, errors.New("no template renderer"))
 	default:

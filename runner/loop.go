@@ -319,9 +319,9 @@ func (e *engine) hostvars() map[string]any {
 }
 
 // mentionsHostvars reports whether the task, or a variable it could read,
-// refers to hostvars.
+// refers to hostvars. A template task may read it in its template file.
 func mentionsHostvars(pr *playRun, t *playbook.Task) bool {
-	return mentions(t.Args, "hostvars") || mentions(t.Loop, "hostvars") || mentions(t.Vars, "hostvars") ||
+	return t.Module == "template" || mentions(t.Args, "hostvars") || mentions(t.Loop, "hostvars") || mentions(t.Vars, "hostvars") ||
 		mentions(anySlice(t.When), "hostvars") || mentions(anySlice(t.FailedWhen), "hostvars") ||
 		mentions(anySlice(t.ChangedWhen), "hostvars") || mentions(anySlice(t.Until), "hostvars") ||
 		mentions(pr.playVars, "hostvars") || mentions(pr.varsFiles, "hostvars") ||

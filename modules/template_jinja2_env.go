@@ -1,0 +1,200 @@
+package modules
+
+// What a .j2 template sees beyond the task's variables, as in Ansible's
+// template module: the template_* variables and ansible_managed, the
+// lookup()/query() globals, Python list methods gonja lacks, and a loader
+// that finds {% include %}/{% import %} files where Ansible does.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+)
+
+// ansibleManaged is ansible_managed as Ansible 2.14 sets it by default.
+const ansibleManaged = "Ansible managed"
+
+// pyDatetime prints as Python's str() of a datetime.
+type pyDatetime time.Time
+
+func (d pyDatetime) String() string { return time.Time(d).Format("2006-01-02 15:04:05.000000") }
+
+// templateMagicVars are the variables Ansible's template module adds for a
+// template at path written to dest (they win over the task's own).
+func templateMagicVars(path, dest string) map[string]any {
+	host, _ := os.Hostname()
+	m := map[string]any{
+		"ansible_managed":   ansibleManaged,
+		"template_host":     host,
+		"template_path":     path,
+		"template_fullpath": path,
+		"template_destpath": dest,
+		"template_run_date": pyDatetime(time.Now()),
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		m["template_fullpath"] = abs
+	}
+	if st, err := os.Stat(path); err == nil {
+		m["template_mtime"] = pyDatetime(st.ModTime())
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid := strconv.FormatUint(uint64(sys.Uid), 10)
+			m["template_uid"] = uid
+			if u, err := user.LookupId(uid); err == nil {
+				m["template_uid"] = u.Username
+			}
+		}
+	}
+	return m
+}
+
+// jinjaGlobals are the functions a template may call: gonja's, and
+// Ansible's lookup(), query() and q() through runner/eval with the
+// template's variables (lookup('file') reads next to the role or playbook).
+func jinjaGlobals(vars map[string]any, searchDirs []string, rec *jinjaRecorder) *exec.Context {
+	lookup := func(wantList bool) func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
+		return func(_ *exec.Evaluator, p *exec.VarArgs) *exec.Value {
+			name := "lookup"
+			if wantList {
+				name = "query"
+			}
+			if len(p.Args) > 1 && p.Args[0].String() == "file" {
+				p = resolveLookupFiles(p, searchDirs)
+			}
+			out, err := evalCall("", name, nil, p, vars)
+			if err != nil {
+				return rec.fail(err)
+			}
+			return exec.AsValue(out)
+		}
+	}
+	globals := map[string]any{
+		"lookup": lookup(false), "query": lookup(true), "q": lookup(true),
+		"none": nil, "true": true, "false": false,
+	}
+	return exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables).Update(exec.NewContext(globals))
+}
+
+// resolveLookupFiles makes lookup('file', ...)'s relative names absolute:
+// the first of files/NAME and NAME found in each search directory.
+func resolveLookupFiles(p *exec.VarArgs, dirs []string) *exec.VarArgs {
+	out := &exec.VarArgs{Args: append([]*exec.Value{}, p.Args...), KwArgs: p.KwArgs}
+	for i := 1; i < len(out.Args); i++ {
+		name := out.Args[i].String()
+		if !out.Args[i].IsString() || filepath.IsAbs(name) {
+			continue
+		}
+		for _, d := range dirs {
+			if c := filepath.Join(d, "files", name); fileExists(c) {
+				out.Args[i] = exec.AsValue(c)
+				break
+			}
+			if c := filepath.Join(d, name); fileExists(c) {
+				out.Args[i] = exec.AsValue(c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// jinjaMethods are gonja's methods with Python's list.index and
+// list.count added.
+func jinjaMethods() exec.Methods {
+	list := map[string]exec.Method[[]any]{
+		"index": func(self []any, _ *exec.Value, p *exec.VarArgs) (any, error) {
+			if len(p.Args) != 1 {
+				return nil, errors.New("list.index takes one value")
+			}
+			for i, e := range self {
+				if exec.ToValue(e).EqualValueTo(p.Args[0]) {
+					return i, nil
+				}
+			}
+			return nil, fmt.Errorf("%s is not in list", pyStr(plainValue(p.Args[0])))
+		},
+		"count": func(self []any, _ *exec.Value, p *exec.VarArgs) (any, error) {
+			if len(p.Args) != 1 {
+				return nil, errors.New("list.count takes one value")
+			}
+			n := 0
+			for _, e := range self {
+				if exec.ToValue(e).EqualValueTo(p.Args[0]) {
+					n++
+				}
+			}
+			return n, nil
+		},
+	}
+	for _, name := range []string{"append", "reverse", "copy"} {
+		if m, ok := builtins.Methods.List.Get(name); ok {
+			list[name] = m
+		}
+	}
+	m := builtins.Methods
+	m.List = exec.NewMethodSet(list)
+	return m
+}
+
+// jinjaLoader reads the template being rendered and the files it includes
+// or imports: a name is looked for in each search directory in turn (the
+// template's own, then the role's and the playbook's templates/ and
+// themselves, as Ansible searches). Every file goes through
+// prepareJinjaSource.
+type jinjaLoader struct {
+	rootID, root string
+	dirs         []string
+	cfg          *config.Config
+	filters      *exec.FilterSet
+	rec          *jinjaRecorder
+}
+
+func (l *jinjaLoader) Resolve(name string) (string, error) {
+	if name == l.rootID || filepath.IsAbs(name) {
+		return name, nil
+	}
+	for _, d := range l.dirs {
+		if p := filepath.Join(d, name); fileExists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("template %q not found (looked in %s)", name, strings.Join(l.dirs, ", "))
+}
+
+func (l *jinjaLoader) Read(name string) (io.Reader, error) {
+	if name == l.rootID {
+		return strings.NewReader(l.root), nil
+	}
+	p, err := l.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	text := prepareJinjaSource(string(b), l.cfg, names)
+	addEvalFilters(l.filters, names, l.rec)
+	return strings.NewReader(text), nil
+}
+
+// Inherit keeps the same search path: Jinja's loader searches the same
+// directories whichever template includes.
+func (l *jinjaLoader) Inherit(string) (loaders.Loader, error) { return l, nil }

@@ -1,0 +1,63 @@
+package modules
+
+// Errors and the end of a rendered .j2 template, as Ansible reports and
+// writes them.
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/parser"
+)
+
+// gonjaLine finds the lines gonja's wrapped errors name.
+var gonjaLine = regexp.MustCompile(`at line (\d+)`)
+
+// jinjaError turns gonja's chain of wrapped errors into "NAME:LINE: what",
+// with Jinja's wording for an undefined variable and without the template
+// text gonja puts in parse errors.
+func jinjaError(name string, err error, rec *jinjaRecorder) error {
+	var syn *parser.SyntaxError
+	if errors.As(err, &syn) {
+		msg := syn.Message
+		if syn.Raw != "" {
+			msg += fmt.Sprintf(" (near %q)", syn.Raw)
+		}
+		return fmt.Errorf("%s:%d:%d: template syntax error: %s", name, syn.Line, syn.Column, msg)
+	}
+	text := err.Error()
+	where := name
+	if m := gonjaLine.FindAllStringSubmatch(text, -1); m != nil {
+		where += ":" + m[len(m)-1][1]
+	}
+	root := err
+	for {
+		next := errors.Unwrap(root)
+		if next == nil {
+			break
+		}
+		root = next
+	}
+	msg := root.Error()
+	if c := rec.cause(text); c != nil {
+		msg = c.Error()
+	}
+	if m := undefinedName.FindStringSubmatch(msg); m != nil {
+		msg = undefinedErrorText(m)
+	}
+	return fmt.Errorf("%s: %s", where, msg)
+}
+
+// jinjaTrailingNewlines gives out as many trailing newlines as the source
+// text ends with, as Ansible does after Jinja dropped one.
+func jinjaTrailingNewlines(text, out string, cfg *config.Config) string {
+	want := len(text) - len(strings.TrimRight(text, "\n"))
+	have := len(out) - len(strings.TrimRight(out, "\n"))
+	if want > have {
+		out += strings.Repeat(cfg.NewlineSequence, want-have)
+	}
+	return out
+}
