@@ -9,6 +9,7 @@ package modules
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -24,7 +25,7 @@ import (
 // too, so eval's refusal (ipaddr, password_hash) is what the user reads.
 var evalFilterNames = []string{
 	"combine", "regex_replace", "regex_search", "regex_findall", "regex_escape",
-	"to_json", "to_nice_json", "from_json", "to_yaml", "to_nice_yaml", "from_yaml",
+	"from_json", "from_yaml",
 	"b64encode", "b64decode", "bool", "int", "float", "flatten", "union", "difference", "intersect",
 	"basename", "dirname", "quote", "hash", "md5", "sha1", "checksum", "ternary",
 	"dict2items", "items2dict", "zip", "product", "split", "unique", "min", "max", "sum",
@@ -47,11 +48,15 @@ var evalTestNames = []string{
 func jinjaFilterSet(extra map[string]bool, rec *jinjaRecorder) *exec.FilterSet {
 	fs := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	own := map[string]exec.FilterFunction{
-		pystrFilter: pystrFilterFunc,
+		pystrFilter: printFilterFunc,
 		"string":    pystrFilterFunc,
 		"default":   jinjaDefault,
 		"d":         jinjaDefault,
 		"mandatory": jinjaMandatory,
+		"round":     jinjaRound,
+	}
+	for name, f := range serialFilters(rec) {
+		own[name] = f
 	}
 	for _, name := range evalFilterNames {
 		own[name] = evalFilter(name, rec)
@@ -156,6 +161,43 @@ func jinjaDefault(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Valu
 		return def
 	}
 	return in
+}
+
+// jinjaRound is Jinja's round(precision=0, method='common'): Python's
+// round (halves to even), an integer staying an integer.
+func jinjaRound(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	prec, method := 0, "common"
+	if len(p.Args) > 0 {
+		prec = p.Args[0].Integer()
+	}
+	if len(p.Args) > 1 {
+		method = p.Args[1].String()
+	}
+	if v, ok := p.KwArgs["precision"]; ok {
+		prec = v.Integer()
+	}
+	if v, ok := p.KwArgs["method"]; ok {
+		method = v.String()
+	}
+	if in.IsInteger() && method == "common" {
+		return in
+	}
+	scale := math.Pow(10, float64(prec))
+	x := in.Float() * scale
+	switch method {
+	case "common":
+		x = math.RoundToEven(x)
+	case "floor":
+		x = math.Floor(x)
+	case "ceil":
+		x = math.Ceil(x)
+	default:
+		return exec.AsValue(errors.New("filter round: method must be common, ceil or floor"))
+	}
+	return exec.AsValue(x / scale)
 }
 
 // jinjaMandatory is Ansible's mandatory(msg): an undefined value fails.

@@ -241,7 +241,16 @@ func pyQuote(s string) string {
 	return b.String()
 }
 
-// pystrFilterFunc prints a value as Python's str() does.
+// printFilterFunc prints a value as Ansible's template module does:
+// Python's str(), but None printed alone is empty.
+func printFilterFunc(e *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
+	if !in.IsError() && in.IsNil() {
+		return exec.AsValue("")
+	}
+	return pystrFilterFunc(e, in, p)
+}
+
+// pystrFilterFunc is Jinja's string filter: Python's str().
 func pystrFilterFunc(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
 	if in.IsError() {
 		return in
