@@ -81,7 +81,7 @@ func jinjaGlobals(vars map[string]any, searchDirs []string, rec *jinjaRecorder) 
 	}
 	globals := map[string]any{
 		"lookup": lookup(false), "query": lookup(true), "q": lookup(true),
-		"none": nil, "true": true, "false": false,
+		"none": nil, "true": true, "false": false, testArgsFunc: testArgsGlobal,
 	}
 	return exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables).Update(exec.NewContext(globals))
 }

@@ -29,7 +29,7 @@ var evalFilterNames = []string{
 	"b64encode", "b64decode", "bool", "int", "float", "flatten", "union", "difference", "intersect",
 	"basename", "dirname", "quote", "hash", "md5", "sha1", "checksum", "ternary",
 	"dict2items", "items2dict", "zip", "product", "split", "unique", "min", "max", "sum",
-	"map", "select", "reject", "selectattr", "rejectattr", "tojson",
+	"tojson",
 }
 
 // evalTestNames are the tests a template runs through runner/eval.
@@ -48,12 +48,15 @@ var evalTestNames = []string{
 func jinjaFilterSet(extra map[string]bool, rec *jinjaRecorder) *exec.FilterSet {
 	fs := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	own := map[string]exec.FilterFunction{
-		pystrFilter: printFilterFunc,
-		"string":    pystrFilterFunc,
-		"default":   jinjaDefault,
-		"d":         jinjaDefault,
-		"mandatory": jinjaMandatory,
-		"round":     jinjaRound,
+		pystrFilter:  printFilterFunc,
+		"string":     pystrFilterFunc,
+		"default":    jinjaDefault,
+		"d":          jinjaDefault,
+		"mandatory":  jinjaMandatory,
+		"round":      jinjaRound,
+		"selectattr": jinjaSelectAttr(false),
+		"rejectattr": jinjaSelectAttr(true),
+		"dictsort":   jinjaDictSort,
 	}
 	for name, f := range serialFilters(rec) {
 		own[name] = f
@@ -270,6 +273,9 @@ func evalFilter(name string, rec *jinjaRecorder) exec.FilterFunction {
 		if err != nil {
 			return rec.fail(err)
 		}
+		if name == "zip" || name == "product" {
+			out = tuplesOf(out)
+		}
 		return exec.AsValue(out)
 	}
 }
@@ -280,6 +286,7 @@ func evalTest(name string, rec *jinjaRecorder) func(*exec.Context, *exec.Value, 
 		if in.IsError() {
 			return false, undefinedError(in)
 		}
+		p = testArgs(p)
 		out, err := evalCall("is", name, in, p, nil)
 		if err != nil {
 			rec.fail(err)
@@ -287,4 +294,22 @@ func evalTest(name string, rec *jinjaRecorder) func(*exec.Context, *exec.Value, 
 		}
 		return eval.Truthy(out), nil
 	}
+}
+
+// jinjaTestArgs are a test's arguments as testArgsFunc passed them.
+type jinjaTestArgs struct{ args *exec.VarArgs }
+
+// testArgsGlobal is testArgsFunc.
+func testArgsGlobal(_ *exec.Evaluator, p *exec.VarArgs) *exec.Value {
+	return exec.AsValue(&jinjaTestArgs{p})
+}
+
+// testArgs unpacks arguments passed through testArgsFunc.
+func testArgs(p *exec.VarArgs) *exec.VarArgs {
+	if len(p.Args) == 1 {
+		if t, ok := p.Args[0].Interface().(*jinjaTestArgs); ok {
+			return t.args
+		}
+	}
+	return p
 }

@@ -8,6 +8,7 @@ package modules
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,12 +52,12 @@ func plainOf(x any) (any, bool) {
 		return plainDict(t), true
 	case exec.Dict:
 		return plainDict(&t), true
-	case []string:
-		out := make([]any, len(t))
-		for i, s := range t {
-			out[i] = s
+	case pyTuple:
+		p, _ := plainOf([]any(t))
+		if l, ok := p.([]any); ok && len(l) > 0 && &l[0] == &t[0] {
+			return append([]any(nil), l...), true
 		}
-		return out, true
+		return p, true
 	case []any:
 		var out []any
 		for i, e := range t {
@@ -92,6 +93,37 @@ func plainOf(x any) (any, bool) {
 		}
 		return out, true
 	}
+	return plainReflect(x)
+}
+
+// plainReflect converts the other shapes gonja's methods return (named
+// string and slice types such as str.split's).
+func plainReflect(x any) (any, bool) {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.String:
+		if v.Type() != reflect.TypeFor[string]() {
+			return v.String(), true
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return x, false
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = plainAny(v.Index(i).Interface())
+		}
+		return out, true
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return x, false
+		}
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out[it.Key().String()] = plainAny(it.Value().Interface())
+		}
+		return out, true
+	}
 	return x, false
 }
 
@@ -122,7 +154,21 @@ func pyStr(v any) string {
 // writePyRepr writes v as Python's repr(v): what str() of a list or a
 // dict shows for its items.
 func writePyRepr(b *strings.Builder, v any) {
-	switch x := plainAny(v).(type) {
+	switch x := v.(type) {
+	case *exec.Value:
+		if x == nil {
+			b.WriteString("None")
+			return
+		}
+		writePyRepr(b, x.Interface())
+	case pyTuple:
+		b.WriteString(x.String())
+	case exec.ValuesList:
+		writePyList(b, len(x), func(i int) any { return x[i] })
+	case []any:
+		writePyList(b, len(x), func(i int) any { return x[i] })
+	case *exec.Dict, exec.Dict:
+		writePyRepr(b, plainAny(x))
 	case nil:
 		b.WriteString("None")
 	case bool:
@@ -137,15 +183,6 @@ func writePyRepr(b *strings.Builder, v any) {
 		b.WriteString(pyFloat(x))
 	case float32:
 		b.WriteString(pyFloat(float64(x)))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyRepr(b, e)
-		}
-		b.WriteByte(']')
 	case map[string]any:
 		keys, ok := maporder.Keys(x)
 		if !ok {
@@ -168,8 +205,24 @@ func writePyRepr(b *strings.Builder, v any) {
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:
+		if p, changed := plainReflect(x); changed {
+			writePyRepr(b, p)
+			return
+		}
 		fmt.Fprint(b, x)
 	}
+}
+
+// writePyList writes n items in brackets.
+func writePyList(b *strings.Builder, n int, item func(int) any) {
+	b.WriteByte('[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writePyRepr(b, item(i))
+	}
+	b.WriteByte(']')
 }
 
 // pyFloat writes a float as Python's repr does: the shortest digits that

@@ -234,7 +234,7 @@ func copyJinjaTag(b *strings.Builder, text, end string, print bool, filters map[
 		}
 		body.WriteByte(c)
 	}
-	s := body.String()
+	s := rewriteTestCalls(body.String())
 	if closed < 0 {
 		b.WriteString(s)
 		return ""
@@ -331,4 +331,95 @@ func copyRawBody(b *strings.Builder, text string, cfg *config.Config) string {
 	}
 	b.WriteString(text)
 	return ""
+}
+
+// testArgsFunc is the global that carries a test's arguments: gonja reads
+// one value after a test's name, so "x is version('1.2', '>=')" would pass
+// the tuple ('1.2', '>=') as one argument. rewriteTestCalls writes
+// "x is version(runbook_targs('1.2', '>='))" and the test unpacks it.
+const testArgsFunc = "runbook_targs"
+
+// rewriteTestCalls wraps the arguments of each test call that has more
+// than one argument, or a keyword argument, in testArgsFunc.
+func rewriteTestCalls(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\'' || c == '"' {
+			j := skipString(s, i)
+			b.WriteString(s[i:j])
+			i = j - 1
+			continue
+		}
+		if c != 'i' || !strings.HasPrefix(s[i:], "is") || (i > 0 && isIdentByte(s[i-1])) || (i+2 < len(s) && isIdentByte(s[i+2])) {
+			b.WriteByte(c)
+			continue
+		}
+		j := skipSpace(s, i+2)
+		if strings.HasPrefix(s[j:], "not") && j+3 < len(s) && !isIdentByte(s[j+3]) {
+			j = skipSpace(s, j+3)
+		}
+		k := j
+		for k < len(s) && isIdentByte(s[k]) {
+			k++
+		}
+		open := skipSpace(s, k)
+		if k == j || open >= len(s) || s[open] != '(' {
+			b.WriteByte(c)
+			continue
+		}
+		end, multi := closingParen(s, open)
+		if end < 0 || !multi {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString(s[i:open+1] + testArgsFunc + "(" + s[open+1:end] + "))")
+		i = end
+	}
+	return b.String()
+}
+
+// skipString returns the index after the string literal starting at i.
+func skipString(s string, i int) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		if s[j] == '\\' {
+			j++
+		} else if s[j] == q {
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// closingParen finds the ")" matching the "(" at open, and says whether
+// the arguments between hold a top-level comma or keyword "=".
+func closingParen(s string, open int) (int, bool) {
+	depth, multi := 0, false
+	for i := open; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'', '"':
+			i = skipString(s, i) - 1
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth == 0 {
+				return i, multi
+			}
+		case ',':
+			multi = multi || depth == 1
+		case '=':
+			kw := depth == 1 && i+1 < len(s) && s[i+1] != '=' && strings.IndexByte("=!<>", s[i-1]) < 0
+			multi = multi || kw
+		}
+	}
+	return -1, false
 }
