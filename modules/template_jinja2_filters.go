@@ -57,6 +57,8 @@ func jinjaFilterSet(extra map[string]bool, rec *jinjaRecorder) *exec.FilterSet {
 		"selectattr": jinjaSelectAttr(false),
 		"rejectattr": jinjaSelectAttr(true),
 		"dictsort":   jinjaDictSort,
+		"map":        jinjaMap,
+		"extract":    jinjaExtract,
 	}
 	for name, f := range serialFilters(rec) {
 		own[name] = f

@@ -162,3 +162,78 @@ func jinjaDictSort(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Val
 	}
 	return exec.AsValue(out)
 }
+
+// jinjaMap is Jinja's map: map('filter', args...) applies a filter to each
+// item, map(attribute='a', default=d) takes an attribute. An error in any
+// item fails the filter (gonja would print it as the item).
+func jinjaMap(e *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	attr, byAttr := p.KwArgs["attribute"]
+	if !byAttr && len(p.Args) == 0 {
+		return exec.AsValue(errors.New("filter map needs a filter name or attribute="))
+	}
+	out := exec.ValuesList{}
+	var failed *exec.Value
+	in.Iterate(func(_, _ int, key, value *exec.Value) bool {
+		item := key // a list's item, or a mapping's key
+		var v *exec.Value
+		if byAttr {
+			v = attrOf(item, attr.String())
+			if def, ok := p.KwArgs["default"]; ok && isUndefined(v) {
+				v = def
+			}
+		} else {
+			kw := map[string]*exec.Value{}
+			for k, x := range p.KwArgs {
+				kw[k] = x
+			}
+			v = e.ExecuteFilterByName(p.Args[0].String(), item, &exec.VarArgs{Args: p.Args[1:], KwArgs: kw})
+		}
+		if v.IsError() && !byAttr {
+			failed = v
+			return false
+		}
+		out = append(out, v)
+		return true
+	}, func() {})
+	if failed != nil {
+		return failed
+	}
+	return exec.AsValue(out)
+}
+
+// jinjaExtract is Ansible's extract(container, morekeys): container[item],
+// then each of morekeys in turn.
+func jinjaExtract(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	if len(p.Args) < 1 {
+		return exec.AsValue(errors.New("filter extract needs a container"))
+	}
+	keys := []*exec.Value{in}
+	if len(p.Args) > 1 {
+		if p.Args[1].IsList() {
+			p.Args[1].Iterate(func(_, _ int, k, _ *exec.Value) bool { keys = append(keys, k); return true }, func() {})
+		} else {
+			keys = append(keys, p.Args[1])
+		}
+	}
+	v := p.Args[0]
+	for _, k := range keys {
+		var next *exec.Value
+		var ok bool
+		if k.IsInteger() {
+			next, ok = v.GetItem(k.Integer())
+		} else {
+			next, ok = v.GetItem(k.String())
+		}
+		if !ok {
+			return exec.AsValue(fmt.Errorf("attribute '%s' not found", k.String()))
+		}
+		v = next
+	}
+	return v
+}
