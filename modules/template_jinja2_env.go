@@ -147,9 +147,71 @@ func jinjaMethods() exec.Methods {
 			list[name] = m
 		}
 	}
+	dict := map[string]exec.Method[map[string]any]{
+		"keys": func(self map[string]any, sv *exec.Value, _ *exec.VarArgs) (any, error) {
+			keys := orderedKeys(self, sv)
+			out := make([]any, len(keys))
+			for i, k := range keys {
+				out[i] = k
+			}
+			return out, nil
+		},
+		"values": func(self map[string]any, sv *exec.Value, _ *exec.VarArgs) (any, error) {
+			keys := orderedKeys(self, sv)
+			out := make([]any, len(keys))
+			for i, k := range keys {
+				out[i] = self[k]
+			}
+			return out, nil
+		},
+		"items": func(self map[string]any, sv *exec.Value, _ *exec.VarArgs) (any, error) {
+			keys := orderedKeys(self, sv)
+			out := make([]any, len(keys))
+			for i, k := range keys {
+				out[i] = pyTuple{k, self[k]}
+			}
+			return out, nil
+		},
+	}
+	for _, name := range []string{"get", "pop", "setdefault", "update", "copy", "clear"} {
+		if m, ok := builtins.Methods.Dict.Get(name); ok {
+			dict[name] = m
+		}
+	}
 	m := builtins.Methods
 	m.List = exec.NewMethodSet(list)
+	m.Dict = exec.NewMethodSet(dict)
 	return m
+}
+
+// orderedKeys are a mapping's keys in Python's order: as read from YAML
+// (or written in a dict literal) when known, else sorted.
+func orderedKeys(self map[string]any, sv *exec.Value) []string {
+	switch orig := sv.Interface().(type) {
+	case map[string]any:
+		return mapKeys(orig, false)
+	case *exec.Dict:
+		keys := make([]string, 0, len(orig.Pairs))
+		for _, p := range orig.Pairs {
+			keys = append(keys, p.Key.String())
+		}
+		return keys
+	}
+	return mapKeys(self, true)
+}
+
+// iterFilterFunc is what each {% for %} iterates over: a mapping's keys in
+// Python's order (gonja sorts them), anything else as it is.
+func iterFilterFunc(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+	if m, ok := in.Interface().(map[string]any); ok {
+		keys := mapKeys(m, false)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return exec.AsValue(out)
+	}
+	return in
 }
 
 // jinjaLoader reads the template being rendered and the files it includes

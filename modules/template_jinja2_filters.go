@@ -49,6 +49,7 @@ func jinjaFilterSet(extra map[string]bool, rec *jinjaRecorder) *exec.FilterSet {
 	fs := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	own := map[string]exec.FilterFunction{
 		pystrFilter:  printFilterFunc,
+		iterFilter:   iterFilterFunc,
 		"string":     pystrFilterFunc,
 		"default":    jinjaDefault,
 		"d":          jinjaDefault,

@@ -21,6 +21,10 @@ const jinjaOverrideHeader = "#jinja2:"
 // prints values its own way, Ansible prints Python's str().
 const pystrFilter = "runbook_pystr"
 
+// iterFilter is the filter the iterable of each {% for %} goes through:
+// gonja walks a mapping in sorted order, Python in insertion order.
+const iterFilter = "runbook_iter"
+
 // applyJinjaHeader removes a "#jinja2:" first line from text and applies
 // its settings to cfg.
 func applyJinjaHeader(text string, cfg *config.Config) (string, error) {
@@ -241,6 +245,8 @@ func copyJinjaTag(b *strings.Builder, text, end string, print bool, filters map[
 	}
 	if print {
 		s = wrapPrinted(s)
+	} else if strings.HasPrefix(strings.TrimLeft(strings.TrimLeft(s, "-+"), " \t\r\n"), "for") {
+		s = wrapForIterable(s)
 	} else if isRawTag(s) && !strings.HasSuffix(s, "-") && !strings.HasSuffix(s, "+") {
 		s += "+"
 	}
@@ -422,4 +428,29 @@ func closingParen(s string, open int) (int, bool) {
 		}
 	}
 	return -1, false
+}
+
+// wrapForIterable turns "for x in ITER [if c] [recursive]" into
+// "for x in (ITER) | iterFilter ...".
+func wrapForIterable(s string) string {
+	in := topLevelWord(s, "in")
+	if in < 0 || topLevelWord(s[:in], "for") < 0 {
+		return s
+	}
+	rest := s[in+2:]
+	end := len(rest)
+	for _, w := range []string{"if", "recursive"} {
+		if i := topLevelWord(rest, w); i >= 0 && i < end {
+			end = i
+		}
+	}
+	trail := ""
+	iter := rest[:end]
+	if end == len(rest) && (strings.HasSuffix(iter, "-") || strings.HasSuffix(iter, "+")) {
+		iter, trail = iter[:len(iter)-1], iter[len(iter)-1:]
+	}
+	if strings.TrimSpace(iter) == "" {
+		return s
+	}
+	return s[:in+2] + " (" + iter + ") | " + iterFilter + " " + rest[end:] + trail
 }
