@@ -68,7 +68,7 @@ func renderJinja2(where, text string, vars map[string]any, o *jinjaOptions) (out
 	cfg := o.cfg.Inherit()
 	name := path.Base(where)
 	if text, err = applyJinjaHeader(text, cfg); err != nil {
-		return "", fmt.Errorf("%s:%w", name, err)
+		return "", fmt.Errorf("%s:1: %w", name, err)
 	}
 	dirs := []string{}
 	if !strings.HasPrefix(where, "builtin:") {

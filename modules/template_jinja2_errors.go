@@ -16,6 +16,10 @@ import (
 // gonjaLine finds the lines gonja's wrapped errors name.
 var gonjaLine = regexp.MustCompile(`at line (\d+)`)
 
+// gonjaCall is the text gonja puts before an error a filter, test,
+// function or method returned.
+var gonjaCall = regexp.MustCompile(`invalid call to (?:filter|test|function|method) '[^']*'(?: of [^:]*)?: `)
+
 // jinjaError turns gonja's chain of wrapped errors into "NAME:LINE: what",
 // with Jinja's wording for an undefined variable and without the template
 // text gonja puts in parse errors.
@@ -44,6 +48,8 @@ func jinjaError(name string, err error, rec *jinjaRecorder) error {
 	msg := root.Error()
 	if c := rec.cause(text); c != nil {
 		msg = c.Error()
+	} else if m := gonjaCall.FindAllStringIndex(msg, -1); m != nil {
+		msg = msg[m[len(m)-1][1]:] // what the innermost filter, test or function said
 	}
 	if m := undefinedName.FindStringSubmatch(msg); m != nil {
 		msg = undefinedErrorText(m)

@@ -36,11 +36,11 @@ func applyJinjaHeader(text string, cfg *config.Config) (string, error) {
 	for _, pair := range strings.Split(line, ",") {
 		key, val, ok := strings.Cut(pair, ":")
 		if !ok {
-			return "", fmt.Errorf("line 1: %s expects key: value pairs separated by commas, got %q", jinjaOverrideHeader, strings.TrimSpace(pair))
+			return "", fmt.Errorf("%s expects key: value pairs separated by commas, got %q", jinjaOverrideHeader, strings.TrimSpace(pair))
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		if err := setJinjaOption(cfg, key, val); err != nil {
-			return "", fmt.Errorf("line 1: %s %s: %w", jinjaOverrideHeader, key, err)
+			return "", fmt.Errorf("%s %s: %w", jinjaOverrideHeader, key, err)
 		}
 	}
 	return rest, nil
