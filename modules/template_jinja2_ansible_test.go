@@ -155,7 +155,7 @@ func TestTemplateJinja2RoleImportsAndIncludes(t *testing.T) {
 			"roles/web/templates/macros.j2": "{% macro opt(name, value, comment='') -%}\n{% if comment %}# {{ comment }}\n{% endif %}\n" +
 				"{{ name }} {{ value }}\n{%- endmacro %}\n{% macro yesno(v) -%}\n{{ 'yes' if v else 'no' }}\n{%- endmacro %}\n" +
 				"{% macro section(title) -%}\n## {{ title }}\n{{ caller() }}\n## end\n{%- endmacro %}\n",
-			"templates/tail.j2":       "# tail for {{ inventory_hostname }}\n",
+			"templates/tail.j2":        "# tail for {{ inventory_hostname }}\n",
 			"roles/web/files/motd.txt": "hello\n",
 		},
 		vars: map[string]any{"port": 22, "inventory_hostname": "web1", "role_path": "roles/web"},

@@ -83,7 +83,9 @@ func jinjaGlobals(vars map[string]any, searchDirs []string, rec *jinjaRecorder) 
 		"lookup": lookup(false), "query": lookup(true), "q": lookup(true),
 		"none": nil, "true": true, "false": false, testArgsFunc: testArgsGlobal,
 	}
-	return exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables).Update(exec.NewContext(globals))
+	ctx := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables).Update(exec.NewContext(globals))
+	ctx.Set(callerFunc, callerGlobal(ctx))
+	return ctx
 }
 
 // resolveLookupFiles makes lookup('file', ...)'s relative names absolute:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/runbook-dev/runbook/internal/maporder"
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
@@ -276,8 +277,11 @@ func evalFilter(name string, rec *jinjaRecorder) exec.FilterFunction {
 		if err != nil {
 			return rec.fail(err)
 		}
-		if name == "zip" || name == "product" {
+		switch name {
+		case "zip", "product":
 			out = tuplesOf(out)
+		case "combine":
+			combinedOrder(out, in, p.Args)
 		}
 		return exec.AsValue(out)
 	}
@@ -315,4 +319,28 @@ func testArgs(p *exec.VarArgs) *exec.VarArgs {
 		}
 	}
 	return p
+}
+
+// combinedOrder gives combine's result Python's key order: the input's
+// keys, then each new key of the following mappings in turn.
+func combinedOrder(out any, in *exec.Value, args []*exec.Value) {
+	m, ok := out.(map[string]any)
+	if !ok {
+		return
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for _, v := range append([]*exec.Value{in}, args...) {
+		src, ok := plainValue(v).(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range mapKeys(src, false) {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	maporder.Record(m, keys)
 }

@@ -133,6 +133,7 @@ func goEscapes(body string) string {
 // left alone. filters receives the names of the filters the tags use.
 func prepareJinjaSource(text string, cfg *config.Config, filters map[string]bool) string {
 	var b strings.Builder
+	var calls callRewriter
 	b.Grow(len(text) + len(text)/8)
 	for len(text) > 0 {
 		i, start := nextJinjaTag(text, cfg)
@@ -156,7 +157,9 @@ func prepareJinjaSource(text string, cfg *config.Config, filters map[string]bool
 			text = copyJinjaTag(&b, text, cfg.VariableEndString, true, filters)
 		default:
 			raw := isRawTag(text)
-			text = copyJinjaTag(&b, text, cfg.BlockEndString, false, filters)
+			var tag strings.Builder
+			text = copyJinjaTag(&tag, text, cfg.BlockEndString, false, filters)
+			b.WriteString(calls.rewrite(tag.String(), cfg))
 			if raw {
 				text = copyRawBody(&b, text, cfg)
 			}
