@@ -116,6 +116,10 @@ func TestTemplateJinja2Syntax(t *testing.T) {
 			"{% if v is version('2', '<') %}old{% endif %}\n"},
 			vars: map[string]any{"v": "1.20.3"},
 			want: "True False True\nold\n"},
+		{name: "call block in a loop, imported macro", files: map[string]string{
+			"main.j2": "{% import 'm.j2' as m %}\n{% for f in [1, 2] %}\n{% call m.block(f) %}\nbody {{ f }}\n{% endcall %}\n{% endfor %}\n{{ {'b': 1} | combine({'a': 2}) }}\n",
+			"m.j2":    "{% macro block(n) -%}\nblock {{ n }}\n{{ caller() }}\n{%- endmacro %}\n"},
+			want: "block 1\nbody 1\nblock 2\nbody 2\n{'b': 1, 'a': 2}\n"},
 		{name: "inline if", files: map[string]string{"main.j2": "{{ 'a' if x else 'b' }}|{{ 'c' if not x }}|{{- ' d' ~ 1 if x -}}|\n"},
 			vars: map[string]any{"x": true},
 			want: "a|| d1|\n"},
