@@ -29,11 +29,14 @@ var newlineSequences = map[string]string{"\n": "\n", "\r": "\r", "\r\n": "\r\n",
 var templateSpec = &Spec{
 	Name:  "template",
 	Short: "Render a template (Jinja2 .j2, or Go text/template) on the controller and write it to the host",
-	Doc: "Renders src with the task's variables on the controller — a src ending in .j2 as Jinja2, as Ansible does " +
-		"(trim_blocks on, lstrip_blocks off, the trailing newline kept, an undefined variable an error; Jinja's " +
-		"filters and tests plus Ansible's to_json, to_nice_json, to_yaml, to_nice_yaml, from_json, from_yaml, " +
-		"b64encode, b64decode, basename, dirname, quote, bool, regex_replace, ternary, dict2items; {% include %} " +
-		"next to the template), any other src as Go text/template ({{ .name }}) — then writes the " +
+	Doc: "Renders src with the task's variables on the controller — a src ending in .j2 as Jinja2, as Ansible's " +
+		"template module does (trim_blocks on, lstrip_blocks off, the trailing newlines of the source kept, a \"#jinja2:\" " +
+		"first line and the *_start_string/*_end_string parameters honoured, values printed as Python's str(), an " +
+		"undefined variable an error naming the template and line; Jinja's filters and tests, Ansible's filters and tests " +
+		"as in playbook expressions, to_json/to_nice_json/to_yaml/to_nice_yaml written as Python writes them, lookup()/" +
+		"query(), ansible_managed and the template_* variables, hostvars and groups; {% include %} and {% import %} " +
+		"found beside the template, then in the role's and the playbook's templates/), any other src as Go " +
+		"text/template ({{ .name }}) — then writes the " +
 		"result to dest exactly as copy does: only when its SHA-256 differs from the file on the host, atomically, " +
 		"fixing only mode and owner when the content matches. A relative src is looked up next to the playbook, " +
 		"then in its templates/ directory, then among runbook's built-in templates. Check mode predicts exactly; " +

@@ -221,9 +221,11 @@ func TestTemplateJinja2Errors(t *testing.T) {
 		{"syntax", "one\n{% if x %}\nthree\n", "main.j2:"},
 		{"header", "#jinja2: trim_blocks False\nx\n", "main.j2:1: #jinja2: expects key: value pairs"},
 		{"mandatory", "{{ nope | mandatory }}\n", "main.j2:1: Mandatory variable 'nope' not defined."},
+		{"in an include", "x\n{% include 'inc.j2' %}\n", "inc.j2:3: 'nope' is undefined"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := renderJ2(t, j2Case{files: map[string]string{"main.j2": tc.text}, vars: map[string]any{"d": map[string]any{"a": 1}}})
+			files := map[string]string{"main.j2": tc.text, "inc.j2": "a\nb\n{{ nope }}\n"}
+			_, err := renderJ2(t, j2Case{files: files, vars: map[string]any{"d": map[string]any{"a": 1}}})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}

@@ -16,6 +16,9 @@ import (
 // gonjaLine finds the lines gonja's wrapped errors name.
 var gonjaLine = regexp.MustCompile(`at line (\d+)`)
 
+// gonjaIncluded names the file of an {% include %} in gonja's errors.
+var gonjaIncluded = regexp.MustCompile(`ControlStructure\(Filename='([^']+)'`)
+
 // gonjaCall is the text gonja puts before an error a filter, test,
 // function or method returned.
 var gonjaCall = regexp.MustCompile(`invalid call to (?:filter|test|function|method) '[^']*'(?: of [^:]*)?: `)
@@ -34,8 +37,13 @@ func jinjaError(name string, err error, rec *jinjaRecorder) error {
 	}
 	text := err.Error()
 	where := name
-	if m := gonjaLine.FindAllStringSubmatch(text, -1); m != nil {
-		where += ":" + m[len(m)-1][1]
+	if m := gonjaLine.FindAllStringSubmatchIndex(text, -1); m != nil {
+		last := m[len(m)-1]
+		// An error inside an included file names that file.
+		if f := gonjaIncluded.FindAllStringSubmatchIndex(text, -1); f != nil && f[len(f)-1][0] < last[0] {
+			where = text[f[len(f)-1][2]:f[len(f)-1][3]]
+		}
+		where += ":" + text[last[2]:last[3]]
 	}
 	root := err
 	for {
