@@ -188,6 +188,14 @@ func TestTemplateJinja2AnsibleFilters(t *testing.T) {
 			"{{ users | selectattr('shell', 'defined') | map(attribute='name') | list }} {{ users | rejectattr('shell', 'defined') | map(attribute='name') | join(',') }}\n"},
 			vars: map[string]any{"groups": map[string]any{"web": []any{"web1", "web2"}}, "hostvars": hostvars, "users": users},
 			want: "['10.0.0.11', '10.0.0.12']\n['alice'] carol\n"},
+		{name: "idioms", files: map[string]string{"main.j2": "{{ ns | join(\"\\n\") }}\n" +
+			"{{ [80, 443] | map('string') | join(',') }} {{ ['1', '2'] | map('int') | sum }} {{ [1, 'a', 2.5] | select('string') | list }}\n" +
+			"{{ env.get('APP_ENV', 'x') }} {{ env.get('NOPE', 'dflt') }} {{ name.replace('example', 'ex') }} {{ 'a:b'.split(':')[0] }}\n" +
+			"[{{ '%-8s' | format('ab') }}] [{{ 'ab'.ljust(5) }}] [{{ 'ab'.center(5, '*') }}] {{ '0x1A' | int(base=16) }}\n" +
+			"{{ lookup('vars', 'name') }} {{ \"it's \\\"q\\\"\" }} {{ {'k': 'Zoë'} }} {{ ['a\\nb', 'tab\\there'] }} {{ 'hello world foo' | truncate(9) }}\n"},
+			vars: map[string]any{"ns": []any{"a", "b"}, "env": map[string]any{"APP_ENV": "production"}, "name": "example.com"},
+			want: "a\nb\n80,443 3 ['a']\nproduction dflt ex.com a\n[ab      ] [ab   ] [**ab*] 26\n" +
+				"example.com it's \"q\" {'k': 'Zoë'} ['a\\nb', 'tab\\there'] hello...\n"},
 		{name: "default and mandatory", files: map[string]string{"main.j2": "{{ nope | default('d') }} {{ empty | default('e', true) }} {{ n | default('x') }} {{ count | mandatory }}\n"},
 			vars: map[string]any{"empty": "", "n": nil, "count": 3},
 			want: "d e  3\n"},

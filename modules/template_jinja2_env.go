@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -180,7 +181,30 @@ func jinjaMethods() exec.Methods {
 			dict[name] = m
 		}
 	}
+	str := map[string]exec.Method[string]{
+		// Python's count argument is optional; gonja requires it.
+		"replace": func(self string, _ *exec.Value, p *exec.VarArgs) (any, error) {
+			if len(p.Args) < 2 || len(p.Args) > 3 {
+				return nil, errors.New("str.replace takes old, new and an optional count")
+			}
+			n := -1
+			if len(p.Args) == 3 {
+				n = p.Args[2].Integer()
+			}
+			return strings.Replace(self, p.Args[0].String(), p.Args[1].String(), n), nil
+		},
+		"ljust": pad(func(n, _ int) (int, int) { return 0, n }),
+		"rjust": pad(func(n, _ int) (int, int) { return n, 0 }),
+		// Python's rule for where the odd fill character goes.
+		"center": pad(func(n, width int) (int, int) { l := n/2 + (n & width & 1); return l, n - l }),
+	}
+	for _, name := range pyStrMethods {
+		if m, ok := builtins.Methods.Str.Get(name); ok && str[name] == nil {
+			str[name] = m
+		}
+	}
 	m := builtins.Methods
+	m.Str = exec.NewMethodSet(str)
 	m.List = exec.NewMethodSet(list)
 	m.Dict = exec.NewMethodSet(dict)
 	return m
@@ -262,3 +286,32 @@ func (l *jinjaLoader) Read(name string) (io.Reader, error) {
 // Inherit keeps the same search path: Jinja's loader searches the same
 // directories whichever template includes.
 func (l *jinjaLoader) Inherit(string) (loaders.Loader, error) { return l, nil }
+
+// pyStrMethods are Python's str methods, taken from gonja's where it has
+// them.
+var pyStrMethods = strings.Fields(`capitalize capwords casefold center count encode endswith expandtabs find
+	format format_map index isalnum isalpha isascii isdecimal isdigit isidentifier islower isnumeric
+	isprintable isspace istitle isupper join ljust lower lstrip partition removeprefix removesuffix replace
+	rfind rindex rjust rpartition rsplit rstrip split splitlines startswith strip swapcase title translate upper zfill`)
+
+// pad makes str.ljust/rjust/center(width, fillchar=' '): split says how
+// many fill characters go left and right. (gonja's default fillchar is a
+// rune, which its own check then refuses.)
+func pad(split func(n, width int) (int, int)) exec.Method[string] {
+	return func(self string, _ *exec.Value, p *exec.VarArgs) (any, error) {
+		if len(p.Args) < 1 || len(p.Args) > 2 {
+			return nil, errors.New("takes a width and an optional fill character")
+		}
+		fill := " "
+		if len(p.Args) == 2 {
+			fill = p.Args[1].String()
+		}
+		width := p.Args[0].Integer()
+		n := width - utf8.RuneCountInString(self)
+		if n <= 0 {
+			return self, nil
+		}
+		l, r := split(n, width)
+		return strings.Repeat(fill, l) + self + strings.Repeat(fill, r), nil
+	}
+}
