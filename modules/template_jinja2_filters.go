@@ -215,11 +215,15 @@ func jinjaMandatory(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Va
 	if len(p.Args) > 0 {
 		return exec.AsValue(errors.New(p.Args[0].String()))
 	}
+	name := ""
 	if m := undefinedName.FindStringSubmatch(in.Error()); m != nil && m[1] != "" {
-		return exec.AsValue(fmt.Errorf("Mandatory variable '%s' not defined.", m[1]))
+		name = " '" + m[1] + "'"
 	}
-	return exec.AsValue(errors.New("Mandatory variable not defined."))
+	return exec.AsValue(errors.New(mandatoryMsg(name)))
 }
+
+// mandatoryMsg is Ansible's message for mandatory, word for word.
+func mandatoryMsg(name string) string { return "Mandatory variable" + name + " not defined." }
 
 // evalCall evaluates "j2in OP name(args)" with runner/eval: the value and
 // the arguments are passed as variables, keyword arguments by name.

@@ -254,6 +254,9 @@ func pyFloat(f float64) string {
 	return s
 }
 
+// shortEscapes are the escapes Python's repr and json.dumps both write.
+var shortEscapes = map[rune]string{'\\': `\\`, '\n': `\n`, '\r': `\r`, '\t': `\t`}
+
 // pyQuote writes s as Python's repr of a str: in single quotes unless it
 // holds a single quote and no double quote.
 func pyQuote(s string) string {
@@ -264,18 +267,13 @@ func pyQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte(q)
 	for _, r := range s {
+		esc, short := shortEscapes[r]
 		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
+		case short:
+			b.WriteString(esc)
 		case r == rune(q):
 			b.WriteByte('\\')
 			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r > 0x7f && !unicode.IsPrint(r):

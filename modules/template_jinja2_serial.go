@@ -154,17 +154,12 @@ func writePyJSON(b *strings.Builder, v any, indent int, sortKeys bool, level int
 func writeJSONString(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	for _, r := range s {
+		esc, short := shortEscapes[r]
 		switch {
+		case short:
+			b.WriteString(esc)
 		case r == '"':
 			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case r == '\b':
 			b.WriteString(`\b`)
 		case r == '\f':

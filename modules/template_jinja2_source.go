@@ -207,8 +207,7 @@ func copyJinjaTag(b *strings.Builder, text, end string, print bool, filters map[
 				j++
 			}
 			if j >= len(text) {
-				body.WriteString(text[i:])
-				i = len(text)
+				body.WriteString(text[i:]) // an unclosed string: the tag never ends
 				break
 			}
 			body.WriteByte(c)
