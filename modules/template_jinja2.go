@@ -86,6 +86,9 @@ func renderJinja2(where, text string, vars map[string]any, o *jinjaOptions) (out
 	for k, v := range templateMagicVars(where, o.dest) {
 		data[k] = v
 	}
+	if hv, ok := data["hostvars"].(map[string]any); ok {
+		data["hostvars"] = renderedHostvars(hv)
+	}
 	env := &exec.Environment{
 		Context:           jinjaGlobals(data, dirs, rec),
 		Filters:           loader.filters,

@@ -196,6 +196,9 @@ func TestTemplateJinja2AnsibleFilters(t *testing.T) {
 			vars: map[string]any{"ns": []any{"a", "b"}, "env": map[string]any{"APP_ENV": "production"}, "name": "example.com"},
 			want: "a\nb\n80,443 3 ['a']\nproduction dflt ex.com a\n[ab      ] [ab   ] [**ab*] 26\n" +
 				"example.com it's \"q\" {'k': 'Zoë'} ['a\\nb', 'tab\\there'] hello...\n"},
+		{name: "hostvars templated in their host's context", files: map[string]string{"main.j2": "{{ hostvars['web1'].d }} {{ hostvars['web1'].l }}\n"},
+			vars: map[string]any{"a": "mine", "hostvars": map[string]any{"web1": map[string]any{"a": "x", "d": "{{ a }}-1", "l": []any{"{{ a }}"}}}},
+			want: "x-1 ['x']\n"},
 		{name: "default and mandatory", files: map[string]string{"main.j2": "{{ nope | default('d') }} {{ empty | default('e', true) }} {{ n | default('x') }} {{ count | mandatory }}\n"},
 			vars: map[string]any{"empty": "", "n": nil, "count": 3},
 			want: "d e  3\n"},

@@ -22,6 +22,8 @@ import (
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/runbook-dev/runbook/internal/maporder"
+	"github.com/runbook-dev/runbook/runner/eval"
 )
 
 // ansibleManaged is ansible_managed as Ansible 2.14 sets it by default.
@@ -314,4 +316,41 @@ func pad(split func(n, width int) (int, int)) exec.Method[string] {
 		l, r := split(n, width)
 		return strings.Repeat(fill, l) + self + strings.Repeat(fill, r), nil
 	}
+}
+
+// renderedHostvars returns hostvars with each host's values that still hold
+// templates ("{{ a }}:{{ b }}" from its group_vars) rendered with that
+// host's variables, as Ansible templates hostvars lazily in the host's own
+// context. A value that does not render stays as it is.
+func renderedHostvars(hv map[string]any) map[string]any {
+	out := make(map[string]any, len(hv))
+	for h, v := range hv {
+		out[h] = v
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		var copied map[string]any
+		for k, x := range m {
+			if s, isStr := x.(string); (isStr && !eval.HasTemplate(s)) || (!isStr && !isCollection(x)) {
+				continue
+			}
+			r, err := eval.RenderValue(x, m)
+			if err != nil {
+				continue
+			}
+			if copied == nil {
+				copied = make(map[string]any, len(m))
+				for k2, x2 := range m {
+					copied[k2] = x2
+				}
+				maporder.Inherit(copied, m)
+			}
+			copied[k] = r
+		}
+		if copied != nil {
+			out[h] = copied
+		}
+	}
+	return out
 }
