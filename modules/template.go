@@ -29,11 +29,14 @@ var newlineSequences = map[string]string{"\n": "\n", "\r": "\r", "\r\n": "\r\n",
 var templateSpec = &Spec{
 	Name:  "template",
 	Short: "Render a template (Jinja2 .j2, or Go text/template) on the controller and write it to the host",
-	Doc: "Renders src with the task's variables on the controller — a src ending in .j2 as Jinja2, as Ansible does " +
-		"(trim_blocks on, lstrip_blocks off, the trailing newline kept, an undefined variable an error; Jinja's " +
-		"filters and tests plus Ansible's to_json, to_nice_json, to_yaml, to_nice_yaml, from_json, from_yaml, " +
-		"b64encode, b64decode, basename, dirname, quote, bool, regex_replace, ternary, dict2items; {% include %} " +
-		"next to the template), any other src as Go text/template ({{ .name }}) — then writes the " +
+	Doc: "Renders src with the task's variables on the controller — a src ending in .j2 as Jinja2, as Ansible's " +
+		"template module does (trim_blocks on, lstrip_blocks off, the trailing newlines of the source kept, a \"#jinja2:\" " +
+		"first line and the *_start_string/*_end_string parameters honoured, values printed as Python's str(), an " +
+		"undefined variable an error naming the template and line; Jinja's filters and tests, Ansible's filters and tests " +
+		"as in playbook expressions, to_json/to_nice_json/to_yaml/to_nice_yaml written as Python writes them, lookup()/" +
+		"query(), ansible_managed and the template_* variables, hostvars and groups; {% include %} and {% import %} " +
+		"found beside the template, then in the role's and the playbook's templates/), any other src as Go " +
+		"text/template ({{ .name }}) — then writes the " +
 		"result to dest exactly as copy does: only when its SHA-256 differs from the file on the host, atomically, " +
 		"fixing only mode and owner when the content matches. A relative src is looked up next to the playbook, " +
 		"then in its templates/ directory, then among runbook's built-in templates. Check mode predicts exactly; " +
@@ -44,6 +47,12 @@ var templateSpec = &Spec{
 		{Name: "newline_sequence", Type: TypeString, Default: `\n`, Doc: `Line ending of the written file: "\n", "\r" or "\r\n".`},
 		{Name: "trim_blocks", Type: TypeBool, Default: true, Doc: "Jinja2 (.j2): remove the first newline after a block tag, as Ansible does by default."},
 		{Name: "lstrip_blocks", Type: TypeBool, Default: false, Doc: "Jinja2 (.j2): strip spaces and tabs from the start of a line up to a block tag."},
+		{Name: "block_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a block (default {%)."},
+		{Name: "block_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a block (default %})."},
+		{Name: "variable_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a print statement (default {{)."},
+		{Name: "variable_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a print statement (default }})."},
+		{Name: "comment_start_string", Type: TypeString, Doc: "Jinja2 (.j2): the string starting a comment (default {#)."},
+		{Name: "comment_end_string", Type: TypeString, Doc: "Jinja2 (.j2): the string ending a comment (default #})."},
 		copyParamMode, fileParamOwner, fileParamGroup, fileParamAttributes, copyParamBackup, copyParamForce, copyParamFollow, paramValidate,
 	},
 	Check:   CheckFull,
@@ -77,7 +86,7 @@ func (templateModule) Run(ctx context.Context, mc *Context, args Args) (*Result,
 	var out string
 	switch {
 	case isJinja2(src):
-		out, err = renderJinja2(where, string(text), mc.Vars, args.Bool("trim_blocks"), args.Bool("lstrip_blocks"))
+		out, err = renderJinja2(where, string(text), mc.Vars, jinjaTaskOptions(mc, args))
 	case mc.Render == nil:
 		return nil, w.fail(src, errors.New("no template renderer"))
 	default:

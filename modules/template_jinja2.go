@@ -8,14 +8,11 @@ package modules
 // other src (.tmpl and runbook's built-in templates).
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
 	"path/filepath"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,247 +20,118 @@ import (
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
-	"github.com/runbook-dev/runbook/internal/pyre"
-	"sigs.k8s.io/yaml"
 )
+
+// quietGonja silences gonja's logger once.
+var quietGonja sync.Once
 
 // isJinja2 says whether a template source is rendered as Jinja2.
 func isJinja2(src string) bool { return strings.HasSuffix(src, ".j2") }
 
-var (
-	jinjaEnvOnce sync.Once
-	jinjaEnv     *exec.Environment
-)
-
-// jinjaEnvironment is gonja's default environment with Ansible's filters
-// added (built once; gonja's own sets are never modified).
-func jinjaEnvironment() *exec.Environment {
-	jinjaEnvOnce.Do(func() {
-		gonja.SetLoggerOutput(io.Discard)
-		filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
-		filters.Update(exec.NewFilterSet(ansibleJinjaFilters))
-		jinjaEnv = &exec.Environment{
-			Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
-			Filters:           filters,
-			Tests:             builtins.Tests,
-			ControlStructures: builtins.ControlStructures,
-			Methods:           builtins.Methods,
-		}
-	})
-	return jinjaEnv
+// jinjaOptions are the template module's Jinja2 settings and what the
+// render needs to know of the task.
+type jinjaOptions struct {
+	cfg        *config.Config
+	dest       string   // template_destpath
+	searchDirs []string // where includes are looked for, after the template's own directory
 }
 
-// renderJinja2 renders text (read from where; includes are looked up next
-// to it) with vars.
-func renderJinja2(where, text string, vars map[string]any, trimBlocks, lstripBlocks bool) (out string, err error) {
+// newJinjaOptions reads the template module's environment parameters
+// (Ansible's defaults: trim_blocks on, the trailing newline kept).
+func newJinjaOptions(args Args) *jinjaOptions {
+	cfg := config.New()
+	// Jinja drops one trailing newline (keep_trailing_newline off) and
+	// Ansible adds back as many as the source ends with (jinjaTrailingNewlines).
+	cfg.TrimBlocks, cfg.LeftStripBlocks, cfg.StrictUndefined = args.Bool("trim_blocks"), args.Bool("lstrip_blocks"), true
+	for name, p := range map[string]*string{
+		"block_start_string": &cfg.BlockStartString, "block_end_string": &cfg.BlockEndString,
+		"variable_start_string": &cfg.VariableStartString, "variable_end_string": &cfg.VariableEndString,
+		"comment_start_string": &cfg.CommentStartString, "comment_end_string": &cfg.CommentEndString,
+	} {
+		if v := args.String(name); v != "" {
+			*p = v
+		}
+	}
+	return &jinjaOptions{cfg: cfg, dest: args.String("dest")}
+}
+
+// renderJinja2 renders text (read from where) with vars.
+func renderJinja2(where, text string, vars map[string]any, o *jinjaOptions) (out string, err error) {
 	defer func() {
 		// A template must never take the run down: gonja panics on some
 		// malformed input.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			err = fmt.Errorf("%s: the template engine failed: %v", path.Base(where), r)
 		}
 	}()
-	cfg := config.New()
-	cfg.TrimBlocks, cfg.LeftStripBlocks, cfg.KeepTrailingNewline, cfg.StrictUndefined = trimBlocks, lstripBlocks, true, true
-	dir := "."
+	quietGonja.Do(func() { gonja.SetLoggerOutput(io.Discard) })
+	cfg := o.cfg.Inherit()
+	name := path.Base(where)
+	if text, err = applyJinjaHeader(text, cfg); err != nil {
+		return "", fmt.Errorf("%s:1: %w", name, err)
+	}
+	dirs := []string{}
 	if !strings.HasPrefix(where, "builtin:") {
-		dir = filepath.Dir(where)
+		dirs = append(dirs, filepath.Dir(where))
 	}
-	fsLoader, err := loaders.NewFileSystemLoader(dir)
-	if err != nil {
-		return "", err
-	}
-	root := "runbook-template:" + path.Base(where)
-	loader, err := loaders.NewShiftedLoader(root, strings.NewReader(text), fsLoader)
-	if err != nil {
-		return "", err
-	}
-	tpl, err := exec.NewTemplate(root, cfg, loader, jinjaEnvironment())
-	if err != nil {
-		return "", err
-	}
-	data := make(map[string]any, len(vars))
+	dirs = appendUnique(dirs, o.searchDirs...)
+	used, rec := map[string]bool{}, &jinjaRecorder{}
+	loader := &jinjaLoader{rootID: "runbook-template:" + name, dirs: dirs, cfg: cfg, rec: rec}
+	loader.root = prepareJinjaSource(text, cfg, used)
+	loader.filters = jinjaFilterSet(used, rec)
+	data := make(map[string]any, len(vars)+8)
 	for k, v := range vars {
 		data[k] = v
 	}
-	return tpl.ExecuteToString(exec.NewContext(data))
-}
-
-// ansibleJinjaFilters are the Ansible filters (beyond Jinja's own) that
-// templates use most.
-var ansibleJinjaFilters = map[string]exec.FilterFunction{
-	"to_json":      jinjaMarshal(pythonJSON),
-	"to_nice_json": jinjaMarshal(func(v any) ([]byte, error) { return json.MarshalIndent(v, "", "    ") }),
-	"to_yaml":      jinjaMarshal(yaml.Marshal),
-	"to_nice_yaml": jinjaMarshal(yaml.Marshal),
-	"from_json": jinjaString(func(s string) (any, error) {
-		var v any
-		return v, json.Unmarshal([]byte(s), &v)
-	}),
-	"from_yaml": jinjaString(func(s string) (any, error) {
-		var v any
-		return v, yaml.Unmarshal([]byte(s), &v)
-	}),
-	"b64encode": jinjaString(func(s string) (any, error) { return base64.StdEncoding.EncodeToString([]byte(s)), nil }),
-	"b64decode": jinjaString(func(s string) (any, error) {
-		b, err := base64.StdEncoding.DecodeString(s)
-		return string(b), err
-	}),
-	"basename": jinjaString(func(s string) (any, error) { return path.Base(s), nil }),
-	"dirname":  jinjaString(func(s string) (any, error) { return path.Dir(s), nil }),
-	"quote": jinjaString(func(s string) (any, error) {
-		return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'", nil
-	}),
-	"bool":          jinjaBool,
-	"regex_replace": jinjaRegexReplace,
-	"ternary":       jinjaTernary,
-	"dict2items":    jinjaDict2Items,
-}
-
-// jinjaMarshal makes a filter that serialises its input.
-func jinjaMarshal(m func(any) ([]byte, error)) exec.FilterFunction {
-	return func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-		b, err := m(in.Interface())
-		if err != nil {
-			return exec.ValueError(err)
-		}
-		return exec.AsValue(string(b))
+	for k, v := range templateMagicVars(where, o.dest) {
+		data[k] = v
 	}
-}
-
-// jinjaString makes a filter of a function of the input's text.
-func jinjaString(f func(string) (any, error)) exec.FilterFunction {
-	return func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-		v, err := f(in.String())
-		if err != nil {
-			return exec.ValueError(err)
-		}
-		return exec.AsValue(v)
+	if hv, ok := data["hostvars"].(map[string]any); ok {
+		data["hostvars"] = renderedHostvars(hv)
 	}
-}
-
-// jinjaBool is Ansible's bool filter: yes/on/1/true (any case) and the
-// number 1 are true, none stays none, anything else is false.
-func jinjaBool(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-	switch v := in.Interface().(type) {
-	case bool:
-		return exec.AsValue(v)
-	case nil:
-		return exec.AsValue(nil)
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "yes", "on", "1", "true":
-			return exec.AsValue(true)
-		}
-		return exec.AsValue(false)
+	env := &exec.Environment{
+		Context:           jinjaGlobals(data, dirs, rec),
+		Filters:           loader.filters,
+		Tests:             jinjaTestSet(rec),
+		ControlStructures: builtins.ControlStructures,
+		Methods:           jinjaMethods(),
 	}
-	return exec.AsValue(in.IsNumber() && in.Float() == 1)
-}
-
-// jinjaRegexReplace is Ansible's regex_replace(pattern, replacement), with
-// Python's \1 and \g<name> references.
-func jinjaRegexReplace(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	if len(p.Args) < 2 {
-		return exec.ValueError(fmt.Errorf("regex_replace needs a pattern and a replacement"))
-	}
-	re, err := regexp.Compile(p.Args[0].String())
+	tpl, err := exec.NewTemplate(loader.rootID, cfg, loader, env)
 	if err != nil {
-		return exec.ValueError(err)
+		return "", jinjaError(name, err, rec)
 	}
-	out, err := pyre.ReplaceAll(re, in.String(), p.Args[1].String())
+	out, err = tpl.ExecuteToString(exec.NewContext(data))
 	if err != nil {
-		return exec.ValueError(err)
+		return "", jinjaError(name, err, rec)
 	}
-	return exec.AsValue(out)
+	return jinjaTrailingNewlines(text, out, cfg), nil
 }
 
-// jinjaTernary is Ansible's ternary(true_value, false_value).
-func jinjaTernary(_ *exec.Evaluator, in *exec.Value, p *exec.VarArgs) *exec.Value {
-	if len(p.Args) < 2 {
-		return exec.ValueError(fmt.Errorf("ternary needs two values"))
-	}
-	if in.IsTrue() {
-		return p.Args[0]
-	}
-	return p.Args[1]
-}
-
-// jinjaDict2Items is Ansible's dict2items: [{key, value}] in key order.
-func jinjaDict2Items(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
-	m, ok := in.Interface().(map[string]any)
-	if !ok {
-		return exec.ValueError(fmt.Errorf("dict2items needs a mapping, got %T", in.Interface()))
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]any, 0, len(m))
-	for _, k := range keys {
-		out = append(out, map[string]any{"key": k, "value": m[k]})
-	}
-	return exec.AsValue(out)
-}
-
-// pythonJSON writes v as Python's json.dumps does by default (Ansible's
-// to_json): ", " between items and ": " after keys. Keys are sorted (a
-// mapping's order is not kept in runbook's variables).
-func pythonJSON(v any) ([]byte, error) {
-	var b strings.Builder
-	var enc func(v any) error
-	enc = func(v any) error {
-		switch x := v.(type) {
-		case map[string]any:
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			b.WriteByte('{')
-			for i, k := range keys {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				kb, _ := json.Marshal(k)
-				b.Write(kb)
-				b.WriteString(": ")
-				if err := enc(x[k]); err != nil {
-					return err
-				}
-			}
-			b.WriteByte('}')
-		case []any:
-			b.WriteByte('[')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				if err := enc(e); err != nil {
-					return err
-				}
-			}
-			b.WriteByte(']')
-		default:
-			// Other shapes (typed slices and maps) go through JSON once to
-			// become the two above.
-			raw, err := json.Marshal(x)
-			if err != nil {
-				return err
-			}
-			var generic any
-			if err := json.Unmarshal(raw, &generic); err != nil {
-				return err
-			}
-			switch generic.(type) {
-			case map[string]any, []any:
-				return enc(generic)
-			}
-			b.Write(raw)
+// appendUnique appends the directories of more not in dirs yet.
+func appendUnique(dirs []string, more ...string) []string {
+	for _, d := range more {
+		if d != "" && !slices.Contains(dirs, filepath.Clean(d)) {
+			dirs = append(dirs, filepath.Clean(d))
 		}
-		return nil
 	}
-	err := enc(v)
-	return []byte(b.String()), err
+	return dirs
+}
+
+// jinjaTaskOptions are the Jinja2 options of a template task: its
+// parameters, and the directories Ansible searches for included templates
+// after the template's own (the role's, then the playbook's, each with its
+// templates/ first).
+func jinjaTaskOptions(mc *Context, args Args) *jinjaOptions {
+	o := newJinjaOptions(args)
+	var roots []string
+	if rp, ok := mc.Vars["role_path"].(string); ok {
+		roots = append(roots, rp)
+	}
+	roots = append(roots, mc.PlaybookDir, mc.ProjectDir)
+	for _, r := range roots {
+		if r != "" {
+			o.searchDirs = appendUnique(o.searchDirs, filepath.Join(r, "templates"), r)
+		}
+	}
+	return o
 }

@@ -336,9 +336,11 @@ func (e *engine) hostvars() map[string]any {
 }
 
 // mentionsHostvars reports whether the task, or a variable it could read,
-// refers to hostvars.
+// refers to hostvars. A template task may read it in its Jinja2 file
+// (any src but a Go .tmpl one).
 func mentionsHostvars(pr *playRun, t *playbook.Task) bool {
-	return mentions(t.Args, "hostvars") || mentions(t.Loop, "hostvars") || mentions(t.Vars, "hostvars") ||
+	src, _ := t.Args["src"].(string)
+	return (t.Module == "template" && !strings.HasSuffix(src, ".tmpl")) || mentions(t.Args, "hostvars") || mentions(t.Loop, "hostvars") || mentions(t.Vars, "hostvars") ||
 		mentions(anySlice(t.When), "hostvars") || mentions(anySlice(t.FailedWhen), "hostvars") ||
 		mentions(anySlice(t.ChangedWhen), "hostvars") || mentions(anySlice(t.Until), "hostvars") ||
 		mentions(pr.playVars, "hostvars") || mentions(pr.varsFiles, "hostvars") ||
