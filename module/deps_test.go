@@ -27,3 +27,24 @@ func TestContractUsersLinkNoModules(t *testing.T) {
 		}
 	}
 }
+
+// TestExpressionLanguageIsALeaf: runner/eval, which the template module
+// uses for its Jinja2 filters, imports neither the engine nor the modules,
+// so no import cycle or upward dependency can form through it.
+func TestExpressionLanguageIsALeaf(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go command not found: %v", err)
+	}
+	const repo = "github.com/runbook-dev/runbook/"
+	out, err := exec.Command(gobin, "list", "-deps", repo+"runner/eval").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps runner/eval: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch dep {
+		case repo + "runner", repo + "runner/playbook", repo + "modules", repo + "module", repo + "transport":
+			t.Errorf("runner/eval depends on %s", dep)
+		}
+	}
+}

@@ -5,14 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/runbook-dev/runbook/modules"
-	"github.com/runbook-dev/runbook/runner/eval"
 	"github.com/runbook-dev/runbook/transport"
 )
-
-// The runner gives .j2 templates the expressions' filters
-// (runner/lookups.go); these tests do the same.
-func init() { modules.RegisterExpressionFilters(eval.TextFilterNames(), eval.CallTextFilter) }
 
 // Ansible's filters in a .j2 template give what they give in a playbook
 // expression (and in Ansible); a bad argument fails naming the filter.

@@ -5,14 +5,11 @@ import (
 	"github.com/runbook-dev/runbook/runner/eval"
 )
 
-// The expression engine and the modules do not import each other; the
-// runner, above both, connects them: the template lookup renders .j2 with
-// the template module's renderer, and .j2 templates get the expressions'
-// Ansible filters.
-func init() {
-	eval.RenderJinja2 = modules.RenderJinja2
-	modules.RegisterExpressionFilters(eval.TextFilterNames(), eval.CallTextFilter)
-}
+// The template lookup renders .j2 files with the template module's
+// renderer. runner/eval cannot import modules (the template module uses
+// runner/eval's filters and tests), so the runner, above both, connects
+// them.
+func init() { eval.RenderJinja2 = modules.RenderJinja2 }
 
 // searchPath is the magic variable ansible_search_path: where lookups
 // (file, template, first_found, fileglob) look for a relative name before
