@@ -411,4 +411,3 @@ func truncateRunes(s string, n int) string {
 	}
 	return s
 }
-
