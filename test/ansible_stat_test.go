@@ -106,6 +106,12 @@ func TestStatFieldsMatchAnsible(t *testing.T) {
 			continue
 		}
 		for k, av := range a {
+			if k == "atime" && a["islnk"] == true {
+				// Reading a link (readlink, by either tool) moves its
+				// atime under relatime: the second tool sees the first
+				// tool's read, whatever each reports.
+				continue
+			}
 			if rv, ok := r[k]; !ok || !reflect.DeepEqual(rv, av) {
 				t.Errorf("%s: stat.%s = %#v in runbook, %#v in ansible-playbook", n, k, rv, av)
 			}
