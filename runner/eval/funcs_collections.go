@@ -318,7 +318,7 @@ func init() {
 // extraTest runs the tests that take no argument where select and
 // selectattr give them a value (defined, undefined, none) and the rest of
 // moreTests; ok is false for the other tests.
-func extraTest(name string, x any, rest []any) (result any, ok bool, err error) {
+func extraTest(name string, x any) (result any, ok bool, err error) {
 	switch name {
 	case "defined":
 		return true, true, nil // a value select sees is defined

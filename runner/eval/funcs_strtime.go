@@ -300,10 +300,7 @@ func strptime(s, format string) (DateTime, error) {
 	day := num("d", 1)
 	loc, aware := time.UTC, false
 	if z, ok := f["z"]; ok {
-		if loc, err = parseOffset(z); err != nil {
-			return DateTime{}, err
-		}
-		aware = true
+		loc, aware = parseOffset(z), true
 	}
 	t := time.Date(year, time.Month(month), day, hour, num("M", 0), num("S", 0), micro*1000, loc)
 	if _, ok := f["j"]; ok && f["d"] == "" && f["m"] == "" {
@@ -326,9 +323,9 @@ func monthNumber(name string) int {
 }
 
 // parseOffset reads %z: Z, +hhmm, +hh:mm, +hh:mm:ss.
-func parseOffset(z string) (*time.Location, error) {
+func parseOffset(z string) *time.Location {
 	if strings.EqualFold(z, "z") {
-		return time.FixedZone("UTC", 0), nil
+		return time.FixedZone("UTC", 0)
 	}
 	digits := strings.ReplaceAll(z[1:], ":", "")
 	if dot := strings.IndexByte(digits, '.'); dot >= 0 {
@@ -344,5 +341,5 @@ func parseOffset(z string) (*time.Location, error) {
 	if z[0] == '-' {
 		off = -off
 	}
-	return time.FixedZone("", off), nil
+	return time.FixedZone("", off)
 }

@@ -28,7 +28,7 @@ var jinjaTests = map[string]bool{
 // fnIs runs the test args[0] on args[1] with the rest as its arguments.
 func fnIs(args ...any) (any, error) {
 	name, x, rest := str(args[0]), args[1], args[2:]
-	if r, ok, err := extraTest(name, x, rest); ok {
+	if r, ok, err := extraTest(name, x); ok {
 		return r, err
 	}
 	need := func() error { // every test with arguments takes one

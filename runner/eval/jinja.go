@@ -20,8 +20,6 @@ type jn struct {
 	str  *string
 }
 
-func (n jn) isString() bool { return n.str != nil }
-
 type jparser struct {
 	toks   []token
 	i      int

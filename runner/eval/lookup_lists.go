@@ -78,10 +78,7 @@ func lookupNested(lc *lookupCall) ([]any, error) {
 	if len(lc.terms) == 0 {
 		return nil, fmt.Errorf("with_nested requires at least one element in the nested list")
 	}
-	rows := []any{}
-	for _, x := range listify(lc.terms[0]) {
-		rows = append(rows, x)
-	}
+	rows := append([]any{}, listify(lc.terms[0])...)
 	for _, t := range lc.terms[1:] {
 		next := make([]any, 0, len(rows)*len(listify(t)))
 		for _, r := range rows {

@@ -94,31 +94,30 @@ func pyPercent(format string, args any) (string, error) {
 			}
 		}
 		// num reads a width or precision: digits, or * taking the next
-		// argument; given is false when there is neither.
-		num := func() (n int, given bool, err error) {
+		// argument; 0 when there is neither.
+		num := func() (n int, err error) {
 			if i < len(format) && format[i] == '*' {
 				i++
 				v, err := take()
 				if err != nil {
-					return 0, false, err
+					return 0, err
 				}
 				n, ok := v.(int)
 				if !ok {
-					return 0, false, fmt.Errorf("* wants int, not %s", pyTypeName(v))
+					return 0, fmt.Errorf("* wants int, not %s", pyTypeName(v))
 				}
-				return n, true, nil
+				return n, nil
 			}
 			j := i
 			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
 				i++
 			}
 			if j == i {
-				return 0, false, nil
+				return 0, nil
 			}
-			n, err = strconv.Atoi(format[j:i])
-			return n, true, err
+			return strconv.Atoi(format[j:i])
 		}
-		w, _, err := num()
+		w, err := num()
 		if err != nil {
 			return "", err
 		}
@@ -128,7 +127,7 @@ func pyPercent(format string, args any) (string, error) {
 		sp.width = w
 		if i < len(format) && format[i] == '.' {
 			i++
-			p, _, err := num()
+			p, err := num()
 			if err != nil {
 				return "", err
 			}
