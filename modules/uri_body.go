@@ -19,6 +19,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/runbook-dev/runbook/runner/eval"
 )
 
 // uriBody sets r's body (and Content-Type) from args.
@@ -82,16 +84,8 @@ func uriDefaultType(r *uriRequest, ctype string) {
 }
 
 // uriText is a value as Python's str() writes it, so a form carries what
-// Ansible's would (True, not true).
-func uriText(v any) string {
-	switch x := v.(type) {
-	case bool:
-		return map[bool]string{true: "True", false: "False"}[x]
-	case nil:
-		return "None"
-	}
-	return fmt.Sprint(v)
-}
+// Ansible's would (True, not true; 4.0, not 4).
+func uriText(v any) string { return eval.PyStr(v) }
 
 // uriURLEncode encodes a mapping (keys sorted: YAML mappings reach runbook
 // unordered) or a list of [key, value] pairs (in order). A list value

@@ -37,6 +37,11 @@ func pyText(v any) (string, error) {
 	return w.b.String(), w.err
 }
 
+// PyStr is Python's str(v): True, None, 4.0, ['a', 1], {'k': 'v'}. The
+// modules use it where Ansible's module code writes a value as text (a
+// uri form body).
+func PyStr(v any) string { return pyStr(v) }
+
 // pyStr is Python's str(v) (a container inside itself is written [...],
 // as Python does).
 func pyStr(v any) string {
