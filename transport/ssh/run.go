@@ -61,20 +61,26 @@ func (c *Conn) exec(ctx context.Context, line string, stdin io.Reader, out *tran
 		s.Stderr = marks
 	}
 	src := &recordingReader{r: stdin}
+	var stdinPipe io.WriteCloser
 	if stdin != nil {
 		// Copied by us rather than by the session, so Wait does not wait
 		// for a reader the command never drained.
-		w, err := s.StdinPipe()
-		if err != nil {
+		if stdinPipe, err = s.StdinPipe(); err != nil {
 			return nil, c.lost(l, err)
 		}
-		go func() {
-			_, _ = io.Copy(w, src)
-			w.Close()
-		}()
 	}
 	if err := s.Start(line); err != nil {
 		return nil, c.lost(l, fmt.Errorf("starting command: %w", err))
+	}
+	if stdinPipe != nil {
+		// Only once the command runs: an end of input that reaches sshd
+		// before the exec request can be dropped (the command's stdin
+		// does not exist yet), and the command would wait for input
+		// forever (seen with -race: crontab - over SSH never returned).
+		go func() {
+			_, _ = io.Copy(stdinPipe, src)
+			stdinPipe.Close()
+		}()
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- s.Wait() }()
